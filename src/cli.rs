@@ -1,0 +1,47 @@
+//! Command-line interface: argument definitions and dispatch to the stages.
+
+use std::path::PathBuf;
+
+use anyhow::{bail, Result};
+use clap::{Parser, Subcommand};
+
+#[derive(Parser, Debug)]
+#[command(name = "dendrite2synapse", version, about = "Move a Matrix homeserver from Dendrite to Synapse")]
+pub struct Args {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Show what a Dendrite dump holds: format, tables, row counts, headline counts, warnings.
+    Inspect {
+        /// Dump files or directories (plain, gzipped plain, -Fc, -Fd, -Ft); `-` reads a plain dump from stdin.
+        #[arg(required = true)]
+        dumps: Vec<PathBuf>,
+        /// Print JSON for scripts instead of text for people.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Convert a Dendrite dump into one SQL file for a schema-initialised Synapse database.
+    Convert {
+        #[arg(required = true)]
+        dumps: Vec<PathBuf>,
+        /// Output SQL file (`-` for stdout).
+        #[arg(short, long)]
+        output: PathBuf,
+        /// The server name, when the dump holds several candidates.
+        #[arg(long)]
+        server_name: Option<String>,
+        /// Also write a JSON report of rows written and everything skipped.
+        #[arg(long)]
+        report: Option<PathBuf>,
+    },
+}
+
+pub fn run(args: Args) -> Result<()> {
+    match args.command {
+        Command::Inspect { dumps, json } => crate::inspect::run(&dumps, json),
+        Command::Convert { .. } => bail!("convert is not implemented yet"),
+    }
+}

@@ -1,0 +1,1 @@
+//! convert: the Dendrite model → Synapse rows, one module per area.

@@ -1,0 +1,82 @@
+//! dump: bytes → tables of COPY rows.
+//!
+//! This is the only stage that sees the bytes of a `pg_dump`. It detects the
+//! format from the content (plain, gzipped plain, custom `-Fc`, directory
+//! `-Fd`, tar `-Ft`), walks the table data in dump order and hands each
+//! decoded COPY row to a [`Visitor`]. Later stages never know which format
+//! the admin used.
+//!
+//! The contract below is what `dendrite/` and `inspect/` build on; the
+//! readers behind it may change freely.
+
+use std::borrow::Cow;
+use std::path::PathBuf;
+
+/// The archive/file format of one input, as detected from its content.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Format {
+    Plain,
+    PlainGzip,
+    Custom,
+    Directory,
+    Tar,
+}
+
+/// What is known about one input file before its rows are read.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct DumpInfo {
+    pub path: PathBuf,
+    pub format: Format,
+    /// Archive version `(major, minor, revision)`; `None` for plain dumps.
+    pub archive_version: Option<(u8, u8, u8)>,
+    pub pg_dump_version: Option<String>,
+    pub server_version: Option<String>,
+    pub database: Option<String>,
+    /// Size on disk in bytes (the sum of the files for a directory dump).
+    pub size: u64,
+}
+
+/// A table whose data the dump holds: its name and the column list of its
+/// COPY header. Column order always comes from here, never from a fixed
+/// order (upgraded Dendrite databases have different physical orders).
+#[derive(Clone, Debug)]
+pub struct TableHeader {
+    pub schema: String,
+    pub name: String,
+    pub columns: Vec<String>,
+    /// The input file this table came from (for error messages).
+    pub source: PathBuf,
+}
+
+impl TableHeader {
+    /// Index of a column by name.
+    pub fn column(&self, name: &str) -> Option<usize> {
+        self.columns.iter().position(|c| c == name)
+    }
+}
+
+/// One decoded COPY row. `None` is SQL NULL; a field is borrowed from the
+/// input buffer when it needed no unescaping.
+pub struct Row<'a> {
+    /// 1-based row number within its table.
+    pub number: u64,
+    pub fields: &'a [Option<Cow<'a, str>>],
+}
+
+/// Whether a visitor wants a table's rows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Want {
+    Rows,
+    Skip,
+}
+
+/// Receives the tables of a dump in dump order. Errors a visitor returns are
+/// wrapped by the reader with the file, table and row number.
+pub trait Visitor {
+    fn table(&mut self, table: &TableHeader) -> anyhow::Result<Want>;
+    fn row(&mut self, table: &TableHeader, row: &Row<'_>) -> anyhow::Result<()>;
+    fn end_table(&mut self, _table: &TableHeader, _rows: u64) -> anyhow::Result<()> {
+        Ok(())
+    }
+}

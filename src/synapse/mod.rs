@@ -1,0 +1,1 @@
+//! synapse: Synapse rows → one SQL script (guards, COPY blocks, fix-ups, assertions).
