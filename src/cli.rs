@@ -23,6 +23,15 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Print every decoded row as a JSON line `["schema.table", [field|null, ...]]` (for tests).
+    #[command(hide = true)]
+    DumpRows {
+        #[arg(required = true)]
+        dumps: Vec<PathBuf>,
+        /// Only this table (`name` or `schema.name`); repeatable.
+        #[arg(long)]
+        table: Vec<String>,
+    },
     /// Convert a Dendrite dump into one SQL file for a schema-initialised Synapse database.
     Convert {
         #[arg(required = true)]
@@ -42,6 +51,7 @@ pub enum Command {
 pub fn run(args: Args) -> Result<()> {
     match args.command {
         Command::Inspect { dumps, json } => crate::inspect::run(&dumps, json),
+        Command::DumpRows { dumps, table } => crate::inspect::dump_rows(&dumps, &table),
         Command::Convert { .. } => bail!("convert is not implemented yet"),
     }
 }

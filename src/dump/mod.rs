@@ -18,6 +18,10 @@ use std::path::PathBuf;
 pub enum Format {
     Plain,
     PlainGzip,
+    /// pg_dump 16+ `-Fp -Z lz4`
+    PlainLz4,
+    /// pg_dump 16+ `-Fp -Z zstd`
+    PlainZstd,
     Custom,
     Directory,
     Tar,
@@ -80,3 +84,22 @@ pub trait Visitor {
         Ok(())
     }
 }
+
+pub mod archive;
+pub mod compress;
+pub mod copy_stmt;
+pub mod copy_text;
+pub mod custom;
+pub mod detect;
+pub mod directory;
+pub mod error;
+pub mod lines;
+pub mod plain;
+pub mod table;
+pub mod tar;
+pub mod values;
+
+mod input;
+
+pub use error::{DumpError, RowError};
+pub use input::{open, DumpSet};
