@@ -12,7 +12,7 @@ from pathlib import Path
 
 import aiohttp
 
-from . import events, media, record, rooms, users
+from . import e2ee, events, media, record, rooms, userdata, users
 from .client import Server
 from .world import World, dump_json
 
@@ -51,7 +51,25 @@ async def full(w: World) -> None:
     await rooms.upgrade(w)
     await rooms.knock(w)
     await rooms.space(w)
+    await guest_and_bridge(w)
+    await e2ee.run(w)
+    await userdata.run(w)
+    await events.receipts(w, "alice", "secret", "secret.msg4", "secret.msg3")
     await users.deactivate(w, "dave")
+
+
+async def guest_and_bridge(w: World) -> None:
+    """A guest and an appservice user, both speaking in the lobby."""
+    await events.state(w, "alice", "lobby", "m.room.guest_access", {"guest_access": "can_join"},
+                       name="lobby.guest_access")
+    g = await users.register_guest(w)
+    await g.sync()
+    await rooms.join(w, "guest", "lobby")
+    await events.send(w, "guest", "lobby", events.text("hello from a guest"), name="lobby.guest_msg")
+    await users.register_appservice_user(w, "_bridge_alice")
+    await rooms.join(w, "_bridge_alice", "lobby")
+    await events.send(w, "_bridge_alice", "lobby", events.text("[irc] alice_irc: hi from IRC"),
+                      name="lobby.bridge_msg")
 
 
 async def run(args: argparse.Namespace) -> None:
@@ -61,9 +79,11 @@ async def run(args: argparse.Namespace) -> None:
         await {"basic": basic, "full": full}[args.scenario](w)
         skip = set(w.notes.get("offline_devices", []))
         for key, d in sorted(w.devices.items()):
-            if key not in skip and not w.users[d.name].get("deactivated"):
+            u = w.users[d.name]
+            if key not in skip and not u.get("deactivated") and not u.get("appservice"):
                 await d.sync()   # each device's last next_batch, as its client keeps it
         await record.record_all(w, skip)
+        e2ee.save_decryptions(w)
         creds = {key: {"user_id": d.user_id, "device_id": d.device_id, "password": d.password,
                        "access_token": d.token, "next_batch": d.next_batch,
                        "crypto_store": str(d.store_dir.relative_to(out)) if d.nio else None,

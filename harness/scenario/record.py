@@ -8,10 +8,9 @@ holds {"status": ..., "body": ...}. Files are key-sorted, pretty JSON.
 from __future__ import annotations
 
 import hashlib
-from pathlib import Path
 from typing import Any
 
-from .client import ApiError, Device, q
+from .client import Device, q
 from .world import World, dump_json
 
 THUMBNAILS = [(32, 32, "crop"), (96, 96, "crop"), (640, 480, "scale"), (50, 50, "scale")]
@@ -109,7 +108,8 @@ async def record_user(w: World, name: str) -> None:
 
 async def record_device_syncs(w: World, skip: set[str]) -> None:
     for key, d in sorted(w.devices.items()):
-        if key in skip or w.users[d.name].get("deactivated"):
+        u = w.users[d.name]
+        if key in skip or u.get("deactivated") or u.get("appservice"):
             continue
         await save(w, f"{d.name}/devices/{d.device_id}/sync_full_state.json", d, "GET", "/sync",
                    params={"full_state": "true", "timeout": "0"})

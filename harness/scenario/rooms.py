@@ -3,7 +3,7 @@ changes over time, membership churn (join, leave, kick, ban, invite, knock),
 an upgrade with a tombstone, a space, and a room every local user left."""
 from __future__ import annotations
 
-from .client import q
+from .client import ApiError, q
 from .events import send, state, text
 from .world import World
 
@@ -122,13 +122,20 @@ async def upgrade(w: World) -> None:
 
 
 async def knock(w: World) -> None:
-    """A knock-joinable room (v7+); erin knocks and is left waiting."""
+    """A knock-joinable room (v7+); erin tries to knock and is left waiting.
+
+    Dendrite v0.13.8 has no /knock client endpoint (404 M_UNRECOGNIZED): the room
+    with join_rule "knock" exists, the knock itself cannot be produced."""
     await create(w, "alice", "knockable", preset="private_chat", room_version="10",
                  name="Knock to enter",
                  initial_state=[{"type": "m.room.join_rules", "state_key": "",
                                  "content": {"join_rule": "knock"}}])
-    await w.dev("erin").api("POST", f"/knock/{q(w.rooms['knockable'])}",
-                            {"reason": "let me in please"})
+    try:
+        await w.dev("erin").api("POST", f"/knock/{q(w.rooms['knockable'])}",
+                                {"reason": "let me in please"})
+        w.notes["knock"] = "erin knocked on knockable"
+    except ApiError as e:
+        w.notes["knock"] = f"not produced: {e}"
 
 
 async def space(w: World) -> None:

@@ -69,7 +69,7 @@ async def register_guest(w: World) -> Device:
     r = await w.server.call("POST", "/_matrix/client/v3/register", params={"kind": "guest"},
                             body={"initial_device_display_name": "guest browser"})
     d = Device(w.server, "guest", r["user_id"], r["device_id"], "", r["access_token"],
-               w.out / "clients" / f"guest_{r['device_id']}")
+               w.out / "clients" / f"guest_{r['device_id']}", crypto=False)
     w.users["guest"] = {"user_id": r["user_id"], "password": None, "admin": False,
                         "guest": True, "devices": [r["device_id"]],
                         "main_device": f"guest/{r['device_id']}"}
@@ -95,3 +95,20 @@ async def deactivate(w: World, name: str) -> None:
                         "password": d.password}
         await d.api("POST", "/account/deactivate", body)
     w.users[name]["deactivated"] = True
+
+
+AS_TOKEN = "fixture-as-token"   # matches harness/scenario/appservice.yaml
+
+
+async def register_appservice_user(w: World, localpart: str) -> Device:
+    """A user in the appservice's exclusive namespace, acting via ?user_id=."""
+    r = await w.server.call("POST", "/_matrix/client/v3/register", token=AS_TOKEN, body={
+        "type": "m.login.application_service", "username": localpart, "inhibit_login": True})
+    uid = r["user_id"]
+    d = Device(w.server, localpart, uid, "", "", AS_TOKEN, w.out / "clients" / localpart,
+               crypto=False)
+    d.extra["appservice"] = "fixture-bridge"
+    w.users[localpart] = {"user_id": uid, "password": None, "admin": False, "appservice": True,
+                          "devices": [], "main_device": f"{localpart}/AS"}
+    w.devices[f"{localpart}/AS"] = d
+    return d
