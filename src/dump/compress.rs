@@ -81,21 +81,24 @@ impl<R: Read> Read for Tagged<R> {
 /// Turns an I/O error met while reading dump data into the dump error that
 /// explains it: early end → truncated, decoder complaint → corrupt data.
 pub fn describe_io(e: io::Error) -> anyhow::Error {
+    if e.get_ref().is_some_and(|i| i.is::<DumpError>()) {
+        let inner = e.into_inner().expect("checked above");
+        return anyhow::Error::from(*inner.downcast::<DumpError>().expect("checked above"));
+    }
     let kind = e.kind();
-    let inner = e.get_ref().and_then(|i| i.downcast_ref::<CodecError>());
-    match (kind, inner) {
+    match (kind, e.get_ref().and_then(|i| i.downcast_ref::<CodecError>())) {
         (io::ErrorKind::UnexpectedEof, Some(c)) => {
             DumpError::Truncated(format!("{} stream ends early", c.codec.name())).into()
         }
         (io::ErrorKind::UnexpectedEof, None) => DumpError::Truncated("unexpected end of data".into()).into(),
-        (_, Some(c)) => DumpError::CorruptCompressed { codec: c.codec.name(), detail: c.inner.to_string() }.into(),
-        _ => {
-            if e.get_ref().is_some_and(|i| i.is::<DumpError>()) {
-                let inner = e.into_inner().expect("checked above");
-                return anyhow::Error::from(*inner.downcast::<DumpError>().expect("checked above"));
+        (_, Some(c)) => {
+            if c.inner.get_ref().is_some_and(|i| i.is::<DumpError>()) {
+                let CodecError { inner, .. } = *e.into_inner().expect("checked").downcast::<CodecError>().expect("checked");
+                return describe_io(inner);
             }
-            anyhow::Error::from(e)
+            DumpError::CorruptCompressed { codec: c.codec.name(), detail: c.inner.to_string() }.into()
         }
+        _ => anyhow::Error::from(e),
     }
 }
 

@@ -4,7 +4,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs::File;
-use std::io::{self, Cursor, Read};
+use std::io::{self, Cursor, Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
@@ -78,7 +78,10 @@ fn open_one(path: &Path) -> Result<(Input, DumpInfo)> {
     let mut head = Vec::new();
     (&file).take(HEAD as u64).read_to_end(&mut head)?;
     let size = meta.len();
-    match detect::detect(&head)? {
+    let kind = detect::detect(&head)?;
+    let mut file = file;
+    file.seek(SeekFrom::Start(0))?;
+    match kind {
         Kind::Plain(Codec::None) => {
             // SAFETY-free: memmap2's map is unsafe only if the file changes
             // underneath us; a dump being read is not being written.
