@@ -103,3 +103,6 @@ mod input;
 
 pub use error::{DumpError, RowError};
 pub use input::{open, DumpSet};
+
+#[cfg(test)]
+mod tests;
