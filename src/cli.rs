@@ -46,6 +46,13 @@ pub enum Command {
         #[arg(long)]
         report: Option<PathBuf>,
     },
+    /// Tests only: write the SQL script for tables and rows described in a JSON file.
+    #[command(hide = true)]
+    WriteTestSql {
+        spec: PathBuf,
+        #[arg(short, long)]
+        output: PathBuf,
+    },
 }
 
 pub fn run(args: Args) -> Result<()> {
@@ -53,5 +60,6 @@ pub fn run(args: Args) -> Result<()> {
         Command::Inspect { dumps, json } => crate::inspect::run(&dumps, json),
         Command::DumpRows { dumps, table } => crate::inspect::dump_rows(&dumps, &table),
         Command::Convert { .. } => bail!("convert is not implemented yet"),
+        Command::WriteTestSql { spec, output } => crate::synapse::spec::run(&spec, &output),
     }
 }

@@ -1,1 +1,32 @@
-//! synapse: Synapse rows → one SQL script (guards, COPY blocks, fix-ups, assertions).
+//! synapse: Synapse rows → one SQL script for `psql -v ON_ERROR_STOP=1 -1 -f`.
+//!
+//! The script, in order (docs/synapse-writer.md explains why):
+//! header comment → psql settings and transaction → guards (schema 94/84, C
+//! collation, empty target) → COPY blocks with explicit column lists →
+//! row-count checks and invariants → fix-ups (sequences, stream_positions,
+//! processor positions) → background updates → completion mark and commit.
+//!
+//! Use: `Script::create(&output, &header)`, then per table `copy(...)` or
+//! `begin_copy` / `row` … / `end_copy`, then `finish(&PostLoad::default())`.
+
+mod copy_text;
+mod guards;
+mod header;
+mod output;
+mod postload;
+mod script;
+pub mod spec;
+mod value;
+
+#[allow(unused_imports)]
+pub use guards::{SCHEMA_COMPAT_VERSION, SCHEMA_VERSION, SYNAPSE_RELEASE};
+#[allow(unused_imports)]
+pub use header::{Header, InputFile};
+#[allow(unused_imports)]
+pub use output::Output;
+#[allow(unused_imports)]
+pub use postload::{BackgroundUpdate, Invariant, PostLoad, Progress, REBUILD_DERIVED, STANDARD_INVARIANTS};
+#[allow(unused_imports)]
+pub use script::{Script, Summary, WriteError};
+#[allow(unused_imports)]
+pub use value::Value;

@@ -1,0 +1,293 @@
+//! The end of the script, after the last COPY: checks, then fix-ups, then commit.
+//!
+//! 1. Row counts: each filled table holds exactly its rows before the load plus
+//!    the rows written ([`expect_rows`]).
+//! 2. Invariants: SQL counting rows that break one of Synapse's assumptions;
+//!    any count > 0 aborts ([`Invariant`], [`STANDARD_INVARIANTS`]).
+//! 3. Fix-ups that only read what is now in the tables (so they hold for any
+//!    converted data): `stream_positions` emptied, and the positions of
+//!    background processors that walk the events stream moved past the
+//!    imported history (reference: shared/reference/synapse-postload.sql,
+//!    synapse-storage.md §D).
+//! 4. Background updates queued for the derived tables (§E.1), which
+//!    `update_synapse_database --run-background-updates` then rebuilds.
+//! 5. Completion mark, deferred checks run now.
+//! 6. Last, what PostgreSQL does not roll back: every stream sequence moved to
+//!    the MAX of its tables (`setval`), `ANALYZE` of the filled tables. A load
+//!    that fails any check before this point leaves the database as it was.
+//! 7. COMMIT, unless under `psql -1` (psql commits).
+
+use std::fmt::Write as _;
+
+/// A check: `violations_sql` counts the rows that break it (must be 0).
+#[derive(Clone, Copy, Debug)]
+pub struct Invariant {
+    pub name: &'static str,
+    pub violations_sql: &'static str,
+}
+
+/// Assumptions Synapse makes about any database it serves (design.md "Decisions").
+pub const STANDARD_INVARIANTS: &[Invariant] = &[
+    Invariant {
+        name: "every event has its event_json",
+        violations_sql: "SELECT count(*) FROM events e WHERE NOT EXISTS (SELECT 1 FROM event_json j WHERE j.event_id = e.event_id)",
+    },
+    Invariant {
+        name: "every non-outlier event has a state group",
+        violations_sql: "SELECT count(*) FROM events e WHERE NOT e.outlier AND NOT EXISTS (SELECT 1 FROM event_to_state_groups s WHERE s.event_id = e.event_id)",
+    },
+    Invariant {
+        name: "prev_state_group < state_group",
+        violations_sql: "SELECT count(*) FROM state_group_edges WHERE prev_state_group >= state_group",
+    },
+    Invariant {
+        name: "current_state_events.event_stream_ordering matches events",
+        violations_sql: "SELECT count(*) FROM current_state_events c JOIN events e USING (event_id) WHERE c.event_stream_ordering IS DISTINCT FROM e.stream_ordering",
+    },
+    Invariant {
+        name: "room_memberships.event_stream_ordering matches events",
+        violations_sql: "SELECT count(*) FROM room_memberships m JOIN events e USING (event_id) WHERE m.event_stream_ordering IS DISTINCT FROM e.stream_ordering",
+    },
+    Invariant {
+        name: "local_current_membership.event_stream_ordering matches events",
+        violations_sql: "SELECT count(*) FROM local_current_membership m JOIN events e USING (event_id) WHERE m.event_stream_ordering IS DISTINCT FROM e.stream_ordering",
+    },
+    Invariant {
+        name: "every current_state_events row names an event",
+        violations_sql: "SELECT count(*) FROM current_state_events c WHERE NOT EXISTS (SELECT 1 FROM events e WHERE e.event_id = c.event_id)",
+    },
+];
+
+/// How the `background_updates` row's `progress_json` is made.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Progress {
+    /// `{}`
+    Empty,
+    /// `event_search` needs the stream range it indexes; computed in SQL from
+    /// `events`, and the update is not queued when there are no events.
+    EventSearchRange,
+}
+
+#[derive(Clone, Copy, Debug)]
+pub struct BackgroundUpdate {
+    pub name: &'static str,
+    pub depends_on: Option<&'static str>,
+    pub progress: Progress,
+}
+
+const fn bg(name: &'static str, depends_on: Option<&'static str>) -> BackgroundUpdate {
+    BackgroundUpdate { name, depends_on, progress: Progress::Empty }
+}
+
+/// Rebuilders of the tables the converter does not write (synapse-storage.md §E.1):
+/// stats, user directory, full-text search, chain cover, sliding sync.
+pub const REBUILD_DERIVED: &[BackgroundUpdate] = &[
+    bg("populate_stats_process_rooms", None),
+    bg("populate_stats_process_users", None),
+    bg("populate_user_directory_createtables", None),
+    bg("populate_user_directory_process_rooms", Some("populate_user_directory_createtables")),
+    bg("populate_user_directory_process_users", Some("populate_user_directory_process_rooms")),
+    bg("populate_user_directory_cleanup", Some("populate_user_directory_process_users")),
+    BackgroundUpdate { name: "event_search", depends_on: None, progress: Progress::EventSearchRange },
+    bg("chain_cover", None),
+    bg("sliding_sync_prefill_joined_rooms_to_recalculate_table_bg_update", None),
+    bg(
+        "sliding_sync_joined_rooms_bg_update",
+        Some("sliding_sync_prefill_joined_rooms_to_recalculate_table_bg_update"),
+    ),
+    bg("sliding_sync_membership_snapshots_bg_update", None),
+];
+
+/// What the end of the script does beyond the row-count checks and the
+/// data-independent fix-ups, which always run.
+#[derive(Clone, Debug)]
+pub struct PostLoad {
+    pub invariants: Vec<Invariant>,
+    pub background_updates: Vec<BackgroundUpdate>,
+    /// True when the converter wrote `room_stats_*`, `user_stats_current` and
+    /// `user_directory*` itself: their incremental positions then move to the
+    /// end of the events stream. False when `populate_*` updates rebuild them
+    /// (those set the positions themselves).
+    pub stats_and_directory_written: bool,
+}
+
+impl Default for PostLoad {
+    fn default() -> Self {
+        PostLoad {
+            invariants: STANDARD_INVARIANTS.to_vec(),
+            background_updates: REBUILD_DERIVED.to_vec(),
+            stats_and_directory_written: false,
+        }
+    }
+}
+
+pub fn row_count_checks(tables: &[(String, u64)]) -> String {
+    let mut s = String::from("-- Each filled table holds exactly the rows written.\nDO $rows$\nBEGIN\n");
+    for (table, rows) in tables {
+        let _ = writeln!(s, "  PERFORM pg_temp.d2s_expect_rows('{table}', {rows});");
+    }
+    s.push_str("END\n$rows$;\n\n");
+    s
+}
+
+pub fn invariant_checks(invariants: &[Invariant]) -> String {
+    if invariants.is_empty() {
+        return String::new();
+    }
+    let mut s = String::from("-- Synapse's invariants.\nDO $invariants$\nDECLARE n bigint;\nBEGIN\n");
+    for inv in invariants {
+        let _ = write!(
+            s,
+            "  EXECUTE {sql} INTO n;\n  IF n > 0 THEN RAISE EXCEPTION 'dendrite2synapse: % rows break \"{name}\"; nothing was loaded', n; END IF;\n",
+            sql = sql_literal(inv.violations_sql),
+            name = inv.name.replace('\'', "''"),
+        );
+    }
+    s.push_str("END\n$invariants$;\n\n");
+    s
+}
+
+/// `'…'` with quotes doubled (standard_conforming_strings is on).
+pub fn sql_literal(s: &str) -> String {
+    format!("'{}'", s.replace('\'', "''"))
+}
+
+pub fn fixups(post: &PostLoad) -> String {
+    let mut s = String::from(POSITIONS);
+    if post.stats_and_directory_written {
+        s.push_str(
+            "UPDATE stats_incremental_position SET stream_id = (SELECT COALESCE(MAX(stream_ordering), 0) FROM events);\n\
+             UPDATE user_directory_stream_pos SET stream_id = (SELECT COALESCE(MAX(stream_ordering), 0) FROM events);\n",
+        );
+    }
+    s.push('\n');
+    s.push_str(&background_updates(&post.background_updates));
+    s
+}
+
+fn background_updates(updates: &[BackgroundUpdate]) -> String {
+    if updates.is_empty() {
+        return String::new();
+    }
+    let mut s = String::from("-- Rebuild the derived tables (run by update_synapse_database --run-background-updates).\n");
+    for u in updates {
+        let depends = u.depends_on.map_or("NULL".to_string(), sql_literal);
+        let (progress, from) = match u.progress {
+            Progress::Empty => ("'{}'".to_string(), String::new()),
+            Progress::EventSearchRange => (
+                "json_build_object('target_min_stream_id_inclusive', MIN(stream_ordering), \
+                 'max_stream_id_exclusive', MAX(stream_ordering) + 1)::text"
+                    .to_string(),
+                " FROM events HAVING count(*) > 0".to_string(),
+            ),
+        };
+        let _ = writeln!(
+            s,
+            "INSERT INTO background_updates (ordering, update_name, progress_json, depends_on) \
+             SELECT 9400, {name}, {progress}, {depends}{from} ON CONFLICT (update_name) DO NOTHING;",
+            name = sql_literal(u.name),
+        );
+    }
+    s.push('\n');
+    s
+}
+
+/// Completion mark, deferred checks now, then what cannot be rolled back
+/// (sequences, planner statistics), then COMMIT unless psql -1 does it.
+pub fn finale(tables: &[(String, u64)]) -> String {
+    let mut s = String::from(
+        "-- Complete: run the deferred checks (foreign keys, completion mark) now.\n\
+         UPDATE pg_temp.d2s_complete SET done = true;\n\
+         SET CONSTRAINTS ALL IMMEDIATE;\n\n",
+    );
+    s.push_str(SEQUENCES);
+    for (table, _) in tables {
+        let _ = writeln!(s, "ANALYZE {table};");
+    }
+    s.push_str(
+        "\\if :d2s_in_tx\n\
+         \\echo 'dendrite2synapse: all checks passed; psql -1 commits now'\n\
+         \\else\n\
+         COMMIT;\n\
+         \\echo 'dendrite2synapse: all checks passed; committed'\n\
+         \\endif\n",
+    );
+    s
+}
+
+/// Sequences and processor positions, from the MAX of the tables: correct for
+/// any data, and a no-op on a database Synapse wrote itself.
+const SEQUENCES: &str = r#"-- Stream sequences to the MAX of their tables (Synapse refuses to start when a stream
+-- position is ahead of its sequence). setval() is not rolled back with the transaction,
+-- so this runs only after every check has passed.
+CREATE FUNCTION pg_temp.d2s_bump(seq regclass, v bigint) RETURNS void LANGUAGE plpgsql AS $fn$
+DECLARE cur bigint; called boolean;
+BEGIN
+  EXECUTE format('SELECT last_value, is_called FROM %s', seq) INTO cur, called;
+  IF NOT called THEN cur := cur - 1; END IF;
+  IF v > cur THEN PERFORM setval(seq, v, true); END IF;
+END
+$fn$;
+DO $fixups$
+BEGIN
+  PERFORM pg_temp.d2s_bump('events_stream_seq', GREATEST(
+    (SELECT COALESCE(MAX(stream_ordering), 1) FROM events),
+    (SELECT COALESCE(MAX(stream_id), 1) FROM current_state_delta_stream),
+    (SELECT COALESCE(MAX(event_stream_ordering), 1) FROM ex_outlier_stream)));
+  -- backfilled events have negative orderings; the sequence holds the magnitude
+  PERFORM pg_temp.d2s_bump('events_backfill_stream_seq', GREATEST(
+    (SELECT COALESCE(-MIN(stream_ordering), 1) FROM events),
+    (SELECT COALESCE(-MIN(event_stream_ordering), 1) FROM ex_outlier_stream)));
+  PERFORM pg_temp.d2s_bump('state_group_id_seq', (SELECT COALESCE(MAX(id), 1) FROM state_groups));
+  PERFORM pg_temp.d2s_bump('event_auth_chain_id', (SELECT COALESCE(MAX(chain_id), 1) FROM event_auth_chains));
+  PERFORM pg_temp.d2s_bump('account_data_sequence', GREATEST(
+    (SELECT COALESCE(MAX(stream_id), 1) FROM account_data),
+    (SELECT COALESCE(MAX(stream_id), 1) FROM room_account_data),
+    (SELECT COALESCE(MAX(stream_id), 1) FROM room_tags_revisions)));
+  PERFORM pg_temp.d2s_bump('receipts_sequence', (SELECT COALESCE(MAX(stream_id), 1) FROM receipts_linearized));
+  PERFORM pg_temp.d2s_bump('presence_stream_sequence', (SELECT COALESCE(MAX(stream_id), 1) FROM presence_stream));
+  PERFORM pg_temp.d2s_bump('push_rules_stream_sequence', (SELECT COALESCE(MAX(stream_id), 1) FROM push_rules_stream));
+  PERFORM pg_temp.d2s_bump('pushers_sequence', GREATEST(
+    (SELECT COALESCE(MAX(id), 1) FROM pushers),
+    (SELECT COALESCE(MAX(stream_id), 1) FROM deleted_pushers)));
+  PERFORM pg_temp.d2s_bump('device_inbox_sequence', GREATEST(
+    (SELECT COALESCE(MAX(stream_id), 1) FROM device_inbox),
+    (SELECT COALESCE(MAX(stream_id), 1) FROM device_federation_outbox)));
+  PERFORM pg_temp.d2s_bump('device_lists_sequence', GREATEST(
+    (SELECT COALESCE(MAX(stream_id), 1) FROM device_lists_stream),
+    (SELECT COALESCE(MAX(stream_id), 1) FROM user_signature_stream),
+    (SELECT COALESCE(MAX(stream_id), 1) FROM device_lists_outbound_pokes),
+    (SELECT COALESCE(MAX(stream_id), 1) FROM device_lists_changes_in_room),
+    (SELECT COALESCE(MAX(stream_id), 1) FROM device_lists_remote_pending),
+    (SELECT COALESCE(MAX(stream_id), 1) FROM device_lists_changes_converted_stream_position)));
+  PERFORM pg_temp.d2s_bump('e2e_cross_signing_keys_sequence', (SELECT COALESCE(MAX(stream_id), 1) FROM e2e_cross_signing_keys));
+  PERFORM pg_temp.d2s_bump('profile_updates_sequence', (SELECT COALESCE(MAX(stream_id), 1) FROM profile_updates));
+  PERFORM pg_temp.d2s_bump('thread_subscriptions_sequence', (SELECT COALESCE(MAX(stream_id), 1) FROM thread_subscriptions));
+  PERFORM pg_temp.d2s_bump('sticky_events_sequence', (SELECT COALESCE(MAX(stream_id), 1) FROM sticky_events));
+  PERFORM pg_temp.d2s_bump('quarantined_media_id_seq', (SELECT COALESCE(MAX(stream_id), 1) FROM quarantined_media_changes));
+  PERFORM pg_temp.d2s_bump('un_partial_stated_event_stream_sequence', (SELECT COALESCE(MAX(stream_id), 1) FROM un_partial_stated_event_stream));
+  PERFORM pg_temp.d2s_bump('un_partial_stated_room_stream_sequence', (SELECT COALESCE(MAX(stream_id), 1) FROM un_partial_stated_room_stream));
+  PERFORM pg_temp.d2s_bump('cache_invalidation_stream_seq', (SELECT COALESCE(MAX(stream_id), 1) FROM cache_invalidation_stream_by_instance));
+  PERFORM pg_temp.d2s_bump('application_services_txn_id_seq', (SELECT COALESCE(MAX(txn_id), 1) FROM application_services_txns));
+  -- Not checked by Synapse at startup, but it hands out numeric localparts (guests):
+  -- past every numeric local user, or such registrations collide.
+  PERFORM pg_temp.d2s_bump('user_id_seq', (SELECT COALESCE(MAX(substring(name FROM '^@([0-9]{1,18}):')::bigint), 1)
+                                           FROM users WHERE name ~ '^@[0-9]{1,18}:'));
+END
+$fixups$;
+"#;
+
+const POSITIONS: &str = r#"-- A monolith needs no stream_positions; a row ahead of its sequence stops Synapse from starting.
+DELETE FROM stream_positions;
+-- Processors that walk the events stream treat the imported history as done: the federation
+-- sender would re-send every imported local event, appservices would receive all of it,
+-- pushers would notify about it.
+UPDATE federation_stream_position SET stream_id = (SELECT COALESCE(MAX(stream_ordering), 0) FROM events) WHERE type = 'events';
+UPDATE appservice_stream_position SET stream_ordering = (SELECT COALESCE(MAX(stream_ordering), 0) FROM events);
+UPDATE event_push_summary_stream_ordering SET stream_ordering = (SELECT COALESCE(MAX(stream_ordering), 0) FROM events);
+UPDATE event_push_summary_last_receipt_stream_id SET stream_id = (SELECT COALESCE(MAX(stream_id), 0) FROM receipts_linearized);
+UPDATE pushers SET last_stream_ordering = (SELECT COALESCE(MAX(stream_ordering), 0) FROM events)
+  WHERE last_stream_ordering IS NULL OR last_stream_ordering < (SELECT COALESCE(MAX(stream_ordering), 0) FROM events);
+UPDATE room_forgetter_stream_pos SET stream_id = (SELECT COALESCE(MAX(stream_ordering), 0) FROM events);
+UPDATE delayed_events_stream_pos SET stream_id = (SELECT COALESCE(MAX(stream_ordering), 0) FROM events);
+"#;
