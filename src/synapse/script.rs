@@ -146,6 +146,18 @@ impl Script {
         Ok(n)
     }
 
+    /// Trusted SQL between COPY blocks (e.g. an UPDATE of a singleton row that a
+    /// fresh schema already holds). Constant text from the converter only: user
+    /// data goes through COPY, never into this string.
+    #[allow(dead_code)] // the API for convert/
+    pub fn sql(&mut self, statements: &str) -> Result<(), WriteError> {
+        if let Some(open) = &self.open {
+            return Err(WriteError::CopyOpen { open: self.tables[open.table].0.clone() });
+        }
+        self.write(statements.as_bytes())?;
+        self.write(b"\n")
+    }
+
     /// Writes checks, fix-ups and the commit, then publishes the file.
     pub fn finish(mut self, post: &PostLoad) -> Result<Summary, WriteError> {
         if let Some(open) = &self.open {
