@@ -101,7 +101,9 @@ pub mod values;
 
 mod input;
 
+#[allow(unused_imports)] // the contract later stages use
 pub use error::{DumpError, RowError};
+#[allow(unused_imports)]
 pub use input::{open, DumpSet};
 
 #[cfg(test)]

@@ -20,7 +20,7 @@ use super::table::{End, ReadCtx};
 use super::{DumpInfo, Format, TableHeader, Want};
 
 pub use header::Header;
-pub use toc::{DataRef, TocEntry};
+pub use toc::TocEntry;
 
 pub enum Body {
     Custom(super::custom::Body),
