@@ -12,7 +12,7 @@ from pathlib import Path
 
 import aiohttp
 
-from . import e2ee, events, media, record, rooms, userdata, users
+from . import e2ee, events, federation, media, record, rooms, userdata, users
 from .client import Server
 from .world import World, dump_json
 
@@ -51,6 +51,10 @@ async def full(w: World) -> None:
     await rooms.upgrade(w)
     await rooms.knock(w)
     await rooms.space(w)
+    await rooms.aliases(w)
+    await events.redact_state(w)
+    await events.private_receipt(w, "carol", "v11", "v11.msg1")
+    await users.device_churn(w)
     await guest_and_bridge(w)
     await e2ee.run(w)
     await userdata.run(w)
@@ -76,7 +80,9 @@ async def run(args: argparse.Namespace) -> None:
     out = Path(args.out)
     async with aiohttp.ClientSession() as session:
         w = World(Server(args.base_url, args.server_name, session), out)
-        await {"basic": basic, "full": full}[args.scenario](w)
+        if args.peer_base_url:
+            w.peer = Server(args.peer_base_url, args.peer_server_name, session)
+        await {"basic": basic, "full": full, "federation": federation.run}[args.scenario](w)
         skip = set(w.notes.get("offline_devices", []))
         for key, d in sorted(w.devices.items()):
             u = w.users[d.name]
@@ -85,6 +91,7 @@ async def run(args: argparse.Namespace) -> None:
         await record.record_all(w, skip)
         e2ee.save_decryptions(w)
         creds = {key: {"user_id": d.user_id, "device_id": d.device_id, "password": d.password,
+                       "homeserver": d.server.server_name,
                        "access_token": d.token, "next_batch": d.next_batch,
                        "crypto_store": str(d.store_dir.relative_to(out)) if d.nio else None,
                        **d.extra}
@@ -99,7 +106,9 @@ def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--base-url", required=True)
     p.add_argument("--server-name", required=True)
-    p.add_argument("--scenario", choices=["basic", "full"], default="basic")
+    p.add_argument("--scenario", choices=["basic", "full", "federation"], default="basic")
+    p.add_argument("--peer-base-url", help="second Dendrite (federation scenario)")
+    p.add_argument("--peer-server-name")
     p.add_argument("--out", required=True)
     asyncio.run(run(p.parse_args()))
 

@@ -52,12 +52,12 @@ def account_signer(acc: vodozemac.Account):
     return lambda msg: acc.sign(msg).to_base64()
 
 
-def watch_decryptions(w: World, d: Device) -> None:
-    """Keep every room message this device sees in the encrypted room, as it saw it."""
+def watch_decryptions(w: World, d: Device, room: str = "secret") -> None:
+    """Keep every room message this device sees in an encrypted room, as it saw it."""
     seen = w.notes.setdefault("decrypted", {}).setdefault(f"{d.name}/{d.device_id}", {})
 
-    def cb(room, event) -> None:
-        if room.room_id != w.rooms.get("secret"):
+    def cb(r, event) -> None:
+        if r.room_id != w.rooms.get(room):
             return
         if isinstance(event, MegolmEvent):
             seen[event.event_id] = {"sender": event.sender, "decrypted": False,
@@ -175,14 +175,7 @@ async def encrypted_room(w: World) -> None:
             ("carol/CAROLDEV", "Carol here, 🔒 ünïcødé inside"),
             ("alice/ALICELAPTOP", "Sent from alice's laptop")]
     for i, (key, body) in enumerate(msgs):
-        d = w.devices[key]
-        await d.sync()
-        r = await d.nio.room_send(w.rooms["secret"], "m.room.message", text(body),
-                                  ignore_unverified_devices=True)
-        if not hasattr(r, "event_id"):
-            raise RuntimeError(f"encrypted send from {key}: {r}")
-        w.event(f"secret.msg{i + 1}", "secret", r.event_id)
-        w.notes.setdefault("plaintexts", {})[r.event_id] = {"sender_device": key, "body": body}
+        await send_encrypted(w, key, "secret", body, f"secret.msg{i + 1}")
     for _ in range(2):
         for d in live:
             await d.sync()
@@ -190,6 +183,20 @@ async def encrypted_room(w: World) -> None:
     a = w.dev("alice")
     await a.api("PUT", f"/sendToDevice/org.example.ping/{a.next_txn()}",
                 {"messages": {w.uid("bob"): {"BOBTABLET": {"hello": "are you there?"}}}})
+
+
+async def send_encrypted(w: World, key: str, room: str, body: str, name: str) -> str:
+    """Megolm-encrypted m.text from device `key`; nio shares the room key first."""
+    d = w.devices[key]
+    await d.sync()
+    r = await d.nio.room_send(w.rooms[room], "m.room.message", text(body),
+                              ignore_unverified_devices=True)
+    if not hasattr(r, "event_id"):
+        raise RuntimeError(f"encrypted send from {key}: {r}")
+    w.event(name, room, r.event_id)
+    w.notes.setdefault("plaintexts", {})[r.event_id] = {"sender_device": key, "room": room,
+                                                        "body": body}
+    return r.event_id
 
 
 async def run(w: World) -> None:

@@ -81,6 +81,18 @@ async def conversation(w: World, room: str) -> None:
     await send(w, "alice", room, text("last words for now"), name=f"{room}.last")
 
 
+async def redact_state(w: World) -> None:
+    """Redact a room's current topic (state event) and an older name event."""
+    await redact(w, "bob", "v5.topic", "topic was wrong", name="v5.topic_redaction")
+    await redact(w, "alice", "lobby.name2", "old name, redacted", name="lobby.name2_redaction")
+
+
+async def private_receipt(w: World, who: str, room: str, event: str) -> None:
+    d = w.dev(who)
+    await d.api("POST", f"/rooms/{q(w.rooms[room])}/receipt/m.read.private/"
+                f"{q(w.events[event]['event_id'])}", {})
+
+
 async def receipts(w: World, who: str, room: str, event: str, fully_read: str) -> None:
     """Public read receipt + fully-read marker, as a client sets them together."""
     d = w.dev(who)

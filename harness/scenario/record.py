@@ -75,7 +75,7 @@ async def record_user(w: World, name: str) -> None:
                       ("room_keys_version", "/room_keys/version"),
                       ("threepids", "/account/3pid")]:
         await save(w, f"{base}/{rel}.json", d, "GET", path)
-    all_users = {u["user_id"]: [] for u in w.users.values()}
+    all_users = {u["user_id"]: [] for u in w.users.values() if not u.get("appservice")}
     await save(w, f"{base}/keys_query.json", d, "POST", "/keys/query",
                body={"device_keys": all_users})
     v = await answer(d, w, "GET", "/room_keys/version")
@@ -109,7 +109,7 @@ async def record_user(w: World, name: str) -> None:
 async def record_device_syncs(w: World, skip: set[str]) -> None:
     for key, d in sorted(w.devices.items()):
         u = w.users[d.name]
-        if key in skip or u.get("deactivated") or u.get("appservice"):
+        if key in skip or u.get("deactivated") or u.get("appservice") or u.get("remote"):
             continue
         await save(w, f"{d.name}/devices/{d.device_id}/sync_full_state.json", d, "GET", "/sync",
                    params={"full_state": "true", "timeout": "0"})
@@ -137,7 +137,8 @@ async def record_media(w: World) -> None:
 
 
 async def record_all(w: World, skip_sync: set[str]) -> None:
-    for name, u in sorted(w.users.items()):
+    for name in w.local_users():
+        u = w.users[name]
         if u.get("deactivated") or u.get("appservice"):
             continue
         await record_user(w, name)
@@ -149,6 +150,8 @@ async def record_all(w: World, skip_sync: set[str]) -> None:
         await save(w, f"profiles/{name}.json", w.dev("alice"), "GET",
                    f"/profile/{q(u['user_id'])}")
     await save(w, "public_rooms.json", w.dev("alice"), "GET", "/publicRooms")
-    if "lobby_alias" in w.notes:
-        await save(w, "directory_lobby.json", w.dev("alice"), "GET",
-                   f"/directory/room/{q(w.notes['lobby_alias'])}")
+    for key, fname in (("lobby_alias", "directory_lobby"), ("lobby_alt_alias", "directory_hall"),
+                       ("fed_alias", "directory_fed")):
+        if key in w.notes:
+            await save(w, f"{fname}.json", w.dev("alice"), "GET",
+                       f"/directory/room/{q(w.notes[key])}")

@@ -61,6 +61,16 @@ async def lobby_state_changes(w: World, avatar_mxc: str) -> None:
     await state(w, "alice", "lobby", "m.room.name", {"name": "The Lobby"}, name="lobby.name3")
 
 
+async def aliases(w: World) -> None:
+    """A second alias for the lobby, advertised as alt_alias in m.room.canonical_alias."""
+    alt = f"#hall:{w.server.server_name}"
+    a = w.dev("alice")
+    await a.api("PUT", f"/directory/room/{q(alt)}", {"room_id": w.rooms["lobby"]})
+    await state(w, "alice", "lobby", "m.room.canonical_alias",
+                {"alias": w.notes["lobby_alias"], "alt_aliases": [alt]}, name="lobby.canonical_alias")
+    w.notes["lobby_alt_alias"] = alt
+
+
 async def membership_churn(w: World) -> None:
     """Kick, rejoin, ban, leave, pending invite."""
     rid = w.rooms["lobby"]

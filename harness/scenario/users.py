@@ -23,13 +23,18 @@ PASSWORDS = {
     "dave": "dave-password-1",
     "erin": "erin-password-1",
     "frank": "frank-password-1",
+    # users of the second homeserver (federation scenario)
+    "zara": "zara-password-1",
+    "yuri": "yuri-password-1",
 }
 
 
-async def register(w: World, name: str, admin: bool = False) -> None:
-    """Create the account `name` (localpart = name) without logging in."""
+async def register(w: World, name: str, admin: bool = False, remote: bool = False) -> None:
+    """Create the account `name` (localpart = name) without logging in.
+
+    remote=True: on the peer homeserver (federation scenario)."""
     pw = PASSWORDS[name]
-    srv = w.server
+    srv = w.peer if remote else w.server
     if admin:
         nonce = (await srv.call("GET", "/_synapse/admin/v1/register"))["nonce"]
         mac = hmac.new(SHARED_SECRET.encode(), digestmod=hashlib.sha1)
@@ -46,17 +51,20 @@ async def register(w: World, name: str, admin: bool = False) -> None:
             r = await srv.call("POST", "/_matrix/client/v3/register", body=body)
         user_id = r["user_id"]
     w.users[name] = {"user_id": user_id, "password": pw, "admin": admin, "devices": []}
+    if remote:
+        w.users[name]["remote"] = True
 
 
 async def login(w: World, name: str, device_id: str, display: str) -> Device:
     u = w.users[name]
-    r = await w.server.call("POST", "/_matrix/client/v3/login", body={
+    srv = w.server_of(name)
+    r = await srv.call("POST", "/_matrix/client/v3/login", body={
         "type": "m.login.password",
         "identifier": {"type": "m.id.user", "user": name},
         "password": u["password"], "device_id": device_id,
         "initial_device_display_name": display})
     assert r["device_id"] == device_id, r
-    d = Device(w.server, name, r["user_id"], device_id, u["password"], r["access_token"],
+    d = Device(srv, name, r["user_id"], device_id, u["password"], r["access_token"],
                w.out / "clients" / f"{name}_{device_id}")
     key = f"{name}/{device_id}"
     w.devices[key] = d
@@ -112,3 +120,14 @@ async def register_appservice_user(w: World, localpart: str) -> Device:
                           "devices": [], "main_device": f"{localpart}/AS"}
     w.devices[f"{localpart}/AS"] = d
     return d
+
+
+async def device_churn(w: World) -> None:
+    """A renamed device, and a device that logged out (must not come back)."""
+    a = w.dev("alice/ALICELAPTOP")
+    await a.api("PUT", f"/devices/{a.device_id}", {"display_name": "Alice's laptop (renamed)"})
+    old = await login(w, "frank", "FRANKOLD", "frank's old phone")
+    await old.api("POST", "/logout", {})
+    del w.devices["frank/FRANKOLD"]
+    w.users["frank"]["devices"].remove("FRANKOLD")
+    w.notes["logged_out_devices"] = ["frank/FRANKOLD"]

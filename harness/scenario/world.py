@@ -23,6 +23,7 @@ def dump_json(path: Path, data: Any) -> None:
 class World:
     server: Server
     out: Path                     # fixture folder being written
+    peer: Server | None = None    # second homeserver in the federation scenario
     devices: dict[str, Device] = field(default_factory=dict)   # "alice/ALICEPHONE"
     users: dict[str, dict] = field(default_factory=dict)       # name -> facts
     rooms: dict[str, str] = field(default_factory=dict)        # name -> room ID
@@ -40,6 +41,12 @@ class World:
             return self.devices[name]
         return self.devices[self.users[name]["main_device"]]
 
+    def server_of(self, name: str) -> Server:
+        return self.peer if self.users.get(name, {}).get("remote") else self.server
+
+    def local_users(self) -> list[str]:
+        return sorted(n for n, u in self.users.items() if not u.get("remote"))
+
     def uid(self, name: str) -> str:
         return self.users[name]["user_id"]
 
@@ -56,6 +63,7 @@ class World:
     def index(self) -> dict:
         return {
             "server_name": self.server.server_name,
+            "peer_server_name": self.peer.server_name if self.peer else None,
             "users": self.users,
             "rooms": self.rooms,
             "events": self.events,
