@@ -109,6 +109,23 @@ BEGIN
   INSERT INTO pg_temp.d2s_rows VALUES (t, n);
 END
 $fn$;
+CREATE TEMP TABLE d2s_indexes (ord serial, tbl text NOT NULL, name text NOT NULL, def text NOT NULL);
+-- Drops the indexes of a table that no constraint uses (primary keys, unique constraints and
+-- indexes that foreign keys point at stay), remembering the target's own definitions.
+CREATE FUNCTION pg_temp.d2s_defer_indexes(t text) RETURNS void LANGUAGE plpgsql AS $fn$
+DECLARE r record;
+BEGIN
+  FOR r IN SELECT i.indexrelid::regclass::text AS name, pg_get_indexdef(i.indexrelid) AS def
+             FROM pg_index i
+            WHERE i.indrelid = t::regclass
+              AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid)
+            ORDER BY 1
+  LOOP
+    INSERT INTO pg_temp.d2s_indexes (tbl, name, def) VALUES (t, r.name, r.def);
+    EXECUTE 'DROP INDEX ' || r.name;
+  END LOOP;
+END
+$fn$;
 CREATE FUNCTION pg_temp.d2s_expect_rows(t text, written bigint) RETURNS void LANGUAGE plpgsql AS $fn$
 DECLARE b bigint; n bigint;
 BEGIN

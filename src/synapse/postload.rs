@@ -1,5 +1,6 @@
 //! The end of the script, after the last COPY: checks, then fix-ups, then commit.
 //!
+//! 0. Indexes deferred with `Script::defer_indexes` are recreated.
 //! 1. Row counts: each filled table holds exactly its rows before the load plus
 //!    the rows written ([`expect_rows`]).
 //! 2. Invariants: SQL counting rows that break one of Synapse's assumptions;
@@ -120,6 +121,23 @@ impl Default for PostLoad {
         }
     }
 }
+
+/// Recreates the indexes `Script::defer_indexes` dropped, from their saved definitions.
+pub const RECREATE_INDEXES: &str = r#"-- Recreate deferred indexes from the target's own definitions.
+DO $indexes$
+DECLARE r record;
+BEGIN
+  FOR r IN SELECT tbl, name, def FROM pg_temp.d2s_indexes ORDER BY ord LOOP
+    BEGIN
+      EXECUTE r.def;
+    EXCEPTION WHEN OTHERS THEN
+      RAISE EXCEPTION 'dendrite2synapse: recreating index % on % failed: %; nothing was loaded', r.name, r.tbl, SQLERRM;
+    END;
+  END LOOP;
+END
+$indexes$;
+
+"#;
 
 pub fn row_count_checks(tables: &[(String, u64)]) -> String {
     let mut s = String::from("-- Each filled table holds exactly the rows written.\nDO $rows$\nBEGIN\n");

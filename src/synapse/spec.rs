@@ -6,6 +6,7 @@
 //! Spec: `{"server_name": "...", "counts": [["users", 2]],
 //!         "tables": [{"table": "users", "columns": ["name", ...],
 //!                     "rows": [["@a:x", 0, true, null, {"bytea_hex": "00ff"}]]}]}`
+//! `"defer_indexes": true` in a table drops and recreates its secondary indexes.
 //! A JSON string is text, an integer is `Int`, true/false `Bool`, null `NULL`.
 
 use std::borrow::Cow;
@@ -31,6 +32,8 @@ struct TableSpec {
     table: String,
     columns: Vec<String>,
     rows: Vec<Vec<serde_json::Value>>,
+    #[serde(default)]
+    defer_indexes: bool,
 }
 
 pub fn run(spec_path: &Path, output: &Path) -> Result<()> {
@@ -46,6 +49,9 @@ pub fn run(spec_path: &Path, output: &Path) -> Result<()> {
     let mut script = Script::create(&out, &header).with_context(|| format!("creating {}", output.display()))?;
     for t in &spec.tables {
         let columns: Vec<&str> = t.columns.iter().map(String::as_str).collect();
+        if t.defer_indexes {
+            script.defer_indexes(&t.table)?;
+        }
         script.begin_copy(&t.table, &columns)?;
         for (i, row) in t.rows.iter().enumerate() {
             let values = row
