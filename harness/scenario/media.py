@@ -35,6 +35,8 @@ async def upload(w: World, who: str, name: str, data: bytes, content_type: str,
                     params={"filename": filename})
     w.media[name] = {"mxc": r["content_uri"], "content_type": content_type,
                      "filename": filename, "size": len(data), "uploader": who}
+    if d.server is not w.server:
+        w.media[name]["remote"] = True
     return r["content_uri"]
 
 

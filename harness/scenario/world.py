@@ -64,10 +64,14 @@ class World:
         return {
             "server_name": self.server.server_name,
             "peer_server_name": self.peer.server_name if self.peer else None,
-            "users": self.users,
+            # Users and media of the peer homeserver are listed apart: they are not
+            # accounts or uploads of the dumped server.
+            "users": {n: u for n, u in self.users.items() if not u.get("remote")},
+            "remote_users": {n: u for n, u in self.users.items() if u.get("remote")},
             "rooms": self.rooms,
             "events": self.events,
-            "media": self.media,
+            "media": {n: m for n, m in self.media.items() if not m.get("remote")},
+            "remote_media": {n: m for n, m in self.media.items() if m.get("remote")},
             "filters": self.filters,
             "account_data": {u: sorted(t) for u, t in self.account_data.items()},
             "room_account_data": {u: {r: sorted(t) for r, t in rs.items()}
