@@ -26,7 +26,7 @@ pub fn detect(head: &[u8]) -> Result<Kind, DumpError> {
     if head.starts_with(b"PGDMP") {
         return match head.get(10) {
             Some(3) => Err(DumpError::NotADump(
-                "the toc.dat of a directory (-Fd) dump; pass the directory itself".into(),
+                "this is the toc.dat of a directory (-Fd) dump; pass the directory itself".into(),
             )),
             _ => Ok(Kind::Custom),
         };
@@ -39,14 +39,14 @@ pub fn detect(head: &[u8]) -> Result<Kind, DumpError> {
             let inner = peek_decompressed(codec, head, 4096);
             if inner.starts_with(b"PGDMP") {
                 return Err(DumpError::NotADump(format!(
-                    "a {}-compressed custom-format archive; decompress it first",
+                    "this is a {}-compressed custom-format archive; decompress it first",
                     codec.name()
                 )));
             }
             if looks_like_sql(&inner) {
                 return Ok(Kind::Plain(codec));
             }
-            return Err(DumpError::NotADump(format!("{}-compressed data that is not an SQL dump", codec.name())));
+            return Err(DumpError::NotADump(format!("{}-compressed data that is not SQL", codec.name())));
         }
     }
     if looks_like_sql(head) {
@@ -66,10 +66,10 @@ fn looks_like_sql(head: &[u8]) -> bool {
 /// The first bytes, for the "not a dump" message.
 fn describe(head: &[u8]) -> String {
     if head.is_empty() {
-        return "an empty file".into();
+        return "the file is empty".into();
     }
     let shown: String = head.iter().take(8).map(|b| format!("{b:02x} ")).collect();
-    format!("bytes {}", shown.trim_end())
+    format!("it starts with bytes {} (no plain, custom, directory or tar dump does)", shown.trim_end())
 }
 
 #[cfg(test)]

@@ -5,7 +5,7 @@ use thiserror::Error;
 
 #[derive(Debug, Error)]
 pub enum DumpError {
-    #[error("not a pg_dump file (no known format starts with {0})")]
+    #[error("not a pg_dump file: {0}")]
     NotADump(String),
     #[error("the dump ends early ({0}); the file is truncated")]
     Truncated(String),

@@ -211,7 +211,7 @@ pub fn read(lines: &mut dyn LineSource, ctx: &mut ReadCtx<'_>) -> Result<()> {
         return Err(if saw_create {
             DumpError::SchemaOnly.into()
         } else {
-            DumpError::NotADump("text without COPY data or CREATE TABLE".into()).into()
+            DumpError::NotADump("SQL text without COPY data or CREATE TABLE".into()).into()
         });
     }
     Ok(())
