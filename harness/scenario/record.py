@@ -96,8 +96,22 @@ async def record_user(w: World, name: str) -> None:
         if f["user"] == name:
             await save(w, f"{base}/filters/{fname}.json", d, "GET",
                        f"/user/{q(uid)}/filter/{q(f['filter_id'])}")
+    await save(w, f"{base}/notifications.json", d, "GET", "/notifications")
+    await save(w, f"{base}/user_directory_search.json", d, "POST", "/user_directory/search",
+               body={"search_term": "o", "limit": 50})
     for room, rid in sorted(w.rooms.items()):
         await save(w, f"{base}/rooms/{room}/state.json", d, "GET", f"/rooms/{q(rid)}/state")
+        await save(w, f"{base}/rooms/{room}/members.json", d, "GET", f"/rooms/{q(rid)}/members")
+        await save(w, f"{base}/rooms/{room}/joined_members.json", d, "GET",
+                   f"/rooms/{q(rid)}/joined_members")
+        for ev, e in sorted(w.events.items()):
+            # Relations of the events that have some (edits, reactions, thread replies).
+            if e["room"] == room and ev.split(".", 1)[1] in ("hello", "thread_root", "welcome"):
+                await save(w, f"{base}/rooms/{room}/relations/{ev}.json", d, "GET",
+                           f"/_matrix/client/v1/rooms/{q(rid)}/relations/{q(e['event_id'])}")
+        if room == "space":
+            await save(w, f"{base}/rooms/{room}/hierarchy.json", d, "GET",
+                       f"/_matrix/client/v1/rooms/{q(rid)}/hierarchy")
         msgs = await paginate(w, d, rid, since)
         dump_json(w.out / "expected" / base / "rooms" / room / "messages.json", msgs)
         for ev in context_points(w, room):

@@ -74,6 +74,7 @@ async def login(w: World, name: str, device_id: str, display: str) -> Device:
 
 
 async def register_guest(w: World) -> Device:
+    """Dendrite picks a guest's device ID itself (a device_id in the request is ignored)."""
     r = await w.server.call("POST", "/_matrix/client/v3/register", params={"kind": "guest"},
                             body={"initial_device_display_name": "guest browser"})
     d = Device(w.server, "guest", r["user_id"], r["device_id"], "", r["access_token"],
