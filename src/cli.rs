@@ -31,6 +31,9 @@ pub enum Command {
         /// Only this table (`name` or `schema.name`); repeatable.
         #[arg(long)]
         table: Vec<String>,
+        /// Decode every row but print only the totals (for benchmarks).
+        #[arg(long)]
+        count: bool,
     },
     /// Convert a Dendrite dump into one SQL file for a schema-initialised Synapse database.
     Convert {
@@ -58,7 +61,7 @@ pub enum Command {
 pub fn run(args: Args) -> Result<()> {
     match args.command {
         Command::Inspect { dumps, json } => crate::inspect::run(&dumps, json),
-        Command::DumpRows { dumps, table } => crate::inspect::dump_rows(&dumps, &table),
+        Command::DumpRows { dumps, table, count } => crate::inspect::dump_rows(&dumps, &table, count),
         Command::Convert { .. } => bail!("convert is not implemented yet"),
         Command::WriteTestSql { spec, output } => crate::synapse::spec::run(&spec, &output),
     }

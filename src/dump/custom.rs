@@ -114,7 +114,7 @@ fn block(a: &Archive, r: &mut Src, ctx: &mut ReadCtx<'_>, seen: &mut [bool]) -> 
         Some((table, Want::Rows)) => {
             let mut chunks = Chunks { r, left: 0, done: false };
             let data = compress::decoder(a.header.codec, &mut chunks)?;
-            a.rows(data, &table, ctx)?;
+            compress::pipelined(data, |data| a.rows(data, &table, ctx))?;
             chunks.finish().map_err(|e| {
                 anyhow::Error::from(e).context(format!("{}: table {}", ctx.path.display(), super::table::qualified(&table)))
             })?;
@@ -169,20 +169,27 @@ impl Chunks<'_> {
 }
 
 impl Read for Chunks<'_> {
+    /// Fills `buf` across chunk boundaries: with `-Z0` every row is its own
+    /// chunk, and one call per chunk would mean one refill per row.
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        while self.left == 0 {
-            if self.done || buf.is_empty() || !self.next_chunk().map_err(to_io)? {
-                return Ok(0);
+        let mut filled = 0;
+        while filled < buf.len() {
+            if self.left == 0 && (self.done || !self.next_chunk().map_err(to_io)?) {
+                break;
             }
+            let want = (buf.len() - filled).min(usize::try_from(self.left).unwrap_or(usize::MAX));
+            let n = self.r.inner.read(&mut buf[filled..filled + want])?;
+            if n == 0 {
+                return Err(to_io(DumpError::Truncated(format!(
+                    "archive ends at byte offset {} inside a data block",
+                    self.r.pos
+                ))));
+            }
+            self.r.pos += n as u64;
+            self.left -= n as u64;
+            filled += n;
         }
-        let want = buf.len().min(usize::try_from(self.left).unwrap_or(usize::MAX));
-        let n = self.r.inner.read(&mut buf[..want])?;
-        if n == 0 {
-            return Err(to_io(DumpError::Truncated(format!("archive ends at byte offset {} inside a data block", self.r.pos))));
-        }
-        self.r.pos += n as u64;
-        self.left -= n as u64;
-        Ok(n)
+        Ok(filled)
     }
 }
 

@@ -69,13 +69,13 @@ pub fn read(a: &Archive, dir: &Path, ctx: &mut ReadCtx<'_>) -> Result<()> {
             let file = File::open(&path)?;
             if codec == Codec::None {
                 // SAFETY: the map is read-only; a dump is not written while read.
-                let map = if size == 0 { None } else { Some(unsafe { Mmap::map(&file)? }) };
+                let map = if size == 0 { None } else { Some(super::lines::map_file(&file)?) };
                 let mut lines = SliceLines::new(map.as_deref().unwrap_or(&[]));
                 ctx.rows(&mut lines, &table, Want::Rows, End::Eof)?;
             } else {
                 let counted = Counting { inner: file, count: ctx.progress.current.clone() };
-                let mut lines = StreamLines::new(compress::decoder(codec, counted)?);
-                ctx.rows(&mut lines, &table, Want::Rows, End::Eof)?;
+                let data = compress::decoder(codec, counted)?;
+                compress::pipelined(data, |r| ctx.rows(&mut StreamLines::new(r), &table, Want::Rows, End::Eof))?;
             }
         }
         ctx.progress.base += size;

@@ -35,7 +35,7 @@ enum Input {
     /// A compressed plain dump file, decompressed while reading.
     PlainFile(Codec),
     /// A plain dump on stdin (taken once).
-    PlainStdin(Option<Box<dyn Read>>),
+    PlainStdin(Option<Box<dyn Read + Send>>),
     Archive(Archive),
 }
 
@@ -85,7 +85,7 @@ fn open_one(path: &Path) -> Result<(Input, DumpInfo)> {
         Kind::Plain(Codec::None) => {
             // SAFETY-free: memmap2's map is unsafe only if the file changes
             // underneath us; a dump being read is not being written.
-            let map = unsafe { Mmap::map(&file)? };
+            let map = super::lines::map_file(&file)?;
             let info = plain_info(path, Format::Plain, &head, size);
             Ok((Input::PlainMapped(map), info))
         }
@@ -116,7 +116,7 @@ fn open_stdin(path: &Path) -> Result<(Input, DumpInfo)> {
     };
     let sniffed = compress::peek_decompressed(codec, &head, HEAD);
     let info = plain_info(path, compressed_format(codec), if codec == Codec::None { &head } else { &sniffed }, 0);
-    let raw: Box<dyn Read> = Box::new(Cursor::new(head).chain(io::stdin()));
+    let raw: Box<dyn Read + Send> = Box::new(Cursor::new(head).chain(io::stdin()));
     Ok((Input::PlainStdin(Some(compress::decoder(codec, raw)?)), info))
 }
 
@@ -207,12 +207,11 @@ fn read_input(input: &mut Input, ctx: &mut ReadCtx<'_>) -> Result<()> {
         Input::PlainFile(codec) => {
             let file = File::open(ctx.path)?;
             let counted = Counting { inner: file, count: ctx.progress.current.clone() };
-            let mut lines = StreamLines::new(compress::decoder(*codec, counted)?);
-            plain::read(&mut lines, ctx)
+            compress::pipelined(compress::decoder(*codec, counted)?, |r| plain::read(&mut StreamLines::new(r), ctx))
         }
         Input::PlainStdin(reader) => {
             let reader = reader.take().ok_or_else(|| anyhow::anyhow!("stdin can be read only once"))?;
-            plain::read(&mut StreamLines::new(reader), ctx)
+            compress::pipelined(reader, |r| plain::read(&mut StreamLines::new(r), ctx))
         }
         Input::Archive(a) => a.read(ctx),
     }

@@ -23,6 +23,17 @@ pub trait LineSource {
     fn line_offset(&self) -> u64;
 }
 
+/// Maps a whole file read-only for a sequential pass. The kernel is told
+/// we read front to back (read-ahead, early reclaim of what is behind us).
+pub fn map_file(file: &std::fs::File) -> io::Result<memmap2::Mmap> {
+    // SAFETY: the map is read-only; a dump is not written while we read it
+    // (if it were, we could read torn rows, not break memory safety of
+    // our own data: every field is validated as UTF-8 before use).
+    let map = unsafe { memmap2::MmapOptions::new().populate().map(file)? };
+    let _ = map.advise(memmap2::Advice::Sequential);
+    Ok(map)
+}
+
 pub struct SliceLines<'a> {
     data: &'a [u8],
     pos: usize,

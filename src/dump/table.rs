@@ -2,11 +2,9 @@
 //! it the decoded rows of that table's COPY data, with errors located by
 //! file, table and row.
 
-use std::cell::Cell;
 use std::collections::{BTreeMap, BTreeSet};
 use std::io;
 use std::path::{Path, PathBuf};
-use std::rc::Rc;
 
 use anyhow::{anyhow, Context, Result};
 
@@ -21,7 +19,7 @@ pub struct Progress {
     /// Bytes of the inputs already finished.
     pub base: u64,
     /// Bytes of the current input consumed (updated by counting readers).
-    pub current: Rc<Cell<u64>>,
+    pub current: super::compress::Counter,
     pub callback: Option<Box<dyn FnMut(u64)>>,
 }
 

@@ -11,6 +11,8 @@ use crate::dump::{self, Row, TableHeader, Visitor, Want};
 struct Printer<W: Write> {
     out: W,
     only: Vec<String>,
+    /// `--count`: (rows, fields, field bytes) instead of printing.
+    count: Option<(u64, u64, u64)>,
 }
 
 impl<W: Write> Visitor for Printer<W> {
@@ -21,6 +23,12 @@ impl<W: Write> Visitor for Printer<W> {
     }
 
     fn row(&mut self, t: &TableHeader, row: &Row<'_>) -> Result<()> {
+        if let Some((rows, fields, bytes)) = &mut self.count {
+            *rows += 1;
+            *fields += row.fields.len() as u64;
+            *bytes += row.fields.iter().map(|f| f.as_ref().map_or(0, |s| s.len() as u64)).sum::<u64>();
+            return Ok(());
+        }
         let fields: Vec<Option<&str>> = row.fields.iter().map(|f| f.as_deref()).collect();
         serde_json::to_writer(&mut self.out, &(format!("{}.{}", t.schema, t.name), fields))?;
         self.out.write_all(b"\n")?;
@@ -28,11 +36,14 @@ impl<W: Write> Visitor for Printer<W> {
     }
 }
 
-pub fn dump_rows(dumps: &[PathBuf], only: &[String]) -> Result<()> {
+pub fn dump_rows(dumps: &[PathBuf], only: &[String], count: bool) -> Result<()> {
     let mut set = dump::open(dumps)?;
     let stdout = io::stdout().lock();
-    let mut printer = Printer { out: BufWriter::new(stdout), only: only.to_vec() };
+    let mut printer = Printer { out: BufWriter::new(stdout), only: only.to_vec(), count: count.then_some((0, 0, 0)) };
     set.read(&mut printer)?;
+    if let Some((rows, fields, bytes)) = printer.count {
+        writeln!(printer.out, "{rows} rows, {fields} fields, {bytes} bytes of field text")?;
+    }
     printer.out.flush()?;
     Ok(())
 }

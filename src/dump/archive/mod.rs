@@ -91,7 +91,7 @@ impl Archive {
     }
 
     /// Feeds one table's (decompressed) COPY data to the visitor.
-    pub fn rows(&self, data: impl Read, table: &TableHeader, ctx: &mut ReadCtx<'_>) -> Result<u64> {
+    pub fn rows(&self, data: &mut dyn Read, table: &TableHeader, ctx: &mut ReadCtx<'_>) -> Result<u64> {
         ctx.rows(&mut StreamLines::new(data), table, Want::Rows, End::Eof)
     }
 
