@@ -103,3 +103,51 @@ fn the_same_table_in_two_inputs_is_refused_naming_both() {
         assert!(msg.contains(a) && msg.contains(b), "{msg}");
     }
 }
+
+/// Reads plain-dump text given inline (no file) and returns its rows.
+fn read_plain(text: &str) -> Result<Vec<String>> {
+    use super::lines::SliceLines;
+    use super::table::{Progress, ReadCtx};
+    let mut c = Collect::default();
+    let (mut seen, mut visited) = (Default::default(), Default::default());
+    let mut progress = Progress::default();
+    let mut decoder = super::copy_text::CopyDecoder::new();
+    let mut ctx = ReadCtx {
+        path: Path::new("inline.sql"),
+        visitor: &mut c,
+        seen: &mut seen,
+        visited: &mut visited,
+        progress: &mut progress,
+        decoder: &mut decoder,
+    };
+    super::plain::read(&mut SliceLines::new(text.as_bytes()), &mut ctx)?;
+    Ok(c.rows)
+}
+
+#[test]
+fn plain_state_machine_skips_look_alikes_and_meta_commands() {
+    let dump = "--\n-- PostgreSQL database dump\n--\n\n\\restrict AbC123\n\
+        SET standard_conforming_strings = on;\n\
+        CREATE FUNCTION public.f() RETURNS void LANGUAGE plpgsql AS $_$\n\
+        begin\n  perform 1;\nCOPY public.fake (a) FROM stdin;\nend\n$_$;\n\
+        COMMENT ON TABLE public.t IS 'semi; colon\nCOPY public.fake2 (a) FROM stdin;\n';\n\
+        \\connect dendrite\n\
+        COPY public.t (a, \"b c\") FROM stdin;\nx\t\\N\n\\.\n\
+        CREATE TABLE public.u (a text);\n\
+        COPY public.u (a) FROM stdin;\n\\.\n\
+        \\unrestrict AbC123\n--\n-- PostgreSQL database dump complete\n--\n";
+    assert_eq!(read_plain(dump).unwrap(), vec![r#"["public.t",["x",null]]"#]);
+}
+
+#[test]
+fn plain_refusals_name_the_fix() {
+    let inserts = "--\n-- PostgreSQL database dump\n--\nCREATE TABLE public.t (a int);\nINSERT INTO public.t VALUES (1);\n";
+    let e = read_plain(inserts).unwrap_err();
+    assert!(matches!(e.downcast_ref::<DumpError>(), Some(DumpError::Inserts)), "{e:#}");
+    let schema = "--\n-- PostgreSQL database dump\n--\nCREATE TABLE public.t (\n    a integer\n);\n-- PostgreSQL database dump complete\n";
+    let e = read_plain(schema).unwrap_err();
+    assert!(matches!(e.downcast_ref::<DumpError>(), Some(DumpError::SchemaOnly)), "{e:#}");
+    let unterminated = "COPY public.t (a) FROM stdin;\nx\n";
+    let e = read_plain(unterminated).unwrap_err();
+    assert!(format!("{e:#}").contains("inline.sql: table public.t, row 2"), "{e:#}");
+}
