@@ -69,8 +69,9 @@ impl Parser<'_> {
     fn keyword(&mut self, word: &str) -> bool {
         self.skip_space();
         let rest = self.rest();
-        let matches = rest.len() >= word.len()
-            && rest[..word.len()].eq_ignore_ascii_case(word)
+        // Compare bytes: `word` is ASCII, so a match ends on a char boundary.
+        let bytes = rest.as_bytes();
+        let matches = bytes.get(..word.len()).is_some_and(|b| b.eq_ignore_ascii_case(word.as_bytes()))
             && !rest[word.len()..].starts_with(|c: char| c.is_alphanumeric() || c == '_');
         if matches {
             self.pos += word.len();
@@ -132,5 +133,8 @@ mod tests {
         assert!(parse("COPY public.t (a) FROM stdin WITH BINARY;").is_err());
         assert!(parse("COPY public.t (a FROM stdin;").is_err());
         assert!(parse("INSERT INTO t VALUES (1);").is_err());
+        // found by the fuzzer: a multi-byte character where a keyword is expected
+        assert!(parse("COPY N\u{8d}\u{8d} public.t FROM stdin;").is_err());
+        assert!(parse("COPY t (a) FR\u{e9}M stdin;").is_err());
     }
 }

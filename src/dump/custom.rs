@@ -22,7 +22,7 @@ use super::archive::header::{self, FORMAT_CUSTOM};
 use super::archive::primitives::ArchiveReader;
 use super::archive::toc::{self, DataRef, OFFSET_SET};
 use super::archive::{Archive, Body as ArchiveBody};
-use super::compress;
+use super::compress::{self, Counter};
 use super::error::DumpError;
 use super::table::ReadCtx;
 use super::Want;
@@ -112,14 +112,14 @@ fn block(a: &Archive, r: &mut Src, ctx: &mut ReadCtx<'_>, seen: &mut [bool]) -> 
     }
     match a.begin(idx, ctx)? {
         Some((table, Want::Rows)) => {
-            let mut chunks = Chunks { r, left: 0, done: false };
+            let mut chunks = Chunks { r, left: 0, done: false, progress: Some(ctx.progress.current.clone()) };
             let data = compress::decoder(a.header.codec, &mut chunks)?;
             compress::pipelined(data, |data| a.rows(data, &table, ctx))?;
             chunks.finish().map_err(|e| {
                 anyhow::Error::from(e).context(format!("{}: table {}", ctx.path.display(), super::table::qualified(&table)))
             })?;
         }
-        _ => Chunks { r, left: 0, done: false }.finish()?,
+        _ => Chunks { r, left: 0, done: false, progress: None }.finish()?,
     }
     ctx.progress.current.set(r.pos);
     ctx.progress.tick();
@@ -128,7 +128,7 @@ fn block(a: &Archive, r: &mut Src, ctx: &mut ReadCtx<'_>, seen: &mut [bool]) -> 
 
 fn skip_blobs(r: &mut Src) -> Result<(), DumpError> {
     while r.int()? != 0 {
-        Chunks { r: &mut *r, left: 0, done: false }.finish()?;
+        Chunks { r: &mut *r, left: 0, done: false, progress: None }.finish()?;
     }
     Ok(())
 }
@@ -138,6 +138,8 @@ struct Chunks<'a> {
     r: &'a mut Src,
     left: u64,
     done: bool,
+    /// Where the progress bar reads our position (None when skipping).
+    progress: Option<Counter>,
 }
 
 impl Chunks<'_> {
@@ -188,6 +190,9 @@ impl Read for Chunks<'_> {
             self.r.pos += n as u64;
             self.left -= n as u64;
             filled += n;
+        }
+        if let Some(p) = &self.progress {
+            p.set(self.r.pos);
         }
         Ok(filled)
     }

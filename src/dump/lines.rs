@@ -21,6 +21,11 @@ pub trait LineSource {
     fn next_line(&mut self) -> io::Result<Option<Line<'_>>>;
     /// Offset of the start of the line last returned, in the decoded stream.
     fn line_offset(&self) -> u64;
+    /// Input bytes consumed, when the source itself knows (a mapped file);
+    /// streamed sources are counted by a `Counting` reader instead.
+    fn consumed(&self) -> Option<u64> {
+        None
+    }
 }
 
 /// Maps a whole file read-only for a sequential pass. The kernel is told
@@ -67,6 +72,10 @@ impl LineSource for SliceLines<'_> {
 
     fn line_offset(&self) -> u64 {
         self.last as u64
+    }
+
+    fn consumed(&self) -> Option<u64> {
+        Some(self.pos as u64)
     }
 }
 

@@ -80,6 +80,8 @@ pub enum Want {
 pub trait Visitor {
     fn table(&mut self, table: &TableHeader) -> anyhow::Result<Want>;
     fn row(&mut self, table: &TableHeader, row: &Row<'_>) -> anyhow::Result<()>;
+    /// Called after the last row of a table `table` answered `Want::Rows`
+    /// for (not for skipped tables), with its row count.
     fn end_table(&mut self, _table: &TableHeader, _rows: u64) -> anyhow::Result<()> {
         Ok(())
     }

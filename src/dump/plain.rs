@@ -224,6 +224,9 @@ fn copy_block(lines: &mut dyn LineSource, ctx: &mut ReadCtx<'_>, stmt: &str, off
     let header = ctx.header(parsed.schema, parsed.name, parsed.columns);
     let want = ctx.begin(&header)?;
     ctx.rows(lines, &header, want, End::Marker)?;
+    if let Some(done) = lines.consumed() {
+        ctx.progress.current.set(done);
+    }
     ctx.progress.tick();
     Ok(())
 }

@@ -99,9 +99,6 @@ impl ReadCtx<'_> {
             if !line.terminated {
                 return Err(self.locate(table, number, RowError::Unterminated));
             }
-            if number % 4096 == 0 {
-                self.progress.tick();
-            }
             if want == Want::Skip {
                 continue;
             }
@@ -120,6 +117,12 @@ impl ReadCtx<'_> {
                     )));
                 }
                 Err(e) => return Err(self.locate(table, number, e)),
+            }
+            if number % 4096 == 0 {
+                if let Some(done) = lines.consumed() {
+                    self.progress.current.set(done);
+                }
+                self.progress.tick();
             }
         }
         if want == Want::Rows {
