@@ -240,6 +240,33 @@ mod tests {
         Script::start(Sink::Memory(Vec::new()), &Header::default()).unwrap()
     }
 
+    /// Figures, not a check: `cargo test --release -- --ignored --nocapture writer_throughput`.
+    #[test]
+    #[ignore]
+    fn writer_throughput() {
+        let json = format!("{{\"content\":{{\"body\":\"{}\\n\\\\ \\t\"}},\"type\":\"m.room.message\"}}", "x".repeat(900));
+        let mut s = Script::start(Sink::Memory(Vec::new()), &Header::default()).unwrap();
+        let rows = 500_000;
+        let start = std::time::Instant::now();
+        s.begin_copy("event_json", &["event_id", "room_id", "internal_metadata", "json", "format_version"]).unwrap();
+        for i in 0..rows {
+            let id = format!("$event{i}");
+            s.row(&[id.as_str().into(), "!room:example.org".into(), "{}".into(), json.as_str().into(), Value::Int(3)]).unwrap();
+        }
+        s.end_copy().unwrap();
+        let secs = start.elapsed().as_secs_f64();
+        let bytes = match s.sink.as_ref().unwrap() {
+            Sink::Memory(v) => v.len(),
+            _ => unreachable!(),
+        };
+        eprintln!(
+            "writer: {rows} rows, {:.0} MB in {secs:.2} s: {:.0} rows/s, {:.0} MB/s",
+            bytes as f64 / 1e6,
+            rows as f64 / secs,
+            bytes as f64 / 1e6 / secs
+        );
+    }
+
     #[test]
     fn misuse_is_an_error_not_a_broken_file() {
         let mut s = memory_script();
