@@ -1,0 +1,184 @@
+//! Events: `roomserver_events` (metadata, as NIDs) joined 1:1 with
+//! `roomserver_event_json` (the PDU), plus `roomserver_redactions`.
+//!
+//! The JSON is kept exactly as stored, as one string: Synapse recomputes
+//! event IDs and checks hashes from these bytes, so nothing here ever
+//! re-serialises it. Fields convert needs are parsed on demand by
+//! [`super::event_json`], leniently.
+//!
+//! The two tables arrive in either order (dump order is by name, and with one
+//! dump per component anything goes), so the join happens in
+//! [`Events::finish`] once everything is read.
+
+use std::collections::BTreeMap;
+
+use anyhow::Result;
+
+use super::columns::{Col, Fields, Header};
+use crate::dump::{Row, TableHeader};
+
+pub struct Event {
+    pub nid: i64,
+    pub room_nid: i64,
+    pub type_nid: i64,
+    /// 0 = not a state event.
+    pub state_key_nid: i64,
+    pub sent_to_output: bool,
+    /// State *before* the event; 0 = unknown (outlier, or not computed).
+    pub snapshot_nid: i64,
+    pub depth: i64,
+    pub is_rejected: bool,
+    pub event_id: Box<str>,
+    pub auth_event_nids: Box<[i64]>,
+    /// The PDU as stored; `None` if `roomserver_event_json` has no row for it.
+    pub json: Option<Box<str>>,
+}
+
+impl Event {
+    pub fn is_state(&self) -> bool {
+        self.state_key_nid != 0
+    }
+}
+
+pub struct Redaction {
+    pub redacts_event_id: String,
+    /// Dendrite saw the target and applied the redaction (§3.6 of the reference).
+    pub validated: bool,
+}
+
+#[derive(Default)]
+pub struct Events {
+    /// Sorted by NID after [`Events::finish`].
+    pub all: Vec<Event>,
+    /// Indices into `all`, sorted by event ID.
+    by_id: Vec<u32>,
+    json: Vec<(i64, Box<str>)>,
+    /// JSON rows whose event NID has no `roomserver_events` row.
+    pub orphan_json: u64,
+    /// redaction event ID → redaction.
+    pub redactions: BTreeMap<String, Redaction>,
+}
+
+impl Events {
+    pub fn get(&self, nid: i64) -> Option<&Event> {
+        self.all.binary_search_by_key(&nid, |e| e.nid).ok().map(|i| &self.all[i])
+    }
+
+    pub fn by_event_id(&self, event_id: &str) -> Option<&Event> {
+        self.by_id
+            .binary_search_by(|&i| (*self.all[i as usize].event_id).cmp(event_id))
+            .ok()
+            .map(|i| &self.all[self.by_id[i] as usize])
+    }
+
+    pub(super) fn finish(&mut self) -> Result<()> {
+        self.all.sort_unstable_by_key(|e| e.nid);
+        if let Some(w) = self.all.windows(2).find(|w| w[0].nid == w[1].nid) {
+            anyhow::bail!("roomserver_events holds event NID {} twice", w[0].nid);
+        }
+        let mut json = std::mem::take(&mut self.json);
+        json.sort_unstable_by_key(|(nid, _)| *nid);
+        for (nid, text) in json {
+            match self.all.binary_search_by_key(&nid, |e| e.nid) {
+                Ok(i) => self.all[i].json = Some(text),
+                Err(_) => self.orphan_json += 1,
+            }
+        }
+        anyhow::ensure!(self.all.len() <= u32::MAX as usize, "more than 2^32 events");
+        let mut by_id: Vec<u32> = (0..self.all.len() as u32).collect();
+        by_id.sort_unstable_by(|&a, &b| self.all[a as usize].event_id.cmp(&self.all[b as usize].event_id));
+        self.by_id = by_id;
+        Ok(())
+    }
+}
+
+pub struct EventCols {
+    nid: Col,
+    room: Col,
+    type_nid: Col,
+    key_nid: Col,
+    sent: Option<Col>,
+    snapshot: Col,
+    depth: Col,
+    event_id: Col,
+    auth: Col,
+    rejected: Option<Col>,
+}
+
+impl EventCols {
+    pub fn bind(t: &TableHeader) -> Result<Self> {
+        let h = Header(t);
+        Ok(EventCols {
+            nid: h.required("event_nid")?,
+            room: h.required("room_nid")?,
+            type_nid: h.required("event_type_nid")?,
+            key_nid: h.required("event_state_key_nid")?,
+            sent: h.optional("sent_to_output"),
+            snapshot: h.required("state_snapshot_nid")?,
+            depth: h.required("depth")?,
+            event_id: h.required("event_id")?,
+            auth: h.required("auth_event_nids")?,
+            rejected: h.optional("is_rejected"),
+        })
+    }
+
+    pub fn load(&self, events: &mut Events, row: &Row) -> Result<()> {
+        let f = Fields(row);
+        events.all.push(Event {
+            nid: f.i64(self.nid)?,
+            room_nid: f.i64(self.room)?,
+            type_nid: f.i64(self.type_nid)?,
+            state_key_nid: f.i64(self.key_nid)?,
+            sent_to_output: f.bool_or(self.sent, false)?,
+            snapshot_nid: f.i64(self.snapshot)?,
+            depth: f.i64(self.depth)?,
+            is_rejected: f.bool_or(self.rejected, false)?,
+            event_id: f.str(self.event_id)?.into(),
+            auth_event_nids: f.i64_array(self.auth)?,
+            json: None,
+        });
+        Ok(())
+    }
+}
+
+pub struct JsonCols {
+    nid: Col,
+    json: Col,
+}
+
+impl JsonCols {
+    pub fn bind(t: &TableHeader) -> Result<Self> {
+        let h = Header(t);
+        Ok(JsonCols { nid: h.required("event_nid")?, json: h.required("event_json")? })
+    }
+
+    pub fn load(&self, events: &mut Events, row: &Row) -> Result<()> {
+        let f = Fields(row);
+        events.json.push((f.i64(self.nid)?, f.str(self.json)?.into()));
+        Ok(())
+    }
+}
+
+pub struct RedactionCols {
+    id: Col,
+    redacts: Col,
+    validated: Col,
+}
+
+impl RedactionCols {
+    pub fn bind(t: &TableHeader) -> Result<Self> {
+        let h = Header(t);
+        Ok(RedactionCols {
+            id: h.required("redaction_event_id")?,
+            redacts: h.required("redacts_event_id")?,
+            validated: h.required("validated")?,
+        })
+    }
+
+    pub fn load(&self, events: &mut Events, row: &Row) -> Result<()> {
+        let f = Fields(row);
+        let r = Redaction { redacts_event_id: f.string(self.redacts)?, validated: f.bool(self.validated)? };
+        events.redactions.insert(f.string(self.id)?, r);
+        Ok(())
+    }
+}
