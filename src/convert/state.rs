@@ -436,3 +436,6 @@ pub fn resolve(groups: &StateGroups, id: i64) -> Vec<StateEntry> {
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod fixture_tests;
