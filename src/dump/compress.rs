@@ -8,7 +8,6 @@
 
 use std::io::{self, BufRead, BufReader, Read};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::mpsc;
 use std::sync::Arc;
 
 use super::error::DumpError;
@@ -140,93 +139,6 @@ impl<R: BufRead> BufRead for Counting<R> {
     fn consume(&mut self, n: usize) {
         self.count.add(n as u64);
         self.inner.consume(n)
-    }
-}
-
-/// Bytes handed from the producer thread to the consumer at a time.
-const BLOCK: usize = 1 << 20;
-
-/// Runs `source` (I/O and decompression) on a helper thread while `consume`
-/// decodes rows here, so a compressed dump uses both cores. The hand-over
-/// is bounded (a few 1 MiB blocks, recycled), so memory stays bounded; a
-/// source error arrives in order, after the bytes before it.
-pub fn pipelined<R: Read + Send, T>(source: R, consume: impl FnOnce(&mut dyn Read) -> T) -> T {
-    std::thread::scope(|scope| {
-        let (tx, rx) = mpsc::sync_channel::<io::Result<Vec<u8>>>(3);
-        let (recycle, recycled) = mpsc::channel::<Vec<u8>>();
-        scope.spawn(move || produce(source, tx, recycled));
-        let mut reader = Handover { rx, recycle, block: Vec::new(), pos: 0, done: false };
-        consume(&mut reader)
-        // `reader` drops here, so a producer blocked on a full channel
-        // wakes up with a send error and ends before the scope joins it.
-    })
-}
-
-fn produce<R: Read>(mut source: R, tx: mpsc::SyncSender<io::Result<Vec<u8>>>, recycled: mpsc::Receiver<Vec<u8>>) {
-    loop {
-        let mut block = recycled.try_recv().unwrap_or_default();
-        block.resize(BLOCK, 0);
-        let mut filled = 0;
-        while filled < BLOCK {
-            match source.read(&mut block[filled..]) {
-                Ok(0) => break,
-                Ok(n) => filled += n,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => {
-                    if filled > 0 {
-                        block.truncate(filled);
-                        let _ = tx.send(Ok(block));
-                    }
-                    let _ = tx.send(Err(e));
-                    return;
-                }
-            }
-        }
-        if filled == 0 {
-            return;
-        }
-        block.truncate(filled);
-        if tx.send(Ok(block)).is_err() {
-            return;
-        }
-    }
-}
-
-/// The consumer's end of [`pipelined`].
-struct Handover {
-    rx: mpsc::Receiver<io::Result<Vec<u8>>>,
-    recycle: mpsc::Sender<Vec<u8>>,
-    block: Vec<u8>,
-    pos: usize,
-    done: bool,
-}
-
-impl Read for Handover {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        while self.pos == self.block.len() {
-            if self.done {
-                return Ok(0);
-            }
-            match self.rx.recv() {
-                Ok(Ok(next)) => {
-                    let old = std::mem::replace(&mut self.block, next);
-                    let _ = self.recycle.send(old);
-                    self.pos = 0;
-                }
-                Ok(Err(e)) => {
-                    self.done = true;
-                    return Err(e);
-                }
-                Err(_) => {
-                    self.done = true;
-                    return Ok(0);
-                }
-            }
-        }
-        let n = buf.len().min(self.block.len() - self.pos);
-        buf[..n].copy_from_slice(&self.block[self.pos..self.pos + n]);
-        self.pos += n;
-        Ok(n)
     }
 }
 

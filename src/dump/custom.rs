@@ -13,7 +13,9 @@
 //! as soon as every data entry was seen, never reading what follows.
 
 use std::fs::File;
-use std::io::{self, BufReader, Read, Seek, SeekFrom};
+use std::io::{self, BufReader, Cursor, Read, Seek, SeekFrom};
+
+use memmap2::Mmap;
 use std::path::Path;
 
 use anyhow::Result;
@@ -24,7 +26,7 @@ use super::archive::toc::{self, DataRef, OFFSET_SET};
 use super::archive::{Archive, Body as ArchiveBody};
 use super::compress::{self, Counter};
 use super::error::DumpError;
-use super::table::ReadCtx;
+use super::table::{End, ReadCtx};
 use super::Want;
 
 const BLK_DATA: u8 = 1;
@@ -35,7 +37,8 @@ pub struct Body {
     len: u64,
 }
 
-type Src = ArchiveReader<BufReader<File>>;
+/// The archive, memory-mapped: no read syscalls, and seeking is free.
+type Src = ArchiveReader<Cursor<Mmap>>;
 
 pub fn open_file(_path: &Path, file: File) -> Result<Archive> {
     let len = file.metadata()?.len();
@@ -50,7 +53,7 @@ pub fn open_file(_path: &Path, file: File) -> Result<Archive> {
 
 pub fn read(a: &Archive, body: &Body, ctx: &mut ReadCtx<'_>) -> Result<()> {
     let file = File::open(ctx.path)?;
-    let mut r: Src = ArchiveReader::new(BufReader::with_capacity(256 * 1024, file));
+    let mut r: Src = ArchiveReader::new(Cursor::new(super::lines::map_file(&file)?));
     r.int_size = a.header.int_size;
     r.off_size = a.header.off_size;
 
@@ -114,7 +117,7 @@ fn block(a: &Archive, r: &mut Src, ctx: &mut ReadCtx<'_>, seen: &mut [bool]) -> 
         Some((table, Want::Rows)) => {
             let mut chunks = Chunks { r, left: 0, done: false, progress: Some(ctx.progress.current.clone()) };
             let data = compress::decoder(a.header.codec, &mut chunks)?;
-            compress::pipelined(data, |data| a.rows(data, &table, ctx))?;
+            super::pipeline::lines(data, |lines| ctx.rows(lines, &table, Want::Rows, End::Eof))?;
             chunks.finish().map_err(|e| {
                 anyhow::Error::from(e).context(format!("{}: table {}", ctx.path.display(), super::table::qualified(&table)))
             })?;
@@ -160,7 +163,7 @@ impl Chunks<'_> {
         while !self.done {
             if self.left > 0 {
                 let at = self.r.pos;
-                self.r.inner.seek_relative(self.left as i64).map_err(|e| DumpError::CorruptArchive { offset: at, detail: e.to_string() })?;
+                self.r.inner.seek(SeekFrom::Current(self.left as i64)).map_err(|e| DumpError::CorruptArchive { offset: at, detail: e.to_string() })?;
                 self.r.pos += self.left;
                 self.left = 0;
             }

@@ -11,7 +11,6 @@ use std::io::BufReader;
 use std::path::{Path, PathBuf};
 
 use anyhow::Result;
-use memmap2::Mmap;
 
 use super::archive::header::{self, FORMAT_TAR};
 use super::archive::primitives::ArchiveReader;
@@ -19,7 +18,7 @@ use super::archive::toc::{self, DataRef};
 use super::archive::{Archive, Body};
 use super::compress::{self, Codec, Counting};
 use super::error::DumpError;
-use super::lines::{SliceLines, StreamLines};
+use super::lines::SliceLines;
 use super::table::{End, ReadCtx};
 use super::Want;
 
@@ -75,7 +74,7 @@ pub fn read(a: &Archive, dir: &Path, ctx: &mut ReadCtx<'_>) -> Result<()> {
             } else {
                 let counted = Counting { inner: file, count: ctx.progress.current.clone() };
                 let data = compress::decoder(codec, counted)?;
-                compress::pipelined(data, |r| ctx.rows(&mut StreamLines::new(r), &table, Want::Rows, End::Eof))?;
+                super::pipeline::lines(data, |lines| ctx.rows(lines, &table, Want::Rows, End::Eof))?;
             }
         }
         ctx.progress.base += size;

@@ -15,7 +15,7 @@ use super::compress::{self, Codec, Counting};
 use super::copy_text::CopyDecoder;
 use super::detect::{self, Kind};
 use super::error::DumpError;
-use super::lines::{SliceLines, StreamLines};
+use super::lines::SliceLines;
 use super::table::{Progress, ReadCtx};
 use super::{custom, directory, plain, tar, DumpInfo, Format, Visitor};
 
@@ -207,11 +207,11 @@ fn read_input(input: &mut Input, ctx: &mut ReadCtx<'_>) -> Result<()> {
         Input::PlainFile(codec) => {
             let file = File::open(ctx.path)?;
             let counted = Counting { inner: file, count: ctx.progress.current.clone() };
-            compress::pipelined(compress::decoder(*codec, counted)?, |r| plain::read(&mut StreamLines::new(r), ctx))
+            super::pipeline::lines(compress::decoder(*codec, counted)?, |lines| plain::read(lines, ctx))
         }
         Input::PlainStdin(reader) => {
             let reader = reader.take().ok_or_else(|| anyhow::anyhow!("stdin can be read only once"))?;
-            compress::pipelined(reader, |r| plain::read(&mut StreamLines::new(r), ctx))
+            super::pipeline::lines(reader, |lines| plain::read(lines, ctx))
         }
         Input::Archive(a) => a.read(ctx),
     }

@@ -34,7 +34,15 @@ pub fn map_file(file: &std::fs::File) -> io::Result<memmap2::Mmap> {
     // SAFETY: the map is read-only; a dump is not written while we read it
     // (if it were, we could read torn rows, not break memory safety of
     // our own data: every field is validated as UTF-8 before use).
-    let map = unsafe { memmap2::MmapOptions::new().populate().map(file)? };
+    // Pre-faulting saves a page fault per 4 KiB (a third of the time on a
+    // cached file) but reads the whole file in at once: only for files that
+    // comfortably fit in the page cache.
+    let small = file.metadata()?.len() <= 4 << 30;
+    let mut options = memmap2::MmapOptions::new();
+    if small {
+        options.populate();
+    }
+    let map = unsafe { options.map(file)? };
     let _ = map.advise(memmap2::Advice::Sequential);
     Ok(map)
 }

@@ -96,6 +96,7 @@ pub mod detect;
 pub mod directory;
 pub mod error;
 pub mod lines;
+pub mod pipeline;
 pub mod plain;
 pub mod table;
 pub mod tar;
