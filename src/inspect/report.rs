@@ -314,7 +314,10 @@ pub fn text(r: &Report<'_>) -> String {
     let _ = writeln!(o, "local devices: {}", c.local_devices);
     let mut by_version: Vec<(&String, &u64)> = c.rooms_by_version.iter().collect();
     by_version.sort_by_key(|(v, _)| (v.parse::<u32>().unwrap_or(u32::MAX), v.to_string()));
-    let versions: Vec<String> = by_version.iter().map(|(v, n)| format!("v{v}: {n}")).collect();
+    let versions: Vec<String> = by_version
+        .iter()
+        .map(|(v, n)| if v.parse::<u32>().is_ok() { format!("v{v}: {n}") } else { format!("{v}: {n}") })
+        .collect();
     let _ = writeln!(o, "rooms: {} ({}; {} stubs)", c.rooms, versions.join(", "), c.stub_rooms);
     let _ = writeln!(o, "events: {} timeline, {} outliers, {} rejected", c.events.timeline, c.events.outliers, c.events.rejected);
     let _ = writeln!(o, "state: {} snapshots, {} blocks", c.state_snapshots, c.state_blocks);

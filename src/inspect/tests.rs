@@ -65,3 +65,27 @@ fn every_dendrite_fixture_dump_is_read_and_matches_its_scenario() {
         }
     }
 }
+
+/// fixtures/pg-formats/awkward.sql holds, by construction: rooms of versions
+/// 10, 9 (a stub) and org.matrix.msc4014; events create, member, outlier,
+/// rejected; accounts alice (user) and guest1 (guest) on example.org and an
+/// appservice account on other.example; only roomserver/syncapi/userapi tables.
+#[test]
+fn counts_and_warnings_follow_the_rows() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/pg-formats/dumps/p15-custom.dump");
+    let (_, r) = inspect(&path);
+    let c = &r["counts"];
+    assert_eq!(r["server_name"], "example.org");
+    assert_eq!(c["rooms"], 3);
+    assert_eq!(c["stub_rooms"], 1);
+    assert_eq!(c["rooms_by_version"], serde_json::json!({"10": 1, "9": 1, "org.matrix.msc4014": 1}));
+    assert_eq!(c["events"], serde_json::json!({"timeline": 2, "outliers": 1, "rejected": 1}));
+    assert_eq!(c["local_accounts"], serde_json::json!({"users": 1, "admins": 0, "guests": 1, "appservice": 0, "deactivated": 0}));
+    assert_eq!(c["state_blocks"], 4);
+    let warnings: Vec<&str> = r["warnings"].as_array().unwrap().iter().map(|w| w.as_str().unwrap()).collect();
+    assert_eq!(warnings.len(), 5, "{warnings:#?}");
+    for needle in ["no keyserver_*", "no mediaapi_*", "no federationsender_*", "org.matrix.msc4014 (pseudo IDs)", "other.example (1)"] {
+        assert!(warnings.iter().any(|w| w.contains(needle)), "{needle}: {warnings:#?}");
+    }
+    assert!(r["dendrite_version"]["markers"][0].as_str().unwrap().contains("before v0.10.8"));
+}
