@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use anyhow::{bail, Result};
+use anyhow::Result;
 use clap::{Parser, Subcommand};
 
 #[derive(Parser, Debug)]
@@ -62,7 +62,9 @@ pub fn run(args: Args) -> Result<()> {
     match args.command {
         Command::Inspect { dumps, json } => crate::inspect::run(&dumps, json),
         Command::DumpRows { dumps, table, count } => crate::inspect::dump_rows(&dumps, &table, count),
-        Command::Convert { .. } => bail!("convert is not implemented yet"),
+        Command::Convert { dumps, output, server_name, report } => {
+            crate::convert::run(&dumps, &output, server_name.as_deref(), report.as_deref())
+        }
         Command::WriteTestSql { spec, output } => crate::synapse::spec::run(&spec, &output),
     }
 }

@@ -17,6 +17,7 @@ pub mod event_json;
 pub mod events;
 pub mod media;
 pub mod nids;
+pub mod positions;
 pub mod rooms;
 pub mod servers;
 pub mod state;

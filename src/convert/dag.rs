@@ -1,0 +1,111 @@
+//! The event graph: `event_edges`, `event_auth`, `room_depth`,
+//! `event_forward_extremities`, `event_backward_extremities`
+//! (synapse-storage.md §A.5, §B.1).
+//!
+//! * `event_edges`: one row per distinct prev event of every non-rejected
+//!   event, outliers included (Synapse writes them so).
+//! * `event_auth`: one row per distinct auth event of every **state** event,
+//!   outliers and rejected ones included, from Dendrite's `auth_event_nids`
+//!   (which holds v12's implicit create event too). The chain cover index is
+//!   built from these rows by the queued `chain_cover` update, so missing
+//!   rows here would break state resolution in v12 rooms.
+//! * `room_depth`: the smallest depth of a non-outlier, non-rejected event.
+//! * forward extremities: Dendrite's `latest_event_nids`, which are never
+//!   outliers, rejected or soft-failed (checked: an event that is one of those
+//!   is left out and reported).
+//! * backward extremities: prev events that are not stored as non-outliers,
+//!   where backfill can start.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::dendrite::Model;
+use crate::synapse::Value;
+
+use super::plan::{Kind, Plan};
+use super::report::Skipped;
+use super::table::Table;
+
+/// `event_edges` and `event_auth`.
+pub fn edges_and_auth<'m>(model: &'m Model, plan: &Plan<'m>, skipped: &mut Skipped) -> [Table<'m>; 2] {
+    let mut edges = Table::new("event_edges", &["event_id", "prev_event_id"]);
+    let mut auth = Table::new("event_auth", &["event_id", "auth_id", "room_id"]);
+    for p in &plan.events {
+        if !p.is_rejected() {
+            let mut seen = BTreeSet::new();
+            for prev in &p.fields.prev_events {
+                if seen.insert(prev.as_str()) {
+                    edges.push(vec![Value::from(&*p.event.event_id), Value::from(prev.clone())]);
+                }
+            }
+        }
+        if p.state_key.is_none() {
+            continue;
+        }
+        let mut seen = BTreeSet::new();
+        for &nid in p.event.auth_event_nids.iter() {
+            if !seen.insert(nid) {
+                continue;
+            }
+            match model.events.get(nid) {
+                Some(a) => auth.push(vec![
+                    Value::from(&*p.event.event_id),
+                    Value::from(&*a.event_id),
+                    Value::from(p.room.room_id.as_str()),
+                ]),
+                None => skipped.add("event_auth", "auth event NID not in roomserver_events"),
+            }
+        }
+    }
+    [edges, auth]
+}
+
+pub fn room_depth<'m>(plan: &Plan<'m>) -> Table<'m> {
+    let mut min: BTreeMap<&'m str, i64> = BTreeMap::new();
+    for p in plan.events.iter().filter(|p| !p.is_outlier() && !p.is_rejected()) {
+        let d = min.entry(p.room.room_id.as_str()).or_insert(p.event.depth);
+        *d = (*d).min(p.event.depth);
+    }
+    let mut t = Table::new("room_depth", &["room_id", "min_depth"]);
+    for (room, depth) in min {
+        t.push(vec![Value::from(room), Value::Int(depth)]);
+    }
+    t
+}
+
+pub fn forward_extremities<'m>(model: &'m Model, plan: &Plan<'m>, skipped: &mut Skipped) -> Table<'m> {
+    let mut t = Table::new("event_forward_extremities", &["event_id", "room_id"]);
+    for room in model.rooms.by_nid.values() {
+        let mut seen = BTreeSet::new();
+        for &nid in room.latest_event_nids.iter() {
+            if !seen.insert(nid) {
+                continue;
+            }
+            match plan.get(nid) {
+                Some(p) if matches!(p.kind, Kind::Live | Kind::Backfilled) => {
+                    t.push(vec![Value::from(&*p.event.event_id), Value::from(room.room_id.as_str())]);
+                }
+                Some(_) => skipped.add("forward extremities", "outlier, rejected or soft-failed event"),
+                None => skipped.add("forward extremities", "event not carried over"),
+            }
+        }
+    }
+    t
+}
+
+pub fn backward_extremities<'m>(plan: &Plan<'m>) -> Table<'m> {
+    let in_dag: BTreeSet<&str> =
+        plan.events.iter().filter(|p| !p.is_outlier() && !p.is_rejected()).map(|p| p.event_id()).collect();
+    let mut rows: BTreeSet<(&str, &'m str)> = BTreeSet::new();
+    for p in plan.events.iter().filter(|p| !p.is_outlier() && !p.is_rejected()) {
+        for prev in &p.fields.prev_events {
+            if !in_dag.contains(prev.as_str()) {
+                rows.insert((prev.as_str(), p.room.room_id.as_str()));
+            }
+        }
+    }
+    let mut t = Table::new("event_backward_extremities", &["event_id", "room_id"]);
+    for (event, room) in rows {
+        t.push(vec![Value::from(event.to_string()), Value::from(room)]);
+    }
+    t
+}

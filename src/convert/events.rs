@@ -1,0 +1,239 @@
+//! Events: `events`, `event_json`, `state_events`, `rejections`
+//! (synapse-storage.md §A.5, §B).
+//!
+//! The event JSON goes over as Dendrite stored it: Synapse recomputes event
+//! IDs from it and refuses changed events. Only `unsigned` is edited, which no
+//! hash or signature covers: Synapse persists just `age_ts`, `replaces_state`,
+//! `invite_room_state` and `knock_room_state` there, so Dendrite's additions
+//! (`redacted_because`, `redacted_by`) are removed ([`persisted_json`]). The
+//! top-level members are kept byte for byte (raw values); only their order can
+//! change, to sorted, which canonical JSON already is.
+//!
+//! `internal_metadata` says what Synapse cannot see in the row:
+//! `soft_failed`, `redacted` (Dendrite pruned the JSON in place), and
+//! `recheck_redaction: false` for redactions Dendrite validated. For local
+//! sends it carries the client's `txn_id` and `device_id`, so the sender's
+//! device sees `unsigned.transaction_id` as before.
+
+use std::borrow::Cow;
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde_json::value::RawValue;
+
+use crate::dendrite::Model;
+use crate::synapse::Value;
+
+use super::plan::{Kind, Plan, Planned};
+use super::table::Table;
+
+/// `unsigned` keys Synapse keeps when it persists an event (`Unsigned.for_persistence`).
+const PERSISTED_UNSIGNED: [&str; 4] = ["age_ts", "invite_room_state", "knock_room_state", "replaces_state"];
+
+/// Synapse's rejection reason for events that failed authorisation.
+pub const REJECTED_REASON: &str = "auth_error";
+
+/// The event JSON as Synapse stores it; borrowed when nothing changes.
+pub fn persisted_json(json: &str) -> Result<Cow<'_, str>, serde_json::Error> {
+    if !json.contains("\"unsigned\"") {
+        return Ok(Cow::Borrowed(json));
+    }
+    let mut top: BTreeMap<String, Box<RawValue>> = serde_json::from_str(json)?;
+    let Some(unsigned) = top.remove("unsigned") else { return Ok(Cow::Borrowed(json)) };
+    // A non-object `unsigned` cannot carry anything Synapse keeps.
+    if let Ok(mut u) = serde_json::from_str::<BTreeMap<String, Box<RawValue>>>(unsigned.get()) {
+        u.retain(|k, _| PERSISTED_UNSIGNED.contains(&k.as_str()));
+        if !u.is_empty() {
+            top.insert("unsigned".into(), serde_json::value::to_raw_value(&u)?);
+        }
+    }
+    Ok(Cow::Owned(serde_json::to_string(&top)?))
+}
+
+/// Whether Dendrite stored the event pruned (its redaction was applied).
+pub fn was_redacted(json: &str) -> bool {
+    #[derive(serde::Deserialize)]
+    struct Top<'a> {
+        #[serde(borrow, default)]
+        unsigned: Option<&'a RawValue>,
+    }
+    #[derive(serde::Deserialize)]
+    struct Unsigned<'a> {
+        #[serde(borrow, default)]
+        redacted_because: Option<&'a RawValue>,
+    }
+    let Ok(top) = serde_json::from_str::<Top>(json) else { return false };
+    top.unsigned
+        .and_then(|u| serde_json::from_str::<Unsigned>(u.get()).ok())
+        .is_some_and(|u| u.redacted_because.is_some())
+}
+
+/// What `internal_metadata` holds for one event.
+#[derive(Default, Debug, PartialEq, Eq)]
+pub struct Meta<'a> {
+    pub soft_failed: bool,
+    pub redacted: bool,
+    pub recheck_redaction_false: bool,
+    pub out_of_band_membership: bool,
+    pub txn: Option<(&'a str, &'a str)>,
+}
+
+impl Meta<'_> {
+    pub fn to_json(&self) -> String {
+        let mut m = serde_json::Map::new();
+        if let Some((device, txn)) = self.txn {
+            m.insert("device_id".into(), device.into());
+            m.insert("txn_id".into(), txn.into());
+        }
+        if self.out_of_band_membership {
+            m.insert("out_of_band_membership".into(), true.into());
+        }
+        if self.recheck_redaction_false {
+            m.insert("recheck_redaction".into(), false.into());
+        }
+        if self.redacted {
+            m.insert("redacted".into(), true.into());
+        }
+        if self.soft_failed {
+            m.insert("soft_failed".into(), true.into());
+        }
+        serde_json::Value::Object(m).to_string()
+    }
+}
+
+/// Facts about redactions and sessions the metadata needs, gathered once.
+pub struct MetaSources<'m> {
+    /// Targets of redactions Dendrite validated (and so applied).
+    pub redacted_targets: BTreeSet<&'m str>,
+    /// Redaction events Dendrite validated.
+    pub validated_redactions: BTreeSet<&'m str>,
+    /// `session_id` → device ID.
+    pub sessions: BTreeMap<i64, &'m str>,
+}
+
+impl<'m> MetaSources<'m> {
+    pub fn new(model: &'m Model) -> MetaSources<'m> {
+        let r = &model.events.redactions;
+        MetaSources {
+            redacted_targets: r.values().filter(|x| x.validated).map(|x| x.redacts_event_id.as_str()).collect(),
+            validated_redactions: r.iter().filter(|(_, x)| x.validated).map(|(k, _)| k.as_str()).collect(),
+            sessions: model.accounts.devices.iter().map(|((_, dev), d)| (d.session_id, dev.as_str())).collect(),
+        }
+    }
+
+    pub fn meta(&self, model: &'m Model, p: &Planned<'_>) -> Meta<'m> {
+        let id = p.event_id();
+        let txn = model.sync.stream.get(id).and_then(|s| {
+            let device = self.sessions.get(&s.session_id?)?;
+            Some((*device, s.transaction_id.as_deref()?))
+        });
+        Meta {
+            soft_failed: p.kind == Kind::SoftFailed,
+            redacted: self.redacted_targets.contains(id) || was_redacted(p.json),
+            recheck_redaction_false: self.validated_redactions.contains(id),
+            out_of_band_membership: false,
+            txn,
+        }
+    }
+}
+
+pub const EVENTS_COLUMNS: &[&str] = &[
+    "topological_ordering", "event_id", "type", "room_id", "processed", "outlier", "depth", "origin_server_ts",
+    "received_ts", "sender", "contains_url", "instance_name", "stream_ordering", "state_key", "rejection_reason",
+];
+pub const EVENT_JSON_COLUMNS: &[&str] = &["event_id", "room_id", "internal_metadata", "json", "format_version"];
+
+pub fn events_row<'m>(p: &Planned<'m>) -> Vec<Value<'m>> {
+    vec![
+        Value::Int(p.event.depth),
+        Value::from(&*p.event.event_id),
+        Value::from(p.event_type),
+        Value::from(p.room.room_id.as_str()),
+        Value::Bool(true),
+        Value::Bool(p.is_outlier()),
+        Value::Int(p.event.depth),
+        Value::from(p.fields.origin_server_ts),
+        Value::Int(p.received_ts),
+        Value::from(p.fields.sender.clone()),
+        Value::Bool(p.fields.contains_url),
+        Value::from("master"),
+        Value::Int(p.stream_ordering),
+        Value::from(p.state_key),
+        Value::from(p.is_rejected().then_some(REJECTED_REASON)),
+    ]
+}
+
+/// `events`, `event_json`, `state_events` and `rejections` for every planned event.
+/// Errors only on JSON that parsed before and not now (cannot happen).
+pub fn tables<'m>(model: &'m Model, plan: &Plan<'m>) -> anyhow::Result<[Table<'m>; 4]> {
+    let sources = MetaSources::new(model);
+    let mut events = Table::new("events", EVENTS_COLUMNS);
+    let mut json = Table::new("event_json", EVENT_JSON_COLUMNS);
+    let mut state = Table::new("state_events", &["event_id", "room_id", "type", "state_key"]);
+    let mut rejections = Table::new("rejections", &["event_id", "reason", "last_check"]);
+    for p in &plan.events {
+        events.push(events_row(p));
+        let body = persisted_json(p.json).map_err(|e| anyhow::anyhow!("event {}: {e}", p.event_id()))?;
+        json.push(vec![
+            Value::from(&*p.event.event_id),
+            Value::from(p.room.room_id.as_str()),
+            Value::from(sources.meta(model, p).to_json()),
+            Value::Text(body),
+            Value::Int(p.format_version),
+        ]);
+        if let Some(key) = p.state_key {
+            state.push(vec![
+                Value::from(&*p.event.event_id),
+                Value::from(p.room.room_id.as_str()),
+                Value::from(p.event_type),
+                Value::from(key),
+            ]);
+        }
+        if p.is_rejected() {
+            rejections.push(vec![
+                Value::from(&*p.event.event_id),
+                Value::from(REJECTED_REASON),
+                Value::from(p.received_ts.to_string()),
+            ]);
+        }
+    }
+    Ok([events, json, state, rejections])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dendrite_unsigned_keys_are_stripped_and_the_rest_kept_byte_for_byte() {
+        let plain = r#"{"content":{"body":"1.50"},"depth":3,"type":"m.room.message"}"#;
+        assert!(matches!(persisted_json(plain).unwrap(), Cow::Borrowed(_)));
+        let redacted = r#"{"content":{},"depth":12345678901234,"origin_server_ts":1.0e3,"type":"m.room.message","unsigned":{"redacted_because":{"type":"m.room.redaction","content":{}},"redacted_by":"$r"}}"#;
+        assert_eq!(
+            persisted_json(redacted).unwrap(),
+            r#"{"content":{},"depth":12345678901234,"origin_server_ts":1.0e3,"type":"m.room.message"}"#
+        );
+        let invite = r#"{"content":{"membership":"invite"},"unsigned":{"age_ts":5,"invite_room_state":[{"a":"é\u00e9"}],"prev_content":{}}}"#;
+        assert_eq!(
+            persisted_json(invite).unwrap(),
+            r#"{"content":{"membership":"invite"},"unsigned":{"age_ts":5,"invite_room_state":[{"a":"é\u00e9"}]}}"#
+        );
+        // "unsigned" only as a string inside content: nothing to strip.
+        let body = r#"{"content":{"body":"\"unsigned\""},"type":"m.room.message"}"#;
+        assert_eq!(persisted_json(body).unwrap(), body);
+        assert!(persisted_json("{not json, \"unsigned\"").is_err());
+    }
+
+    #[test]
+    fn redacted_is_seen_from_dendrites_unsigned() {
+        assert!(was_redacted(r#"{"unsigned":{"redacted_because":{}}}"#));
+        assert!(!was_redacted(r#"{"unsigned":{"age_ts":1}}"#));
+        assert!(!was_redacted(r#"{"content":{"redacted_because":1}}"#));
+    }
+
+    #[test]
+    fn metadata_json_holds_only_what_applies() {
+        assert_eq!(Meta::default().to_json(), "{}");
+        let m = Meta { soft_failed: true, redacted: true, recheck_redaction_false: true, out_of_band_membership: false, txn: Some(("DEV", "t1")) };
+        assert_eq!(m.to_json(), r#"{"device_id":"DEV","recheck_redaction":false,"redacted":true,"soft_failed":true,"txn_id":"t1"}"#);
+    }
+}

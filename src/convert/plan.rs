@@ -1,0 +1,243 @@
+//! Which Dendrite events become Synapse events, as what, at which stream
+//! ordering and `received_ts`. Every event module reads this one plan.
+//!
+//! Kinds (dendrite-storage.md §3.5, synapse-storage.md §B.3):
+//! * **rejected**: `is_rejected`.
+//! * **outlier**: no state before it (`state_snapshot_nid = 0`), except a
+//!   create event that reached the sync stream (its state before is empty).
+//! * **live**: in `syncapi_output_room_events` and sent to output: keeps
+//!   Dendrite's stream position as its stream ordering (clients hold it).
+//! * **backfilled**: in the sync stream but not sent to output (`KindOld`):
+//!   negative orderings as Synapse gives backfilled events, newest first.
+//! * **soft-failed**: has state, not rejected, never reached the sync stream.
+//!   Dendrite hid it from clients; Synapse hides it by `soft_failed`. A
+//!   forward extremity is never soft-failed (Synapse refuses that), so such an
+//!   event is live instead.
+//!
+//! Outliers, rejected and soft-failed events get positive orderings above
+//! every Dendrite stream position (outside the live range). `received_ts`
+//! (Dendrite keeps none) is `origin_server_ts`, raised where needed so it
+//! never decreases along the stream (Synapse binary-searches it).
+
+use std::collections::BTreeSet;
+
+use crate::dendrite::event_json::EventFields;
+use crate::dendrite::events::Event;
+use crate::dendrite::nids::TYPE_CREATE;
+use crate::dendrite::rooms::Room;
+use crate::dendrite::Model;
+
+use super::report::Skipped;
+use super::rooms::{format_version, RoomSet};
+use super::state::StateGroups;
+use super::streams::Streams;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    Live,
+    Backfilled,
+    Outlier,
+    Rejected,
+    SoftFailed,
+}
+
+pub struct Planned<'m> {
+    pub event: &'m Event,
+    pub room: &'m Room,
+    pub json: &'m str,
+    pub fields: EventFields,
+    pub event_type: &'m str,
+    /// `None` for non-state events.
+    pub state_key: Option<&'m str>,
+    pub kind: Kind,
+    pub stream_ordering: i64,
+    pub received_ts: i64,
+    pub format_version: i64,
+}
+
+impl Planned<'_> {
+    pub fn is_outlier(&self) -> bool {
+        self.kind == Kind::Outlier
+    }
+
+    pub fn is_rejected(&self) -> bool {
+        self.kind == Kind::Rejected
+    }
+
+    pub fn event_id(&self) -> &str {
+        &self.event.event_id
+    }
+}
+
+pub struct Plan<'m> {
+    /// In event NID order.
+    pub events: Vec<Planned<'m>>,
+}
+
+impl<'m> Plan<'m> {
+    pub fn build(model: &'m Model, rooms: &RoomSet, streams: &Streams, groups: &StateGroups, skipped: &mut Skipped) -> Plan<'m> {
+        let extremities: BTreeSet<i64> =
+            model.rooms.by_nid.values().flat_map(|r| r.latest_event_nids.iter().copied()).collect();
+        let mut events = Vec::with_capacity(model.events.all.len());
+        for e in &model.events.all {
+            if let Some(p) = plan_one(model, rooms, &extremities, groups, e, skipped) {
+                events.push(p);
+            }
+        }
+        assign_orderings(&mut events, streams);
+        Plan { events }
+    }
+
+    /// The planned event with this NID.
+    pub fn get(&self, nid: i64) -> Option<&Planned<'m>> {
+        self.events.binary_search_by_key(&nid, |p| p.event.nid).ok().map(|i| &self.events[i])
+    }
+}
+
+fn plan_one<'m>(
+    model: &'m Model,
+    rooms: &RoomSet,
+    extremities: &BTreeSet<i64>,
+    groups: &StateGroups,
+    e: &'m Event,
+    skipped: &mut Skipped,
+) -> Option<Planned<'m>> {
+    const WHAT: &str = "roomserver_events";
+    let Some(room) = model.rooms.by_nid.get(&e.room_nid) else {
+        skipped.add(WHAT, "room NID not in roomserver_rooms");
+        return None;
+    };
+    if !rooms.converted(room.nid) {
+        skipped.add(WHAT, "its room is not carried over (see roomserver_rooms)");
+        return None;
+    }
+    let Some(json) = e.json.as_deref() else {
+        skipped.add(WHAT, "no roomserver_event_json row");
+        return None;
+    };
+    let Ok(fields) = EventFields::parse(json) else {
+        skipped.add(WHAT, "event JSON does not parse");
+        return None;
+    };
+    let Some(event_type) = model.nids.event_type(e.type_nid) else {
+        skipped.add(WHAT, "event type NID not in roomserver_event_types");
+        return None;
+    };
+    // The state key NID is authoritative for "is this state"; its string comes
+    // from the dictionary (it equals the JSON's).
+    let state_key = if e.is_state() {
+        match model.nids.state_key(e.state_key_nid) {
+            Some(k) => Some(k),
+            None => {
+                skipped.add(WHAT, "state key NID not in roomserver_event_state_keys");
+                return None;
+            }
+        }
+    } else {
+        None
+    };
+    let in_stream = model.sync.stream.get(&*e.event_id);
+    let mut kind = classify(e, in_stream.is_some(), extremities.contains(&e.nid));
+    if kind != Kind::Outlier && !groups.by_event.contains_key(&e.nid) {
+        // Synapse needs the state at every non-outlier event; without it the
+        // event can only be what Synapse calls an outlier.
+        skipped.add("event state", "state at the event unknown (snapshot or block missing): stored as an outlier");
+        kind = Kind::Outlier;
+    }
+    let format_version = format_version(&room.version).expect("converted rooms have known versions");
+    Some(Planned {
+        event: e,
+        room,
+        json,
+        fields,
+        event_type,
+        state_key,
+        kind,
+        stream_ordering: in_stream.map_or(0, |s| s.position),
+        received_ts: 0,
+        format_version,
+    })
+}
+
+/// The kind of an event from Dendrite's flags (see the module comment).
+pub fn classify(e: &Event, in_stream: bool, is_extremity: bool) -> Kind {
+    if e.is_rejected {
+        return Kind::Rejected;
+    }
+    let has_state = e.snapshot_nid != 0 || (e.type_nid == TYPE_CREATE && in_stream);
+    if !has_state {
+        return Kind::Outlier;
+    }
+    match (in_stream, e.sent_to_output) {
+        (true, true) => Kind::Live,
+        (true, false) => Kind::Backfilled,
+        (false, _) if is_extremity => Kind::Live,
+        (false, _) => Kind::SoftFailed,
+    }
+}
+
+/// Stream orderings and `received_ts` for every planned event.
+fn assign_orderings(events: &mut [Planned<'_>], streams: &Streams) {
+    let mut above = streams.counter();
+    for p in events.iter_mut() {
+        let live_in_stream = p.kind == Kind::Live && p.stream_ordering > 0;
+        if !live_in_stream && p.kind != Kind::Backfilled {
+            p.stream_ordering = above.next();
+        }
+    }
+    // Backfilled: newest (deepest) first gets -1, as Synapse's backfill does.
+    let mut back: Vec<usize> = (0..events.len()).filter(|&i| events[i].kind == Kind::Backfilled).collect();
+    back.sort_by_key(|&i| (std::cmp::Reverse(events[i].event.depth), std::cmp::Reverse(events[i].stream_ordering)));
+    for (n, &i) in back.iter().enumerate() {
+        events[i].stream_ordering = -(n as i64) - 1;
+    }
+    let mut order: Vec<usize> = (0..events.len()).collect();
+    order.sort_by_key(|&i| events[i].stream_ordering);
+    let mut latest = i64::MIN;
+    for i in order {
+        let ts = events[i].fields.origin_server_ts.unwrap_or(0).max(latest);
+        events[i].received_ts = ts;
+        latest = ts;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn event(nid: i64, type_nid: i64, snapshot: i64, rejected: bool, sent: bool) -> Event {
+        Event {
+            nid,
+            room_nid: 1,
+            type_nid,
+            state_key_nid: 0,
+            sent_to_output: sent,
+            snapshot_nid: snapshot,
+            depth: nid,
+            is_rejected: rejected,
+            event_id: format!("$e{nid}").into(),
+            auth_event_nids: Box::new([]),
+            json: None,
+        }
+    }
+
+    #[test]
+    fn kinds_follow_dendrite_flags() {
+        // (event, in sync stream, forward extremity) → kind
+        let cases = [
+            (event(1, 9, 5, false, true), true, false, Kind::Live),
+            (event(2, 9, 5, false, false), true, false, Kind::Backfilled),
+            (event(3, 9, 0, false, false), false, false, Kind::Outlier),
+            (event(4, 9, 5, true, false), false, false, Kind::Rejected),
+            (event(5, 9, 0, true, false), false, false, Kind::Rejected),
+            (event(6, 9, 5, false, false), false, false, Kind::SoftFailed),
+            (event(7, 9, 5, false, false), false, true, Kind::Live),
+            // A create event with snapshot 0: live when clients saw it, else an outlier.
+            (event(8, TYPE_CREATE, 0, false, true), true, false, Kind::Live),
+            (event(9, TYPE_CREATE, 0, false, false), false, false, Kind::Outlier),
+        ];
+        for (e, in_stream, ext, want) in cases {
+            assert_eq!(classify(&e, in_stream, ext), want, "event {}", e.nid);
+        }
+    }
+}

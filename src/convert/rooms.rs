@@ -1,0 +1,140 @@
+//! Rooms, aliases and the room directory: `rooms`, `room_aliases`,
+//! `room_alias_servers`, `appservice_room_list`.
+//!
+//! A Dendrite room is carried over when Synapse can host its version
+//! (pseudo-ID rooms, `org.matrix.msc4014`, cannot be) and it either has
+//! events of its own or is a stub room holding a pending invite for a local
+//! user (Synapse needs the `rooms` row, with the version, to show the invite).
+//! Other stubs hold nothing a client sees. `is_public` is the server's own
+//! directory (`roomserver_published` with empty appservice/network IDs);
+//! appservice network lists go to `appservice_room_list`.
+//! `has_auth_chain_index` is false: the queued `chain_cover` background
+//! update builds the index from `event_auth` and sets it per room.
+
+use std::collections::BTreeMap;
+
+use crate::dendrite::nids::TYPE_CREATE;
+use crate::dendrite::Model;
+use crate::synapse::Value;
+
+use super::plan::Plan;
+use super::report::Skipped;
+use super::table::Table;
+use super::Context;
+
+/// Synapse's event format for a room version (synapse-storage.md §B.6);
+/// `None` for versions Synapse 1.163 cannot host.
+pub fn format_version(room_version: &str) -> Option<i64> {
+    Some(match room_version {
+        "1" | "2" => 1,
+        "3" => 2,
+        "4" | "5" | "6" | "7" | "8" | "9" | "10" | "11" => 3,
+        "org.matrix.msc3757.10" | "org.matrix.msc3757.11" => 3,
+        "12" | "org.matrix.hydra.11" => 4,
+        _ => return None,
+    })
+}
+
+/// Which Dendrite rooms are carried over (by room NID).
+#[derive(Default)]
+pub struct RoomSet {
+    converted: BTreeMap<i64, ()>,
+}
+
+impl RoomSet {
+    pub fn choose(model: &Model, ctx: &Context, skipped: &mut Skipped) -> RoomSet {
+        let mut set = RoomSet::default();
+        for room in model.rooms.by_nid.values() {
+            if format_version(&room.version).is_none() {
+                skipped.add("roomserver_rooms", &format!("room version {:?} cannot be hosted by Synapse", room.version));
+                continue;
+            }
+            if room.is_stub() && !has_local_invite(model, ctx, room.nid) {
+                skipped.add("roomserver_rooms", "stub room (no events, no pending invite for a local user)");
+                continue;
+            }
+            set.converted.insert(room.nid, ());
+        }
+        set
+    }
+
+    pub fn converted(&self, room_nid: i64) -> bool {
+        self.converted.contains_key(&room_nid)
+    }
+}
+
+fn has_local_invite(model: &Model, ctx: &Context, room_nid: i64) -> bool {
+    model.rooms.invites.values().any(|i| {
+        i.room_nid == room_nid && !i.retired && model.nids.state_key(i.target_nid).is_some_and(|u| ctx.is_local(u))
+    })
+}
+
+pub fn rooms<'m>(model: &'m Model, set: &RoomSet, plan: &Plan<'_>) -> Table<'m> {
+    // The creator is the create event's sender (v11+ dropped content.creator).
+    let creators: BTreeMap<i64, String> = plan
+        .events
+        .iter()
+        .filter(|p| p.event.type_nid == TYPE_CREATE && p.state_key == Some(""))
+        .filter_map(|p| Some((p.event.room_nid, p.fields.sender.clone()?)))
+        .collect();
+    let mut t = Table::new("rooms", &["room_id", "is_public", "creator", "room_version", "has_auth_chain_index"]);
+    for room in model.rooms.by_nid.values().filter(|r| set.converted(r.nid)) {
+        let public = model.rooms.published.get(&room.room_id).copied().unwrap_or(false);
+        t.push(vec![
+            Value::from(room.room_id.as_str()),
+            Value::Bool(public),
+            Value::from(creators.get(&room.nid).cloned()),
+            Value::from(room.version.as_str()),
+            Value::Bool(false),
+        ]);
+    }
+    t
+}
+
+/// `room_aliases` and `room_alias_servers` (our own name: Dendrite stores only local aliases).
+pub fn aliases<'m>(model: &'m Model, ctx: &'m Context, set: &RoomSet, skipped: &mut Skipped) -> [Table<'m>; 2] {
+    let mut aliases = Table::new("room_aliases", &["room_alias", "room_id", "creator"]);
+    let mut servers = Table::new("room_alias_servers", &["room_alias", "server"]);
+    for (alias, a) in &model.rooms.aliases {
+        if !model.rooms.by_room_id(&a.room_id).is_some_and(|r| set.converted(r.nid)) {
+            skipped.add("roomserver_room_aliases", "alias of a room that is not carried over");
+            continue;
+        }
+        aliases.push(vec![alias.as_str().into(), a.room_id.as_str().into(), a.creator_id.as_str().into()]);
+        servers.push(vec![alias.as_str().into(), ctx.server_name.as_str().into()]);
+    }
+    [aliases, servers]
+}
+
+pub fn appservice_room_list<'m>(model: &'m Model, set: &RoomSet, skipped: &mut Skipped) -> Table<'m> {
+    let mut t = Table::new("appservice_room_list", &["appservice_id", "network_id", "room_id"]);
+    for ((appservice, network, room_id), published) in &model.rooms.published_appservice {
+        if !published {
+            continue;
+        }
+        if !model.rooms.by_room_id(room_id).is_some_and(|r| set.converted(r.nid)) {
+            skipped.add("roomserver_published", "appservice directory entry for a room that is not carried over");
+            continue;
+        }
+        t.push(vec![appservice.as_str().into(), network.as_str().into(), room_id.as_str().into()]);
+    }
+    t
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn format_versions_follow_synapse_room_versions() {
+        assert_eq!(format_version("1"), Some(1));
+        assert_eq!(format_version("2"), Some(1));
+        assert_eq!(format_version("3"), Some(2));
+        assert_eq!(format_version("4"), Some(3));
+        assert_eq!(format_version("10"), Some(3));
+        assert_eq!(format_version("11"), Some(3));
+        assert_eq!(format_version("12"), Some(4));
+        assert_eq!(format_version("org.matrix.msc4014"), None);
+        assert_eq!(format_version("13"), None);
+    }
+}

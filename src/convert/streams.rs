@@ -1,0 +1,73 @@
+//! Stream ids: where the converter's numbers start.
+//!
+//! Clients keep their sessions, so they resume `/sync` with their Dendrite
+//! `since` token. Synapse reads that 9-part token with its fields shifted into
+//! other streams (Dendrite's receipt position lands in Synapse's typing slot,
+//! its to-device position in the receipts slot, its device-list position in
+//! the to-device slot, and so on; design.md). A migrated row whose Synapse
+//! stream id is at or below the number the shifted token holds for that
+//! stream counts as already delivered, and Synapse then deletes pending
+//! to-device messages (the Megolm key shares) on the first resumed sync.
+//!
+//! So every stream id the converter assigns (to-device, account data,
+//! receipts, device lists, cross-signing keys, push rules, presence …) starts
+//! above [`Streams::base`], the largest position of *any* Dendrite stream.
+//! Timeline events are the exception: they keep Dendrite's own PDU positions
+//! (`syncapi_output_room_events.id`), the numbers clients hold.
+//!
+//! Known limit: a dump holds rows, not sequence values, so a stream whose rows
+//! were all deleted (delivered to-device messages) is seen only up to its
+//! remaining rows. The device-list stream, which lands in Synapse's to-device
+//! slot, is an upserted table and so is always seen in full.
+
+use crate::dendrite::positions::Positions;
+use crate::dendrite::Model;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Streams {
+    /// Largest position of any Dendrite stream: every assigned id is above it.
+    pub base: i64,
+    /// Largest PDU stream position (the live timeline's last stream ordering).
+    pub live_max: i64,
+}
+
+impl Streams {
+    pub fn compute(model: &Model, positions: &Positions) -> Streams {
+        let live_max = model.sync.stream.values().map(|s| s.position).max().unwrap_or(0);
+        let receipts = model.sync.receipts.iter().map(|r| r.id).max().unwrap_or(0);
+        let to_device = model.sync.to_device.iter().map(|t| t.id).max().unwrap_or(0);
+        let base = [live_max, receipts, to_device, positions.highest()].into_iter().max().unwrap_or(0);
+        Streams { base, live_max }
+    }
+
+    /// A fresh counter for one Synapse stream: its first id is `base + 1`.
+    pub fn counter(&self) -> Counter {
+        Counter { next: self.base + 1 }
+    }
+}
+
+/// Hands out increasing ids for one stream.
+#[derive(Debug)]
+pub struct Counter {
+    next: i64,
+}
+
+impl Counter {
+    pub fn next(&mut self) -> i64 {
+        let id = self.next;
+        self.next += 1;
+        id
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counters_start_above_the_base_and_do_not_share() {
+        let s = Streams { base: 41, live_max: 40 };
+        let (mut a, mut b) = (s.counter(), s.counter());
+        assert_eq!((a.next(), a.next(), b.next()), (42, 43, 42));
+    }
+}
