@@ -126,10 +126,19 @@ fn device_row<'m>(user_id: &str, device_id: &'m str, d: &'m Device) -> Vec<Value
         Value::from(device_id),
         Value::from(d.display_name.as_deref()),
         Value::Int(d.last_seen_ts),
-        Value::from(d.ip.as_deref()),
-        Value::from(d.user_agent.as_deref()),
+        Value::from(d.ip.as_deref().and_then(bare_ip)),
+        Value::from(d.user_agent.as_deref().filter(|u| !u.is_empty())),
         Value::Bool(false),
     ]
+}
+
+/// Dendrite stores `ip:port` (and `''` when unknown) but answers `/devices`
+/// with the bare address; Synapse stores the bare address.
+fn bare_ip(ip: &str) -> Option<String> {
+    if ip.is_empty() {
+        return None;
+    }
+    Some(ip.parse::<std::net::SocketAddr>().map_or_else(|_| ip.to_owned(), |a| a.ip().to_string()))
 }
 
 pub fn threepids<'m>(model: &'m Model, accounts: &[(String, &'m UserKey, &'m Account)], skipped: &mut Skipped) -> Table<'m> {
@@ -186,6 +195,14 @@ mod tests {
         // A normal user whose device ID happens to equal the localpart keeps it.
         let normal = account(AccountType::User, None, false);
         assert_eq!(device_skip(Some(&normal), &key, "bridge"), None);
+    }
+
+    #[test]
+    fn device_ips_lose_their_port() {
+        assert_eq!(bare_ip("127.0.0.1:56696").as_deref(), Some("127.0.0.1"));
+        assert_eq!(bare_ip("[::1]:8008").as_deref(), Some("::1"));
+        assert_eq!(bare_ip("10.1.2.3").as_deref(), Some("10.1.2.3"));
+        assert_eq!(bare_ip(""), None);
     }
 
     #[test]

@@ -28,6 +28,9 @@ pub mod state;
 mod streams;
 mod table;
 
+#[cfg(test)]
+mod fixture_tests;
+
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
