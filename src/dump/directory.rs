@@ -67,7 +67,6 @@ pub fn read(a: &Archive, dir: &Path, ctx: &mut ReadCtx<'_>) -> Result<()> {
         if let Some((table, Want::Rows)) = a.begin(idx, ctx)? {
             let file = File::open(&path)?;
             if codec == Codec::None {
-                // SAFETY: the map is read-only; a dump is not written while read.
                 let map = if size == 0 { None } else { Some(super::lines::map_file(&file)?) };
                 let mut lines = SliceLines::new(map.as_deref().unwrap_or(&[]));
                 ctx.rows(&mut lines, &table, Want::Rows, End::Eof)?;

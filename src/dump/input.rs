@@ -83,8 +83,6 @@ fn open_one(path: &Path) -> Result<(Input, DumpInfo)> {
     file.seek(SeekFrom::Start(0))?;
     match kind {
         Kind::Plain(Codec::None) => {
-            // SAFETY-free: memmap2's map is unsafe only if the file changes
-            // underneath us; a dump being read is not being written.
             let map = super::lines::map_file(&file)?;
             let info = plain_info(path, Format::Plain, &head, size);
             Ok((Input::PlainMapped(map), info))

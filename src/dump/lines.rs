@@ -31,9 +31,6 @@ pub trait LineSource {
 /// Maps a whole file read-only for a sequential pass. The kernel is told
 /// we read front to back (read-ahead, early reclaim of what is behind us).
 pub fn map_file(file: &std::fs::File) -> io::Result<memmap2::Mmap> {
-    // SAFETY: the map is read-only; a dump is not written while we read it
-    // (if it were, we could read torn rows, not break memory safety of
-    // our own data: every field is validated as UTF-8 before use).
     // Pre-faulting saves a page fault per 4 KiB (a third of the time on a
     // cached file) but reads the whole file in at once: only for files that
     // comfortably fit in the page cache.
@@ -42,6 +39,9 @@ pub fn map_file(file: &std::fs::File) -> io::Result<memmap2::Mmap> {
     if small {
         options.populate();
     }
+    // SAFETY: a mapping is sound only while nobody modifies or truncates
+    // the file. A dump is not written while it is being read; if it were,
+    // we could read torn rows or be killed by SIGBUS.
     let map = unsafe { options.map(file)? };
     let _ = map.advise(memmap2::Advice::Sequential);
     Ok(map)
