@@ -9,6 +9,7 @@ use super::header::{Header, FORMAT_CUSTOM};
 use super::primitives::ArchiveReader;
 
 /// Custom-format offset flags.
+#[allow(dead_code)] // documents the format; "not set" is simply "not OFFSET_SET"
 pub const OFFSET_NOT_SET: u8 = 1;
 pub const OFFSET_SET: u8 = 2;
 pub const OFFSET_NO_DATA: u8 = 3;
@@ -19,6 +20,7 @@ pub struct TocEntry {
     pub had_dumper: bool,
     pub tag: String,
     pub desc: String,
+    #[allow(dead_code)] // kept for diagnostics; table names come from the COPY statement
     pub namespace: String,
     pub copy_stmt: String,
     pub data: DataRef,
