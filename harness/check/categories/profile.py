@@ -1,0 +1,50 @@
+"""profile: each user's own profile and device list, and every user's profile as alice sees it.
+
+Rule `sets`: devices compared by device_id. Rule `last-seen`: the checker's own requests move a
+device's last_seen_ts forward, so it must be at or after Dendrite's value (never earlier)."""
+from __future__ import annotations
+
+from ..http import q
+
+NAME, GROUP = "profile", "issue4"
+
+
+def answer(ctx, token, path):
+    status, body = ctx.client.call("GET", path, token=token)
+    return {"status": status, "body": body}
+
+
+def recorded(rec):
+    return {"status": rec["status"], "body": rec["body"]}
+
+
+def devices_view(ans: dict, floor: dict) -> dict:
+    if ans["status"] != 200:
+        return ans
+    out = {}
+    for d in ans["body"].get("devices", []):
+        d = dict(d)
+        seen, prev = d.get("last_seen_ts"), floor.get(d["device_id"])
+        if isinstance(seen, int) and isinstance(prev, int) and seen >= prev:
+            d["last_seen_ts"] = prev
+        out[d["device_id"]] = d
+    return {"status": 200, "devices": out}
+
+
+def run(ctx) -> None:
+    f, t = ctx.fixture, ctx.tally
+    for name in f.recorded_users():
+        d = f.main_device(name)
+        rec = f.expected(f"{name}/profile.json")
+        t.compare(NAME, f"{name} own profile", recorded(rec),
+                  answer(ctx, d.token, f"/profile/{q(d.user_id)}"))
+        rec = f.expected(f"{name}/devices.json")
+        floor = {x["device_id"]: x.get("last_seen_ts") for x in rec["body"].get("devices", [])}
+        t.compare(NAME, f"{name} /devices", devices_view(recorded(rec), {}),
+                  devices_view(answer(ctx, d.token, "/devices"), floor))
+    alice = f.main_device("alice").token
+    for rel, rec in f.expected_glob("profiles/*.json"):
+        name = rel.split("/")[1][: -len(".json")]
+        uid = f.user(name)["user_id"]
+        t.compare(NAME, f"profile of {name} seen by alice", recorded(rec),
+                  answer(ctx, alice, f"/profile/{q(uid)}"))

@@ -1,0 +1,34 @@
+"""rooms: /joined_rooms, and the joined/invited/left room sets of a full-state /sync, for every
+user (main device) and every device Dendrite recorded a /sync for."""
+from __future__ import annotations
+
+NAME, GROUP = "rooms", "issue4"
+
+
+def room_sets(sync_body: dict) -> dict:
+    rooms = sync_body.get("rooms") or {}
+    return {s: sorted((rooms.get(s) or {}).keys()) for s in ("join", "invite", "leave", "knock")}
+
+
+def full_sync(ctx, token: str) -> tuple[int, dict]:
+    return ctx.client.call("GET", "/sync", token=token,
+                           params={"full_state": "true", "timeout": "0"})
+
+
+def run(ctx) -> None:
+    f, t = ctx.fixture, ctx.tally
+    for name in f.recorded_users():
+        d = f.main_device(name)
+        rec = f.expected(f"{name}/joined_rooms.json")
+        status, body = ctx.client.call("GET", "/joined_rooms", token=d.token)
+        # rule `sets`: joined_rooms is a set.
+        t.compare(NAME, f"{name} /joined_rooms",
+                  {"status": rec["status"], "rooms": sorted(rec["body"].get("joined_rooms", []))},
+                  {"status": status, "rooms": sorted(body.get("joined_rooms", []))})
+    for rel, rec in f.expected_glob("*/devices/*/sync_full_state.json"):
+        name, _, device_id, _ = rel.split("/")
+        d = next(x for x in f.devices if x.user == name and x.device_id == device_id)
+        status, body = full_sync(ctx, d.token)
+        t.compare(NAME, f"{d.key} /sync rooms",
+                  {"status": rec["status"], **room_sets(rec["body"])},
+                  {"status": status, **room_sets(body)})

@@ -1,0 +1,105 @@
+"""state: /rooms/{id}/state, /members, /joined_members and /context at the recorded points for
+every user and room, and the current state of every room in a full-state /sync.
+
+Rule `sets`: state and member lists are sets keyed by (type, state_key); each key is one item.
+Rule `context-state`: Dendrite 0.13.8 answers /context with only the membership events of the
+returned events' senders, where the spec (and Synapse) give the full state at the last event;
+so each state event Dendrite returned must be there and identical, and more is allowed.
+Rule `timeline-window`: a full-state /sync is compared by the state it leaves the client with.
+"""
+from __future__ import annotations
+
+from ..http import q
+from ..normalise import current_state, pair
+from .rooms import full_sync
+
+NAME, GROUP = "state", "issue4"
+
+
+def keyed(evs) -> dict:
+    return {f"{e.get('type')}|{e.get('state_key')}": e for e in evs or []}
+
+
+def compare_sets(t, label: str, exp: dict, act: dict, subset: bool = False) -> None:
+    for k in sorted(set(exp) | (set() if subset else set(act))):
+        e, a = exp.get(k), act.get(k)
+        if e is not None and a is not None:
+            e, a = pair(e, a)
+        t.compare(NAME, f"{label} [{k}]", e, a)
+
+
+def status_differs(t, label: str, rec: dict, status: int, body) -> bool:
+    """Compare status (and errcode when an error); True when there is no body to compare."""
+    if rec["status"] == 200 and status == 200:
+        return False
+    t.compare(NAME, f"{label} status", {"status": rec["status"], "errcode": rec["body"].get("errcode")},
+              {"status": status, "errcode": body.get("errcode") if isinstance(body, dict) else None})
+    return True
+
+
+def check_room(ctx, name: str, token: str, room: str) -> None:
+    f, t, c = ctx.fixture, ctx.tally, ctx.client
+    rid = f.rooms[room]
+    base = f"{name}/rooms/{room}"
+    rec = f.expected(f"{base}/state.json")
+    if rec:
+        status, body = c.call("GET", f"/rooms/{q(rid)}/state", token=token)
+        if not status_differs(t, f"{base}/state", rec, status, body):
+            compare_sets(t, f"{base}/state", keyed(rec["body"]), keyed(body))
+    rec = f.expected(f"{base}/members.json")
+    if rec:
+        status, body = c.call("GET", f"/rooms/{q(rid)}/members", token=token)
+        if not status_differs(t, f"{base}/members", rec, status, body):
+            compare_sets(t, f"{base}/members", keyed(rec["body"].get("chunk")), keyed(body.get("chunk")))
+    rec = f.expected(f"{base}/joined_members.json")
+    if rec:
+        status, body = c.call("GET", f"/rooms/{q(rid)}/joined_members", token=token)
+        if not status_differs(t, f"{base}/joined_members", rec, status, body):
+            t.compare(NAME, f"{base}/joined_members", rec["body"], body)
+    for rel, rec in f.expected_glob(f"{base}/context/*.json"):
+        ev = rel.rsplit("/", 1)[1][: -len(".json")]
+        event_id = f.scenario["events"][ev]["event_id"]
+        status, body = c.call("GET", f"/rooms/{q(rid)}/context/{q(event_id)}", token=token,
+                              params=rec.get("params"))
+        label = f"{base}/context/{ev}"
+        if status_differs(t, label, rec, status, body):
+            continue
+        r = rec["body"]
+        for part in ("event", "events_before", "events_after"):
+            pe, pa = pair(r.get(part, [] if part != "event" else None),
+                          body.get(part, [] if part != "event" else None))
+            t.compare(NAME, f"{label}.{part}", pe, pa)
+        compare_sets(t, f"{label}.state", keyed(r.get("state")), keyed(body.get("state")), subset=True)
+
+
+def check_sync_state(ctx, name: str, token: str) -> None:
+    f, t = ctx.fixture, ctx.tally
+    rec = f.expected(f"{name}/sync_full_state.json")
+    status, body = full_sync(ctx, token)
+    if status_differs(t, f"{name} /sync", rec, status, body):
+        return
+    for rid, r in sorted((rec["body"].get("rooms") or {}).get("join", {}).items()):
+        a = ((body.get("rooms") or {}).get("join") or {}).get(rid)
+        label = f"{name} /sync join {f.room_name(rid)} current state"
+        if a is None:
+            t.differ(NAME, f"{label}: room missing from the answer")
+            continue
+        exp = current_state((r.get("state") or {}).get("events", []), (r.get("timeline") or {}).get("events", []))
+        act = current_state(a.get("state", {}).get("events", []), a.get("timeline", {}).get("events", []))
+        compare_sets(t, label, exp, act)
+    for rid, r in sorted((rec["body"].get("rooms") or {}).get("invite", {}).items()):
+        a = ((body.get("rooms") or {}).get("invite") or {}).get(rid)
+        label = f"{name} /sync invite {f.room_name(rid)} stripped state"
+        if a is None:
+            t.differ(NAME, f"{label}: room missing from the answer")
+            continue
+        compare_sets(t, label, keyed((r.get("invite_state") or {}).get("events")), keyed(a.get("invite_state", {}).get("events")))
+
+
+def run(ctx) -> None:
+    f = ctx.fixture
+    for name in f.recorded_users():
+        token = f.main_device(name).token
+        for room in sorted(f.rooms):
+            check_room(ctx, name, token, room)
+        check_sync_state(ctx, name, token)

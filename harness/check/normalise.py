@@ -1,0 +1,100 @@
+"""The normalisation rules: everything the checker does NOT compare literally, in one place.
+
+Each rule has a name used in docs/e2e-checks.md (which gives the full reasoning). A rule may
+only remove what depends on the moment or the server's own bookkeeping, never what a user sees
+differently. Keep this list short; a new entry needs a reason a user would accept.
+
+Applied to events (any object with event_id, type and sender), pairwise so that "absent on
+Dendrite" can be told apart from "different":
+  age               unsigned.age (and a top-level age): milliseconds since the event, at the
+                    moment of the request.
+  transaction-id    unsigned.transaction_id: the sending device's echo token for requests still
+                    in flight; none can be in flight across a migration.
+  server-additions  unsigned keys Dendrite 0.13.8 never serves but Synapse computes from the
+                    same data (SERVER_ADDED): compared when Dendrite had them, ignored when it
+                    did not.
+  empty-unsigned    "unsigned": {} is the same as no unsigned at all.
+The other rules (tokens, unordered sets, page boundaries, last-seen, context-state, ...) are
+applied where the answer is read, in the category modules, and cite their name.
+"""
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+RULES = {
+    "age": "unsigned.age is the time since the event at the moment of the request",
+    "transaction-id": "unsigned.transaction_id only echoes a device's in-flight send",
+    "server-additions": "unsigned keys Synapse computes that Dendrite 0.13.8 never serves",
+    "empty-unsigned": "an empty unsigned object carries nothing",
+    "tokens": "sync/pagination tokens are server-chosen opaque strings",
+    "sets": "unordered sets (joined rooms, room state, members, devices, directory) are sorted",
+    "pages": "/messages is compared as the concatenated event sequence, not page by page",
+    "timeline-window": "a full-state /sync is compared by room sets and resulting current state",
+    "last-seen": "a device's last_seen_ts moves forward when the checker uses its token",
+    "context-state": "Dendrite's /context state is a subset (senders' members); each must match",
+}
+
+# unsigned keys Synapse adds from data it holds and Dendrite 0.13.8 does not serve at all:
+# bundled aggregations (MSC2675/MSC3440: edits, threads, references) and the caller's own
+# membership at the event (MSC4115).
+SERVER_ADDED = ("m.relations", "membership")
+
+
+def is_event(x: Any) -> bool:
+    return isinstance(x, dict) and "event_id" in x and "type" in x and "sender" in x
+
+
+def _clean_unsigned(e: dict, keep_added: set[str], strip_added: bool) -> dict:
+    e = dict(e)
+    e.pop("age", None)
+    u = dict(e.get("unsigned") or {})
+    u.pop("age", None)
+    u.pop("transaction_id", None)
+    if strip_added:
+        for k in SERVER_ADDED:
+            if k not in keep_added:
+                u.pop(k, None)
+    if u:
+        e["unsigned"] = u
+    else:
+        e.pop("unsigned", None)
+    return e
+
+
+def pair(exp: Any, act: Any) -> tuple[Any, Any]:
+    """Normalise an expected and an actual answer together (they may be any JSON)."""
+    if isinstance(exp, dict) and isinstance(act, dict):
+        if is_event(exp) or is_event(act):
+            keep = set((exp.get("unsigned") or {}).keys())
+            exp = _clean_unsigned(exp, keep, strip_added=False)
+            act = _clean_unsigned(act, keep, strip_added=True)
+        e2, a2 = dict(exp), dict(act)
+        for k in set(exp) & set(act):
+            e2[k], a2[k] = pair(exp[k], act[k])
+        return e2, a2
+    if isinstance(exp, list) and isinstance(act, list):
+        n = min(len(exp), len(act))
+        pe, pa = zip(*(pair(exp[i], act[i]) for i in range(n))) if n else ((), ())
+        return list(pe) + copy.deepcopy(exp[n:]), list(pa) + copy.deepcopy(act[n:])
+    return exp, act
+
+
+def state_key(e: dict) -> tuple:
+    return (e.get("type", ""), e.get("state_key", ""), e.get("event_id", ""))
+
+
+def sorted_events(evs: list | None) -> list:
+    """Rule `sets`: room state and member lists are sets keyed by (type, state_key)."""
+    return sorted(evs or [], key=state_key)
+
+
+def current_state(section_state: list, timeline: list) -> dict:
+    """Rule `timeline-window`: state at the end of a /sync room = its state section with the
+    timeline's state events applied in order. Independent of how many events the server put in
+    the timeline."""
+    cur = {}
+    for e in list(section_state) + list(timeline):
+        if "state_key" in e:
+            cur[(e["type"], e["state_key"])] = e
+    return {f"{t}|{k}": v for (t, k), v in sorted(cur.items())}
