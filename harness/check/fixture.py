@@ -42,11 +42,15 @@ class Fixture:
                         for k, v in sorted(creds.items())]
         self.server_name = self.scenario["server_name"]
         self.rooms: dict[str, str] = self.scenario["rooms"]
-        self._positions: dict[str, tuple[int, str]] | None = None
+        self._positions: dict[str, tuple[int, str, bool]] | None = None
 
     # --- who -----------------------------------------------------------------------------
     def user(self, name: str) -> dict:
-        return self.scenario["users"][name]
+        """Local users, then the peer's users (federation fixture; marked remote)."""
+        u = self.scenario["users"].get(name) or self.scenario.get("remote_users", {}).get(name)
+        if u is None:
+            raise KeyError(f"{name} is in no users list of {self.path}/scenario.json")
+        return u
 
     def recorded_users(self) -> list[str]:
         """Users Dendrite's answers were recorded for (local, active, not appservice)."""
@@ -61,7 +65,7 @@ class Fixture:
         """Devices whose token should still work: not deactivated, not logged out."""
         out = []
         for d in self.devices:
-            u = self.scenario["users"].get(d.user, {})
+            u = self.user(d.user)
             if d.token and not u.get("deactivated") and not u.get("remote") \
                     and d.key not in self.scenario["notes"].get("logged_out_devices", []):
                 out.append(d)
@@ -81,8 +85,11 @@ class Fixture:
         return next((n for n, r in self.rooms.items() if r == room_id), room_id)
 
     # --- Dendrite's stream positions -----------------------------------------------------
-    def positions(self) -> dict[str, tuple[int, str]]:
-        """event_id -> (Dendrite stream position, room_id)."""
+    def positions(self) -> dict[str, tuple[int, str, bool]]:
+        """event_id -> (Dendrite stream position, room_id, exclude_from_sync).
+
+        exclude_from_sync marks events Dendrite fetched as history (backfill, send_join's
+        earlier events): they get a high position when fetched but are never live-stream news."""
         if self._positions is None:
             self._positions = read_positions(self.path / "dendrite.dump")
         return self._positions
@@ -98,7 +105,7 @@ def _pg_restore() -> str:
     return str(Path(bindir) / "pg_restore")
 
 
-def read_positions(dump: Path) -> dict[str, tuple[int, str]]:
+def read_positions(dump: Path) -> dict[str, tuple[int, str, bool]]:
     out = subprocess.run([_pg_restore(), "--data-only", "-t", "syncapi_output_room_events",
                           "-f", "-", str(dump)], check=True, capture_output=True, text=True).stdout
     cols, pos = None, {}
@@ -111,7 +118,7 @@ def read_positions(dump: Path) -> dict[str, tuple[int, str]]:
         if line == "\\.":
             break
         row = dict(zip(cols, line.split("\t")))
-        pos[row["event_id"]] = (int(row["id"]), row["room_id"])
+        pos[row["event_id"]] = (int(row["id"]), row["room_id"], row.get("exclude_from_sync") == "t")
     if cols is None:
         raise RuntimeError(f"{dump}: no syncapi_output_room_events data found by pg_restore")
     return pos

@@ -9,8 +9,8 @@ NAME, GROUP = "login", "issue4"
 def run(ctx) -> None:
     f, t, c = ctx.fixture, ctx.tally, ctx.client
     for d in f.devices:
-        u = f.scenario["users"].get(d.user, {})
-        if not d.token or u.get("remote"):
+        u = f.user(d.user)
+        if not d.token or u.get("remote"):   # the peer's users belong to the peer
             continue
         # An appservice acts for its users with its as_token and ?user_id= (no device).
         params = {"user_id": d.user_id} if u.get("appservice") else None

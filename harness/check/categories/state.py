@@ -2,9 +2,12 @@
 every user and room, and the current state of every room in a full-state /sync.
 
 Rule `sets`: state and member lists are sets keyed by (type, state_key); each key is one item.
-Rule `context-state`: Dendrite 0.13.8 answers /context with only the membership events of the
-returned events' senders, where the spec (and Synapse) give the full state at the last event;
-so each state event Dendrite returned must be there and identical, and more is allowed.
+Rule `context-state`: Dendrite 0.13.8 lazy-loads the member events of /context's `state` and
+remembers per device which members it already sent (its lazy-loading cache), so its recorded
+`state` depends on what the recorder's device asked before. The spec (and Synapse) give the
+full state at the last event. So: a state event present in both answers must be identical;
+against Synapse, every state event Dendrite returned must also be present (Synapse has no such
+cache); against Dendrite itself (the self-check), absence is its cache at work.
 Rule `timeline-window`: a full-state /sync is compared by the state it leaves the client with.
 """
 from __future__ import annotations
@@ -69,7 +72,10 @@ def check_room(ctx, name: str, token: str, room: str) -> None:
             pe, pa = pair(r.get(part, [] if part != "event" else None),
                           body.get(part, [] if part != "event" else None))
             t.compare(NAME, f"{label}.{part}", pe, pa)
-        compare_sets(t, f"{label}.state", keyed(r.get("state")), keyed(body.get("state")), subset=True)
+        exp_state, act_state = keyed(r.get("state")), keyed(body.get("state"))
+        if ctx.server == "dendrite":
+            exp_state = {k: v for k, v in exp_state.items() if k in act_state}
+        compare_sets(t, f"{label}.state", exp_state, act_state, subset=True)
 
 
 def check_sync_state(ctx, name: str, token: str) -> None:
@@ -85,7 +91,7 @@ def check_sync_state(ctx, name: str, token: str) -> None:
             t.differ(NAME, f"{label}: room missing from the answer")
             continue
         exp = current_state((r.get("state") or {}).get("events", []), (r.get("timeline") or {}).get("events", []))
-        act = current_state(a.get("state", {}).get("events", []), a.get("timeline", {}).get("events", []))
+        act = current_state((a.get("state") or {}).get("events", []), (a.get("timeline") or {}).get("events", []))
         compare_sets(t, label, exp, act)
     for rid, r in sorted((rec["body"].get("rooms") or {}).get("invite", {}).items()):
         a = ((body.get("rooms") or {}).get("invite") or {}).get(rid)
@@ -93,7 +99,7 @@ def check_sync_state(ctx, name: str, token: str) -> None:
         if a is None:
             t.differ(NAME, f"{label}: room missing from the answer")
             continue
-        compare_sets(t, label, keyed((r.get("invite_state") or {}).get("events")), keyed(a.get("invite_state", {}).get("events")))
+        compare_sets(t, label, keyed((r.get("invite_state") or {}).get("events")), keyed((a.get("invite_state") or {}).get("events")))
 
 
 def run(ctx) -> None:
