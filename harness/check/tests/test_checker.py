@@ -1,0 +1,213 @@
+"""The checker's own logic, fed recorded Dendrite answers and deliberately altered copies:
+what must match matches, and each kind of alteration is reported at the right path.
+
+Run: python3 -m unittest discover -s harness/check/tests -t .
+"""
+from __future__ import annotations
+
+import copy
+import unittest
+from pathlib import Path
+
+from harness.check.categories import history, live, profile, resume, rooms, state
+from harness.check.compare import Tally, first_difference
+from harness.check.fixture import Fixture, token_position
+from harness.check.normalise import current_state, pair
+
+ROOT = Path(__file__).resolve().parents[3]
+BASIC = ROOT / "fixtures" / "dendrite-0.13.8" / "basic"
+FULL = ROOT / "fixtures" / "dendrite-0.13.8" / "full"
+
+
+def lobby_history(fx: Fixture, user: str = "alice") -> list:
+    return history.recorded_events(fx.expected(f"{user}/rooms/lobby/messages.json"))[2]
+
+
+class Compare(unittest.TestCase):
+    def test_paths_and_values(self):
+        d = first_difference({"a": [1, {"b": "x"}]}, {"a": [1, {"b": "y"}]})
+        self.assertEqual((d.path, d.expected, d.actual), (".a[1].b", "x", "y"))
+        self.assertIsNone(first_difference({"a": 1, "b": [1, 2]}, {"b": [1, 2], "a": 1}))
+        self.assertEqual(first_difference([1, 2], [1]).path, "[1]")
+        self.assertIsNotNone(first_difference(True, 1), "a bool is not an int")
+        self.assertIsNotNone(first_difference({"a": None}, {}), "null is not absent")
+
+    def test_tally_counts_and_first(self):
+        t = Tally()
+        t.compare("c", "one", 1, 1)
+        t.compare("c", "two", {"x": 1}, {"x": 2})
+        t.compare("c", "three", 3, 4)
+        c = t.cats["c"]
+        self.assertEqual((c.matched, c.differed), (1, 2))
+        self.assertEqual(c.line(), "c: 1 matched, 2 differed; first: two .x: expected 1, got 2")
+        self.assertTrue(t.failed)
+
+
+class Normalise(unittest.TestCase):
+    EV = {"event_id": "$e", "type": "m.room.message", "sender": "@a:x",
+          "content": {"body": "hi"}, "origin_server_ts": 5}
+
+    def test_age_transaction_id_empty_unsigned(self):
+        exp = dict(self.EV, unsigned={})
+        act = dict(self.EV, unsigned={"age": 1234, "transaction_id": "t1"})
+        self.assertIsNone(first_difference(*pair(exp, act)))
+
+    def test_server_additions_only_when_dendrite_had_none(self):
+        exp = dict(self.EV)
+        act = dict(self.EV, unsigned={"m.relations": {"m.replace": {"event_id": "$x"}},
+                                      "membership": "join"})
+        self.assertIsNone(first_difference(*pair(exp, act)))
+        exp2 = dict(self.EV, unsigned={"membership": "leave"})
+        d = first_difference(*pair(exp2, act))
+        self.assertEqual((d.path, d.expected, d.actual), (".unsigned.membership", "leave", "join"))
+
+    def test_other_unsigned_keys_are_compared(self):
+        exp = dict(self.EV, unsigned={"prev_content": {"a": 1}})
+        act = dict(self.EV, unsigned={"prev_content": {"a": 2}})
+        self.assertEqual(first_difference(*pair(exp, act)).path, ".unsigned.prev_content.a")
+        self.assertEqual(first_difference(*pair(self.EV, dict(self.EV, unsigned={"extra": 1}))).path,
+                         ".unsigned")
+
+    def test_content_and_timestamps_are_never_normalised(self):
+        self.assertIsNotNone(first_difference(*pair(self.EV, dict(self.EV, origin_server_ts=6))))
+        self.assertIsNotNone(first_difference(*pair(self.EV, dict(self.EV, content={"body": "hi "}))))
+
+    def test_current_state_applies_timeline(self):
+        s = [{"type": "m.room.topic", "state_key": "", "event_id": "$1"}]
+        tl = [{"type": "m.room.topic", "state_key": "", "event_id": "$2"},
+              {"type": "m.room.message", "event_id": "$3"}]
+        self.assertEqual(list(current_state(s, tl).values())[0]["event_id"], "$2")
+
+
+class History(unittest.TestCase):
+    """history.compare_sequences on Dendrite's recorded lobby history (basic fixture)."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.fx = Fixture(BASIC)
+        cls.evs = lobby_history(cls.fx)
+
+    def run_cmp(self, act):
+        t = Tally()
+        history.compare_sequences(t, "alice/lobby", self.evs, act)
+        return t.cats["history"]
+
+    def test_identical_history_matches(self):
+        c = self.run_cmp(copy.deepcopy(self.evs))
+        self.assertEqual((c.matched, c.differed), (len(self.evs) + 1, 0))
+
+    def test_changed_body_is_reported(self):
+        act = copy.deepcopy(self.evs)
+        i = next(i for i, e in enumerate(act) if e["type"] == "m.room.message" and "body" in e["content"])
+        act[i]["content"]["body"] += "!"
+        c = self.run_cmp(act)
+        self.assertEqual(c.differed, 1)
+        self.assertIn(f"{act[i]['event_id']} .content.body", c.first)
+
+    def test_swapped_order_is_reported(self):
+        act = copy.deepcopy(self.evs)
+        act[3], act[4] = act[4], act[3]
+        c = self.run_cmp(act)
+        self.assertEqual(c.differed, 1)
+        self.assertIn("event IDs in order [3]", c.first)
+
+    def test_missing_event_is_reported(self):
+        act = copy.deepcopy(self.evs)
+        del act[-1]
+        self.assertIn("event IDs in order", self.run_cmp(act).first)
+
+    def test_unredacted_event_is_reported(self):
+        act = copy.deepcopy(self.evs)
+        e = next(e for e in act if "redacted_because" in (e.get("unsigned") or {}))
+        e["content"] = {"body": "posted by mistake", "msgtype": "m.text"}
+        del e["unsigned"]["redacted_because"]
+        c = self.run_cmp(act)
+        self.assertEqual(c.differed, 1)
+        self.assertIn(".content.body", c.first)
+
+
+class Sets(unittest.TestCase):
+    def test_room_sets(self):
+        fx = Fixture(BASIC)
+        body = fx.expected("alice/sync_full_state.json")["body"]
+        self.assertEqual(rooms.room_sets(body), rooms.room_sets(copy.deepcopy(body)))
+        other = copy.deepcopy(body)
+        rid = sorted(other["rooms"]["join"])[0]
+        other["rooms"].setdefault("leave", {})[rid] = other["rooms"]["join"].pop(rid)
+        self.assertIsNotNone(first_difference(rooms.room_sets(body), rooms.room_sets(other)))
+
+    def test_state_is_a_set_but_each_event_counts(self):
+        fx = Fixture(BASIC)
+        st = fx.expected("alice/rooms/lobby/state.json")["body"]
+        t = Tally()
+        state.compare_sets(t, "lobby", state.keyed(st), state.keyed(list(reversed(st))))
+        self.assertEqual((t.cats["state"].matched, t.cats["state"].differed), (len(st), 0))
+        changed = copy.deepcopy(st)
+        topic = next(e for e in changed if e["type"] == "m.room.topic")
+        topic["content"]["topic"] = "something else"
+        t = Tally()
+        state.compare_sets(t, "lobby", state.keyed(st), state.keyed(changed))
+        self.assertEqual(t.cats["state"].differed, 1)
+        self.assertIn("[m.room.topic|] .content.topic", t.cats["state"].first)
+
+    def test_context_state_subset(self):
+        a = {"type": "m.room.member", "state_key": "@a:x", "event_id": "$a", "sender": "@a:x"}
+        b = {"type": "m.room.member", "state_key": "@b:x", "event_id": "$b", "sender": "@b:x"}
+        t = Tally()
+        state.compare_sets(t, "ctx", state.keyed([a]), state.keyed([a, b]), subset=True)
+        self.assertFalse(t.failed, "extra state in the answer is allowed")
+        state.compare_sets(t, "ctx", state.keyed([a, b]), state.keyed([a]), subset=True)
+        self.assertTrue(t.failed, "a recorded state event missing is not")
+
+
+class LastSeen(unittest.TestCase):
+    def test_forward_only(self):
+        rec = {"status": 200, "body": {"devices": [{"device_id": "D", "last_seen_ts": 100}]}}
+        later = {"status": 200, "body": {"devices": [{"device_id": "D", "last_seen_ts": 150}]}}
+        earlier = {"status": 200, "body": {"devices": [{"device_id": "D", "last_seen_ts": 50}]}}
+        floor = {"D": 100}
+        exp = profile.devices_view(rec, {})
+        self.assertIsNone(first_difference(exp, profile.devices_view(later, floor)))
+        self.assertIsNotNone(first_difference(exp, profile.devices_view(earlier, floor)))
+
+
+class Resume(unittest.TestCase):
+    def test_token_position(self):
+        self.assertEqual(token_position("s199_0_4_0_135_137_35_180_8"), 199)
+        self.assertIsNone(token_position("t12_34"))
+        self.assertIsNone(token_position(None))
+
+    def test_is_news(self):
+        self.assertTrue(resume.is_news((200, "!r", False), 199))
+        self.assertFalse(resume.is_news((199, "!r", False), 199))
+        self.assertFalse(resume.is_news((250, "!r", True), 199), "fetched history is never news")
+
+    def test_positions_come_from_the_dump(self):
+        fx = Fixture(FULL)
+        pos = fx.positions()
+        ev = fx.scenario["events"]["lobby.hello"]
+        self.assertEqual(pos[ev["event_id"]][1], ev["room_id"])
+        tablet = next(d for d in fx.devices if d.key == "bob/BOBTABLET")
+        P = token_position(tablet.next_batch)
+        self.assertTrue(any(p[0] > P for p in pos.values()),
+                        "the offline tablet has events to catch up on")
+
+
+class Visibility(unittest.TestCase):
+    def hv(self, eid, v):
+        return {"event_id": eid, "type": "m.room.history_visibility", "state_key": "",
+                "content": {"history_visibility": v}}
+
+    def msg(self, eid):
+        return {"event_id": eid, "type": "m.room.message", "content": {}}
+
+    def test_first_principles(self):
+        evs = [self.msg("$1"), self.hv("$2", "joined"), self.msg("$3"),
+               self.hv("$4", "world_readable"), self.msg("$5"), self.hv("$6", "invited"), self.msg("$7")]
+        # $2: boundary, more permissive of shared/joined -> shared; $4: joined->world -> world;
+        # $6: world->invited -> world; $7 under invited: hidden.
+        self.assertEqual(live.visible_history(evs), ["$1", "$2", "$4", "$5", "$6"])
+
+
+if __name__ == "__main__":
+    unittest.main()
