@@ -1,6 +1,7 @@
 """profile: each user's own profile and device list, and every user's profile as alice sees it.
 
-Rule `sets`: devices compared by device_id. Rule `last-seen`: the checker's own requests move a
+Rule `sets`: devices compared by device_id. Rule `device-owner`: Synapse's entries repeat the
+caller's user_id (dropped when it is the caller's). Rule `last-seen`: the checker's own requests move a
 device's last_seen_ts forward, so it must be at or after Dendrite's value (never earlier)."""
 from __future__ import annotations
 
@@ -18,12 +19,14 @@ def recorded(rec):
     return {"status": rec["status"], "body": rec["body"]}
 
 
-def devices_view(ans: dict, floor: dict) -> dict:
+def devices_view(ans: dict, floor: dict, owner: str | None = None) -> dict:
     if ans["status"] != 200:
         return ans
     out = {}
     for d in ans["body"].get("devices", []):
         d = dict(d)
+        if owner is not None and d.get("user_id") == owner:
+            del d["user_id"]   # rule device-owner: Synapse repeats the caller's own user ID
         seen, prev = d.get("last_seen_ts"), floor.get(d["device_id"])
         if isinstance(seen, int) and isinstance(prev, int) and seen >= prev:
             d["last_seen_ts"] = prev
@@ -41,7 +44,7 @@ def run(ctx) -> None:
         rec = f.expected(f"{name}/devices.json")
         floor = {x["device_id"]: x.get("last_seen_ts") for x in rec["body"].get("devices", [])}
         t.compare(NAME, f"{name} /devices", devices_view(recorded(rec), {}),
-                  devices_view(answer(ctx, d.token, "/devices"), floor))
+                  devices_view(answer(ctx, d.token, "/devices"), floor, d.user_id))
     alice = f.main_device("alice").token
     for rel, rec in f.expected_glob("profiles/*.json"):
         name = rel.split("/")[1][: -len(".json")]

@@ -72,6 +72,49 @@ class Normalise(unittest.TestCase):
         self.assertIsNotNone(first_difference(*pair(self.EV, dict(self.EV, origin_server_ts=6))))
         self.assertIsNotNone(first_difference(*pair(self.EV, dict(self.EV, content={"body": "hi "}))))
 
+    def synapse_shape(self, e: dict) -> dict:
+        """What Synapse 1.163's client format makes of the same event (shape observed by
+        running the fixture scenario against it): top-level copies, ages, membership, and the
+        nested redaction event with room_id, user_id and age."""
+        s = copy.deepcopy(e)
+        u = s.setdefault("unsigned", {})
+        u["age"] = 7102
+        u["membership"] = "join"
+        s["age"], s["user_id"] = 7102, s["sender"]
+        for k in ("prev_content", "replaces_state"):
+            if k in u:
+                s[k] = u[k]
+        rb = u.get("redacted_because")
+        if rb:
+            rb.update(room_id=s["room_id"], user_id=rb["sender"], age=7045, unsigned={"age": 7045})
+            s["redacted_because"] = copy.deepcopy(rb)
+        return s
+
+    def test_synapse_shape_of_recorded_events_matches(self):
+        evs = lobby_history(Fixture(BASIC))
+        red = next(e for e in evs if "redacted_because" in (e.get("unsigned") or {}))
+        mem = next(e for e in evs if "prev_content" in (e.get("unsigned") or {}))
+        for e in (red, mem):
+            self.assertIsNone(first_difference(*pair(e, self.synapse_shape(e))))
+
+    def test_legacy_copy_that_disagrees_is_reported(self):
+        evs = lobby_history(Fixture(BASIC))
+        mem = next(e for e in evs if "prev_content" in (e.get("unsigned") or {}))
+        s = self.synapse_shape(mem)
+        s["prev_content"] = {"membership": "ban"}
+        self.assertEqual(first_difference(*pair(mem, s)).path, ".prev_content")
+        s = self.synapse_shape(mem)
+        s["user_id"] = "@mallory:x"
+        self.assertEqual(first_difference(*pair(mem, s)).path, ".user_id")
+
+    def test_nested_redaction_from_another_room_is_reported(self):
+        evs = lobby_history(Fixture(BASIC))
+        red = next(e for e in evs if "redacted_because" in (e.get("unsigned") or {}))
+        s = self.synapse_shape(red)
+        s["unsigned"]["redacted_because"]["room_id"] = "!other:x"
+        del s["redacted_because"]
+        self.assertEqual(first_difference(*pair(red, s)).path, ".unsigned.redacted_because.room_id")
+
     def test_current_state_applies_timeline(self):
         s = [{"type": "m.room.topic", "state_key": "", "event_id": "$1"}]
         tl = [{"type": "m.room.topic", "state_key": "", "event_id": "$2"},
@@ -160,6 +203,21 @@ class Sets(unittest.TestCase):
         self.assertTrue(t.failed, "a recorded state event missing is not")
 
 
+class WorldReadableMembers(unittest.TestCase):
+    def test_outsider_gets_what_a_member_saw_only_in_world_readable_rooms(self):
+        fx = Fixture(BASIC)
+        rec = fx.expected("admin/rooms/lobby/joined_members.json")
+        self.assertEqual(rec["status"], 403, "admin is outside the lobby in this fixture")
+        got = state.with_outsider_rule(fx, "admin", "lobby", "joined_members", rec, 200)
+        self.assertEqual(got["status"], 200)
+        self.assertEqual(got["body"], fx.expected("alice/rooms/lobby/joined_members.json")["body"])
+        self.assertIs(state.with_outsider_rule(fx, "admin", "lobby", "joined_members", rec, 403), rec)
+        v1 = fx.expected("admin/rooms/v1/joined_members.json")
+        self.assertEqual(v1["status"], 403)
+        self.assertIs(state.with_outsider_rule(fx, "admin", "v1", "joined_members", v1, 200), v1,
+                      "v1 is not world_readable: a 200 there stays a difference")
+
+
 class LastSeen(unittest.TestCase):
     def test_forward_only(self):
         rec = {"status": 200, "body": {"devices": [{"device_id": "D", "last_seen_ts": 100}]}}
@@ -168,6 +226,10 @@ class LastSeen(unittest.TestCase):
         floor = {"D": 100}
         exp = profile.devices_view(rec, {})
         self.assertIsNone(first_difference(exp, profile.devices_view(later, floor)))
+        owned = copy.deepcopy(later)
+        owned["body"]["devices"][0]["user_id"] = "@a:x"
+        self.assertIsNone(first_difference(exp, profile.devices_view(owned, floor, "@a:x")))
+        self.assertIsNotNone(first_difference(exp, profile.devices_view(owned, floor, "@b:x")))
         self.assertIsNotNone(first_difference(exp, profile.devices_view(earlier, floor)))
 
 
