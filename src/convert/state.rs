@@ -271,7 +271,7 @@ impl Trie {
         out: &mut StateGroups,
     ) {
         self.mark();
-        let mut walk = Walk { state: HashMap::new(), undo: Vec::new(), anchors: Vec::new() };
+        let mut walk = Walk { state: HashMap::new(), undo: Vec::new(), anchors: Vec::new(), last_top: None };
         // Explicit stack: (node, undo length and anchor count to restore on exit).
         enum Step {
             Enter(usize),
@@ -337,6 +337,8 @@ struct Walk {
     /// (key, value before the change).
     undo: Vec<((i64, i64), Option<i64>)>,
     anchors: Vec<Anchor>,
+    /// The last group made with no group above it on the path, and its state.
+    last_top: Option<(i64, u32, HashMap<(i64, i64), i64>)>,
 }
 
 impl Walk {
@@ -377,7 +379,7 @@ impl Walk {
     }
 
     /// The group of the state at the current node: a new delta group, or the
-    /// parent's when nothing changed.
+    /// base's when nothing changed.
     fn group_for(&mut self, room: i64, targets: &[Who], fallback: Option<i64>, out: &mut StateGroups) -> i64 {
         let base = self.anchors.last().copied();
         let base = match base {
@@ -385,12 +387,15 @@ impl Walk {
             other => other,
         };
         let (prev, hops, delta) = match base {
-            Some(a) => (Some(a.group), a.hops + 1, self.changes_since(a.undo_at)),
-            None => (None, 0, self.full()),
+            Some(a) => (Some((a.group, a.hops)), a.hops + 1, self.changes_since(a.undo_at)),
+            None => match self.delta_on_last_top() {
+                Some((group, hops, delta)) => (Some((group, hops)), hops + 1, delta),
+                None => (None, 0, self.full()),
+            },
         };
-        if let (Some(a), true) = (base, delta.is_empty()) {
-            self.anchors.push(Anchor { undo_at: self.undo.len(), ..a });
-            return a.group;
+        if let (Some((group, hops)), true) = (prev, delta.is_empty()) {
+            self.anchors.push(Anchor { group, hops, undo_at: self.undo.len() });
+            return group;
         }
         let id = out.groups.len() as i64 + 1;
         let event_nid = targets
@@ -402,9 +407,31 @@ impl Walk {
             .min()
             .or(fallback)
             .unwrap_or(0);
-        out.groups.push(Group { id, room_nid: room, event_nid, prev, delta });
+        out.groups.push(Group { id, room_nid: room, event_nid, prev: prev.map(|p| p.0), delta });
+        if base.is_none() {
+            self.last_top = Some((id, hops, self.state.clone()));
+        }
         self.anchors.push(Anchor { group: id, hops, undo_at: self.undo.len() });
         id
+    }
+
+    /// A node with no group above it on the path starts from a full Dendrite
+    /// block (a fork merge, a join with full state). Its state is usually the
+    /// previous such node's plus what happened in between, so store it as a
+    /// delta on that one when the delta is small and loses no key. These
+    /// chains stay within MAX_HOPS/2, so the cut rule always finds a base.
+    fn delta_on_last_top(&self) -> Option<(i64, u32, Vec<StateEntry>)> {
+        let (group, hops, then) = self.last_top.as_ref()?;
+        if hops + 1 > MAX_HOPS / 2 || then.keys().any(|k| !self.state.contains_key(k)) {
+            return None;
+        }
+        let mut delta: Vec<StateEntry> =
+            self.state.iter().filter(|(k, v)| then.get(k) != Some(v)).map(|(&k, &v)| entry(k, v)).collect();
+        if delta.len() * 2 > self.state.len() {
+            return None;
+        }
+        delta.sort_unstable();
+        Some((*group, *hops, delta))
     }
 }
 

@@ -322,3 +322,27 @@ fn random_snapshots_resolve_to_the_plain_fold() {
         }
     }
 }
+
+#[test]
+fn full_blocks_become_deltas_on_the_previous_full_one_when_small() {
+    let mut fx = Fx::new();
+    fx.event(10, CREATE, 1).event(11, POWER, 1).event(12, MEMBER, 65536).event(13, MEMBER, 65537);
+    fx.event(14, POWER, 1).event(15, MEMBER, 65536).event(16, MEMBER, 65537);
+    for e in 40..44 {
+        fx.event(e, MESSAGE, 0);
+    }
+    // Four full blocks, as Dendrite writes after resolving several prev events.
+    fx.block(1, &[10, 11, 12]).block(2, &[10, 11, 12, 13]).block(3, &[10, 11, 13]).block(4, &[10, 14, 15, 16]);
+    fx.at(40, &[1]).at(41, &[2]).at(42, &[3]).at(43, &[4]);
+    let out = fx.run();
+    check_invariants(&out);
+    // [2] = [1] plus member 13: one row on group 1. [3] lost member 12, which a
+    // delta cannot say: full. [4] changes 3 of 4 keys against [3]: full.
+    assert_eq!(out.groups[1], Group { id: 2, room_nid: 1, event_nid: 41, prev: Some(1), delta: vec![s(MEMBER, 65537, 13)] });
+    assert_eq!(out.groups[2].prev, None);
+    assert_eq!(out.groups[3].prev, None);
+    for (_, who, blocks, add) in &fx.targets {
+        let Who::Event(e) = who else { continue };
+        assert_eq!(resolve(&out, out.by_event[e]), fx.expected(blocks, *add), "event {e}");
+    }
+}
