@@ -11,23 +11,17 @@
 // Until the `convert` command wires the model in, only tests and inspect read parts of it.
 #![allow(dead_code)]
 
-pub mod account_data;
 pub mod accounts;
-pub mod admin;
-pub mod backups;
 pub mod columns;
 pub mod event_json;
 pub mod events;
-pub mod keys;
 pub mod media;
 pub mod nids;
-pub mod pushers;
 pub mod positions;
 pub mod rooms;
 pub mod servers;
 pub mod state;
 pub mod syncapi;
-pub mod userdata;
 
 use std::collections::BTreeSet;
 use std::path::PathBuf;
@@ -46,12 +40,6 @@ pub struct Model {
     pub sync: syncapi::SyncApi,
     pub accounts: accounts::Accounts,
     pub media: media::MediaStore,
-    pub keys: keys::Keys,
-    pub backups: backups::Backups,
-    pub account_data: account_data::AccountData,
-    pub pushers: pushers::Pushers,
-    pub userdata: userdata::UserData,
-    pub admin: admin::Admin,
     /// Names of the tables that were read (for "is this a Dendrite dump" checks).
     pub tables_read: BTreeSet<String>,
 }
@@ -87,20 +75,6 @@ enum Bound {
     Threepids(accounts::ThreepidCols),
     Media(media::MediaCols),
     Thumbnails(media::ThumbnailCols),
-    DeviceKeys(keys::DeviceKeyCols),
-    OneTimeKeys(keys::OneTimeCols),
-    CrossSigningKeys(keys::CrossSigningKeyCols),
-    CrossSigningSigs(keys::CrossSigningSigCols),
-    KeyChanges(keys::KeyChangeCols),
-    BackupVersions(backups::VersionCols),
-    BackupSessions(backups::SessionCols),
-    AccountData(account_data::DataCols),
-    AccountDataPositions(account_data::PositionCols),
-    Pushers(pushers::PusherCols),
-    Filters(userdata::FilterCols),
-    Presence(userdata::PresenceCols),
-    RegistrationTokens(admin::TokenCols),
-    Reports(admin::ReportCols),
 }
 
 impl Bound {
@@ -127,21 +101,6 @@ impl Bound {
             "userapi_threepids" => Bound::Threepids(accounts::ThreepidCols::bind(t)?),
             "mediaapi_media_repository" => Bound::Media(media::MediaCols::bind(t)?),
             "mediaapi_thumbnail" => Bound::Thumbnails(media::ThumbnailCols::bind(t)?),
-            "keyserver_device_keys" => Bound::DeviceKeys(keys::DeviceKeyCols::bind(t)?),
-            "keyserver_one_time_keys" => Bound::OneTimeKeys(keys::OneTimeCols::bind(t, false)?),
-            "keyserver_fallback_keys" => Bound::OneTimeKeys(keys::OneTimeCols::bind(t, true)?),
-            "keyserver_cross_signing_keys" => Bound::CrossSigningKeys(keys::CrossSigningKeyCols::bind(t)?),
-            "keyserver_cross_signing_sigs" => Bound::CrossSigningSigs(keys::CrossSigningSigCols::bind(t)?),
-            "keyserver_key_changes" => Bound::KeyChanges(keys::KeyChangeCols::bind(t)?),
-            "userapi_key_backup_versions" => Bound::BackupVersions(backups::VersionCols::bind(t)?),
-            "userapi_key_backups" => Bound::BackupSessions(backups::SessionCols::bind(t)?),
-            "userapi_account_datas" => Bound::AccountData(account_data::DataCols::bind(t)?),
-            "syncapi_account_data_type" => Bound::AccountDataPositions(account_data::PositionCols::bind(t)?),
-            "userapi_pushers" => Bound::Pushers(pushers::PusherCols::bind(t)?),
-            "syncapi_filter" => Bound::Filters(userdata::FilterCols::bind(t)?),
-            "syncapi_presence" => Bound::Presence(userdata::PresenceCols::bind(t)?),
-            "userapi_registration_tokens" => Bound::RegistrationTokens(admin::TokenCols::bind(t)?),
-            "roomserver_reported_events" => Bound::Reports(admin::ReportCols::bind(t)?),
             _ => return Ok(None),
         }))
     }
@@ -192,20 +151,6 @@ impl Visitor for Loader {
                 Bound::Threepids(c) => c.load(&mut m.accounts, row),
                 Bound::Media(c) => c.load(&mut m.media, row),
                 Bound::Thumbnails(c) => c.load(&mut m.media, row),
-                Bound::DeviceKeys(c) => c.load(&mut m.keys, row),
-                Bound::OneTimeKeys(c) => c.load(&mut m.keys, row),
-                Bound::CrossSigningKeys(c) => c.load(&mut m.keys, row),
-                Bound::CrossSigningSigs(c) => c.load(&mut m.keys, row),
-                Bound::KeyChanges(c) => c.load(&mut m.keys, row),
-                Bound::BackupVersions(c) => c.load(&mut m.backups, row),
-                Bound::BackupSessions(c) => c.load(&mut m.backups, row),
-                Bound::AccountData(c) => c.load(&mut m.account_data, row),
-                Bound::AccountDataPositions(c) => c.load(&mut m.account_data, row),
-                Bound::Pushers(c) => c.load(&mut m.pushers, row),
-                Bound::Filters(c) => c.load(&mut m.userdata, row),
-                Bound::Presence(c) => c.load(&mut m.userdata, row),
-                Bound::RegistrationTokens(c) => c.load(&mut m.admin, row),
-                Bound::Reports(c) => c.load(&mut m.admin, row),
             },
         }
     }
@@ -233,8 +178,6 @@ impl Loader {
         m.events.finish()?;
         m.rooms.finish();
         m.sync.finish();
-        m.pushers.all.sort_by_key(|p| p.id);
-        m.admin.reports.sort_by_key(|r| r.id);
         Ok(m)
     }
 }
@@ -278,6 +221,3 @@ impl Model {
         c
     }
 }
-
-#[cfg(test)]
-mod fixture_tests;
