@@ -1,5 +1,5 @@
 //! dendrite: rows → a typed, read-only model of the Dendrite database
-//! (NID dictionaries, events, state blocks/snapshots, users, media …).
+//! (NID dictionaries, events, state blocks/snapshots, users …).
 //!
 //! [`Loader`] is a [`Visitor`]: it picks the tables it knows by name, binds
 //! their columns by the names in each COPY header (see [`columns`]) and
@@ -15,7 +15,6 @@ pub mod accounts;
 pub mod columns;
 pub mod event_json;
 pub mod events;
-pub mod media;
 pub mod nids;
 pub mod positions;
 pub mod rooms;
@@ -39,7 +38,6 @@ pub struct Model {
     pub state: state::State,
     pub sync: syncapi::SyncApi,
     pub accounts: accounts::Accounts,
-    pub media: media::MediaStore,
     /// Names of the tables that were read (for "is this a Dendrite dump" checks).
     pub tables_read: BTreeSet<String>,
 }
@@ -73,8 +71,6 @@ enum Bound {
     Profiles(accounts::ProfileCols),
     Devices(accounts::DeviceCols),
     Threepids(accounts::ThreepidCols),
-    Media(media::MediaCols),
-    Thumbnails(media::ThumbnailCols),
 }
 
 impl Bound {
@@ -99,8 +95,6 @@ impl Bound {
             "userapi_profiles" => Bound::Profiles(accounts::ProfileCols::bind(t)?),
             "userapi_devices" => Bound::Devices(accounts::DeviceCols::bind(t)?),
             "userapi_threepids" => Bound::Threepids(accounts::ThreepidCols::bind(t)?),
-            "mediaapi_media_repository" => Bound::Media(media::MediaCols::bind(t)?),
-            "mediaapi_thumbnail" => Bound::Thumbnails(media::ThumbnailCols::bind(t)?),
             _ => return Ok(None),
         }))
     }
@@ -149,8 +143,6 @@ impl Visitor for Loader {
                 Bound::Profiles(c) => c.load(&mut m.accounts, row),
                 Bound::Devices(c) => c.load(&mut m.accounts, row),
                 Bound::Threepids(c) => c.load(&mut m.accounts, row),
-                Bound::Media(c) => c.load(&mut m.media, row),
-                Bound::Thumbnails(c) => c.load(&mut m.media, row),
             },
         }
     }
@@ -200,11 +192,6 @@ impl Model {
         for (_, server) in acc.profiles.keys() {
             if let Some(s) = server {
                 c.entry(s.clone()).or_default().profiles += 1;
-            }
-        }
-        for ((origin, _), media) in &self.media.media {
-            if !media.user_id.is_empty() {
-                c.entry(origin.clone()).or_default().media_uploads += 1;
             }
         }
         for alias in self.rooms.aliases.keys() {

@@ -2,8 +2,7 @@
 //!
 //! Dendrite does not store its own name in one place, so the candidates are
 //! gathered from rows that only local things have: accounts, devices and
-//! profiles (their `server_name`), local media uploads (origin of rows with
-//! an uploader), local aliases (their server part) and users flagged
+//! profiles (their `server_name`), local aliases (their server part) and users flagged
 //! `target_local` in `roomserver_membership`. Convert takes the one
 //! candidate, or asks for `--server-name` listing them with their evidence.
 
@@ -15,14 +14,13 @@ pub struct Evidence {
     pub accounts: u64,
     pub devices: u64,
     pub profiles: u64,
-    pub media_uploads: u64,
     pub aliases: u64,
     pub local_members: u64,
 }
 
 impl Evidence {
     pub fn total(&self) -> u64 {
-        self.accounts + self.devices + self.profiles + self.media_uploads + self.aliases + self.local_members
+        self.accounts + self.devices + self.profiles + self.aliases + self.local_members
     }
 }
 
