@@ -32,19 +32,39 @@ const PERSISTED_UNSIGNED: [&str; 4] = ["age_ts", "invite_room_state", "knock_roo
 /// Synapse's rejection reason for events that failed authorisation.
 pub const REJECTED_REASON: &str = "auth_error";
 
+/// What the converter adds to `unsigned` (neither is covered by hashes or
+/// signatures): the state event this one replaced, from which Synapse serves
+/// `prev_content`/`prev_sender`, and an invite's stripped room state, which
+/// Dendrite keeps in `roomserver_invites` rather than in the event.
+#[derive(Default)]
+pub struct AddUnsigned<'a> {
+    pub replaces_state: Option<&'a str>,
+    pub invite_room_state: Option<&'a RawValue>,
+}
+
 /// The event JSON as Synapse stores it; borrowed when nothing changes.
-pub fn persisted_json(json: &str) -> Result<Cow<'_, str>, serde_json::Error> {
-    if !json.contains("\"unsigned\"") {
+pub fn persisted_json<'j>(json: &'j str, add: &AddUnsigned<'_>) -> Result<Cow<'j, str>, serde_json::Error> {
+    let adding = add.replaces_state.is_some() || add.invite_room_state.is_some();
+    if !adding && !json.contains("\"unsigned\"") {
         return Ok(Cow::Borrowed(json));
     }
     let mut top: BTreeMap<String, Box<RawValue>> = serde_json::from_str(json)?;
-    let Some(unsigned) = top.remove("unsigned") else { return Ok(Cow::Borrowed(json)) };
+    let unsigned = top.remove("unsigned");
+    if unsigned.is_none() && !adding {
+        return Ok(Cow::Borrowed(json));
+    }
     // A non-object `unsigned` cannot carry anything Synapse keeps.
-    if let Ok(mut u) = serde_json::from_str::<BTreeMap<String, Box<RawValue>>>(unsigned.get()) {
-        u.retain(|k, _| PERSISTED_UNSIGNED.contains(&k.as_str()));
-        if !u.is_empty() {
-            top.insert("unsigned".into(), serde_json::value::to_raw_value(&u)?);
-        }
+    let mut u: BTreeMap<String, Box<RawValue>> =
+        unsigned.and_then(|raw| serde_json::from_str(raw.get()).ok()).unwrap_or_default();
+    u.retain(|k, _| PERSISTED_UNSIGNED.contains(&k.as_str()));
+    if let Some(id) = add.replaces_state {
+        u.insert("replaces_state".into(), serde_json::value::to_raw_value(id)?);
+    }
+    if let (Some(state), false) = (add.invite_room_state, u.contains_key("invite_room_state")) {
+        u.insert("invite_room_state".into(), state.to_owned());
+    }
+    if !u.is_empty() {
+        top.insert("unsigned".into(), serde_json::value::to_raw_value(&u)?);
     }
     Ok(Cow::Owned(serde_json::to_string(&top)?))
 }
@@ -166,13 +186,15 @@ pub fn events_row<'m>(p: &Planned<'m>) -> Vec<Value<'m>> {
 /// Errors only on JSON that parsed before and not now (cannot happen).
 pub fn tables<'m>(model: &'m Model, plan: &Plan<'m>) -> anyhow::Result<[Table<'m>; 4]> {
     let sources = MetaSources::new(model);
+    let extras = super::unsigned::Extras::new(model, plan);
     let mut events = Table::new("events", EVENTS_COLUMNS);
     let mut json = Table::new("event_json", EVENT_JSON_COLUMNS);
     let mut state = Table::new("state_events", &["event_id", "room_id", "type", "state_key"]);
     let mut rejections = Table::new("rejections", &["event_id", "reason", "last_check"]);
     for p in &plan.events {
         events.push(events_row(p));
-        let body = persisted_json(p.json).map_err(|e| anyhow::anyhow!("event {}: {e}", p.event_id()))?;
+        let add = extras.for_event(p);
+        let body = persisted_json(p.json, &add).map_err(|e| anyhow::anyhow!("event {}: {e}", p.event_id()))?;
         json.push(vec![
             Value::from(&*p.event.event_id),
             Value::from(p.room.room_id.as_str()),
@@ -205,22 +227,38 @@ mod tests {
 
     #[test]
     fn dendrite_unsigned_keys_are_stripped_and_the_rest_kept_byte_for_byte() {
+        let none = AddUnsigned::default();
         let plain = r#"{"content":{"body":"1.50"},"depth":3,"type":"m.room.message"}"#;
-        assert!(matches!(persisted_json(plain).unwrap(), Cow::Borrowed(_)));
+        assert!(matches!(persisted_json(plain, &none).unwrap(), Cow::Borrowed(_)));
         let redacted = r#"{"content":{},"depth":12345678901234,"origin_server_ts":1.0e3,"type":"m.room.message","unsigned":{"redacted_because":{"type":"m.room.redaction","content":{}},"redacted_by":"$r"}}"#;
         assert_eq!(
-            persisted_json(redacted).unwrap(),
+            persisted_json(redacted, &none).unwrap(),
             r#"{"content":{},"depth":12345678901234,"origin_server_ts":1.0e3,"type":"m.room.message"}"#
         );
         let invite = r#"{"content":{"membership":"invite"},"unsigned":{"age_ts":5,"invite_room_state":[{"a":"é\u00e9"}],"prev_content":{}}}"#;
         assert_eq!(
-            persisted_json(invite).unwrap(),
+            persisted_json(invite, &none).unwrap(),
             r#"{"content":{"membership":"invite"},"unsigned":{"age_ts":5,"invite_room_state":[{"a":"é\u00e9"}]}}"#
         );
         // "unsigned" only as a string inside content: nothing to strip.
         let body = r#"{"content":{"body":"\"unsigned\""},"type":"m.room.message"}"#;
-        assert_eq!(persisted_json(body).unwrap(), body);
-        assert!(persisted_json("{not json, \"unsigned\"").is_err());
+        assert_eq!(persisted_json(body, &none).unwrap(), body);
+        assert!(persisted_json("{not json, \"unsigned\"", &none).is_err());
+    }
+
+    #[test]
+    fn replaced_state_and_invite_state_are_added_to_unsigned() {
+        let state: Box<RawValue> = serde_json::from_str(r#"[{"type":"m.room.name","content":{"name":"x"}}]"#).unwrap();
+        let add = AddUnsigned { replaces_state: Some("$old\"q"), invite_room_state: Some(&state) };
+        let ev = r#"{"content":{"membership":"invite"},"type":"m.room.member"}"#;
+        assert_eq!(
+            persisted_json(ev, &add).unwrap(),
+            r#"{"content":{"membership":"invite"},"type":"m.room.member","unsigned":{"invite_room_state":[{"type":"m.room.name","content":{"name":"x"}}],"replaces_state":"$old\"q"}}"#
+        );
+        // The event's own invite_room_state wins.
+        let own = r#"{"type":"m.room.member","unsigned":{"invite_room_state":[]}}"#;
+        let add = AddUnsigned { replaces_state: None, invite_room_state: Some(&state) };
+        assert_eq!(persisted_json(own, &add).unwrap(), own);
     }
 
     #[test]

@@ -27,6 +27,7 @@ mod rooms;
 pub mod state;
 mod streams;
 mod table;
+mod unsigned;
 
 #[cfg(test)]
 mod fixture_tests;
@@ -253,10 +254,10 @@ fn write(tables: &[Table<'_>], ctx: &Context, inputs: &[InputFile], output: &Pat
         }
         script.copy(t.name, t.columns, &t.rows).with_context(|| format!("writing {}", output.display()))?;
     }
-    let summary = script.finish(&post_load()).with_context(|| format!("writing {}", output.display()))?;
+    let summary = script.finish(&post_load(ctx)).with_context(|| format!("writing {}", output.display()))?;
     Ok(summary.rows)
 }
 
-fn post_load() -> PostLoad {
-    PostLoad::default()
+fn post_load(ctx: &Context) -> PostLoad {
+    PostLoad { stream_floor: ctx.streams.base, ..PostLoad::default() }
 }

@@ -110,6 +110,12 @@ pub struct PostLoad {
     /// end of the events stream. False when `populate_*` updates rebuild them
     /// (those set the positions themselves).
     pub stats_and_directory_written: bool,
+    /// Every stream sequence a client's sync token can name is moved to at
+    /// least this value (0: no floor). Migrated clients resume `/sync` with
+    /// their old tokens; a token part above its stream's current position is
+    /// "from the future" to Synapse (it logs an ERROR and clamps it). The
+    /// converter passes the largest Dendrite stream position.
+    pub stream_floor: i64,
 }
 
 impl Default for PostLoad {
@@ -118,6 +124,7 @@ impl Default for PostLoad {
             invariants: STANDARD_INVARIANTS.to_vec(),
             background_updates: REBUILD_DERIVED.to_vec(),
             stats_and_directory_written: false,
+            stream_floor: 0,
         }
     }
 }
@@ -212,13 +219,14 @@ fn background_updates(updates: &[BackgroundUpdate]) -> String {
 
 /// Completion mark, deferred checks now, then what cannot be rolled back
 /// (sequences, planner statistics), then COMMIT unless psql -1 does it.
-pub fn finale(tables: &[(String, u64)]) -> String {
+pub fn finale(tables: &[(String, u64)], stream_floor: i64) -> String {
     let mut s = String::from(
         "-- Complete: run the deferred checks (foreign keys, completion mark) now.\n\
          UPDATE pg_temp.d2s_complete SET done = true;\n\
          SET CONSTRAINTS ALL IMMEDIATE;\n\n",
     );
     s.push_str(SEQUENCES);
+    s.push_str(&floor(stream_floor));
     for (table, _) in tables {
         let _ = writeln!(s, "ANALYZE {table};");
     }
@@ -230,6 +238,30 @@ pub fn finale(tables: &[(String, u64)]) -> String {
          \\echo 'dendrite2synapse: all checks passed; committed'\n\
          \\endif\n",
     );
+    s
+}
+
+/// The stream sequences a sync token names (Synapse's `StreamToken` parts
+/// that are backed by a sequence), raised to at least `floor`.
+const TOKEN_SEQUENCES: [&str; 7] = [
+    "events_stream_seq",
+    "presence_stream_sequence",
+    "receipts_sequence",
+    "account_data_sequence",
+    "push_rules_stream_sequence",
+    "device_inbox_sequence",
+    "device_lists_sequence",
+];
+
+fn floor(floor: i64) -> String {
+    if floor <= 0 {
+        return String::new();
+    }
+    let mut s = String::from("-- Sync tokens that clients kept from before the migration stay in the past.\nDO $floor$\nBEGIN\n");
+    for seq in TOKEN_SEQUENCES {
+        let _ = writeln!(s, "  PERFORM pg_temp.d2s_bump('{seq}', {floor});");
+    }
+    s.push_str("END\n$floor$;\n");
     s
 }
 

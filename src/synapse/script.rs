@@ -184,7 +184,7 @@ impl Script {
         tail.push_str(&postload::row_count_checks(&self.tables));
         tail.push_str(&postload::invariant_checks(&post.invariants));
         tail.push_str(&postload::fixups(post));
-        tail.push_str(&postload::finale(&self.tables));
+        tail.push_str(&postload::finale(&self.tables, post.stream_floor));
         tail.push_str("\n-- rows written per table:\n");
         for (table, n) in &self.tables {
             tail.push_str(&format!("--   {table}: {n}\n"));

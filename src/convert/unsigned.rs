@@ -1,0 +1,96 @@
+//! What `unsigned` gains in Synapse's copy of an event (see
+//! [`super::events::AddUnsigned`]):
+//!
+//! * `replaces_state`: for a state event with known state before it, the
+//!   event that held its (type, state key) in that state. Synapse serves
+//!   `prev_content` and `prev_sender` from it, as Dendrite did.
+//! * `invite_room_state`: an invite's stripped room state, which Dendrite
+//!   keeps only in `roomserver_invites`.
+//!
+//! The state before an event is its snapshot: blocks in order, a later block
+//! overriding an earlier one, and within a block the highest event NID
+//! winning (as `dendrite::state::expand`). Only the one key is looked up:
+//! each block used is indexed once by (type, state key), so a room's many
+//! state events never expand its full state each.
+
+use std::collections::{BTreeMap, HashMap};
+
+use serde_json::value::RawValue;
+
+use crate::dendrite::Model;
+
+use super::events::AddUnsigned;
+use super::plan::{Kind, Plan, Planned};
+
+pub struct Extras<'m> {
+    replaces: HashMap<i64, &'m str>,
+    invite_state: BTreeMap<&'m str, Box<RawValue>>,
+}
+
+impl<'m> Extras<'m> {
+    pub fn new(model: &'m Model, plan: &Plan<'m>) -> Extras<'m> {
+        Extras { replaces: replaced_state(model, plan), invite_state: invite_states(model) }
+    }
+
+    pub fn for_event(&self, p: &Planned<'_>) -> AddUnsigned<'_> {
+        AddUnsigned {
+            replaces_state: self.replaces.get(&p.event.nid).copied(),
+            invite_room_state: self.invite_state.get(&*p.event.event_id).map(|b| &**b),
+        }
+    }
+}
+
+type BlockIndex = HashMap<(i64, i64), i64>;
+
+fn replaced_state<'m>(model: &'m Model, plan: &Plan<'m>) -> HashMap<i64, &'m str> {
+    let mut index: HashMap<i64, BlockIndex> = HashMap::new();
+    let mut out = HashMap::new();
+    for p in plan.events.iter().filter(|p| p.state_key.is_some() && !matches!(p.kind, Kind::Outlier | Kind::Rejected)) {
+        let Some(blocks) = model.state.snapshots.get(&p.event.snapshot_nid) else { continue };
+        let key = (p.event.type_nid, p.event.state_key_nid);
+        let found = blocks.iter().rev().find_map(|b| {
+            let idx = index.entry(*b).or_insert_with(|| index_block(model, *b));
+            idx.get(&key).copied()
+        });
+        if let Some(prev) = found.filter(|&n| n != p.event.nid).and_then(|n| model.events.get(n)) {
+            out.insert(p.event.nid, &*prev.event_id);
+        }
+    }
+    out
+}
+
+fn index_block(model: &Model, block: i64) -> BlockIndex {
+    let mut idx = BlockIndex::new();
+    let Some(nids) = model.state.blocks.get(&block) else { return idx };
+    let mut sorted: Vec<i64> = nids.to_vec();
+    sorted.sort_unstable(); // the highest NID per key ends up last, and wins
+    for nid in sorted {
+        if let Some(e) = model.events.get(nid) {
+            idx.insert((e.type_nid, e.state_key_nid), nid);
+        }
+    }
+    idx
+}
+
+/// invite event ID → its `unsigned.invite_room_state`, from `roomserver_invites`.
+fn invite_states(model: &Model) -> BTreeMap<&str, Box<RawValue>> {
+    #[derive(serde::Deserialize)]
+    struct Top {
+        #[serde(default)]
+        unsigned: Option<Unsigned>,
+    }
+    #[derive(serde::Deserialize)]
+    struct Unsigned {
+        #[serde(default)]
+        invite_room_state: Option<Box<RawValue>>,
+    }
+    model
+        .rooms
+        .invites
+        .iter()
+        .filter_map(|(id, inv)| {
+            let top: Top = serde_json::from_str(&inv.json).ok()?;
+            Some((id.as_str(), top.unsigned?.invite_room_state?))
+        })
+        .collect()
+}
