@@ -18,6 +18,7 @@ mod accounts;
 mod dag;
 mod events;
 mod groups;
+mod invites;
 mod membership;
 mod plan;
 mod receipts;
@@ -218,6 +219,9 @@ fn convert<'m>(model: &'m Model, ctx: &'m Context, skipped: &mut Skipped) -> Res
     out.push(rooms::appservice_room_list(model, &room_set, skipped));
 
     out.extend(events::tables(model, &plan)?);
+    let out_of_band = invites::collect(model, ctx, &room_set, &plan, skipped);
+    let [oob_events, oob_json, oob_state, oob_members, oob_local] = invites::tables(&out_of_band);
+    out.extend([oob_events, oob_json, oob_state]);
     out.extend(dag::edges_and_auth(model, &plan, skipped));
     out.push(relations::redactions(model, &plan, skipped));
     out.push(relations::event_relations(&plan));
@@ -230,6 +234,7 @@ fn convert<'m>(model: &'m Model, ctx: &'m Context, skipped: &mut Skipped) -> Res
     out.push(membership::room_memberships(model, &plan));
     let current = membership::current_state(model, &plan, skipped);
     out.extend(membership::current_tables(ctx, &current));
+    out.extend([oob_members, oob_local]);
     out.extend(receipts::tables(model, ctx, &room_set, &plan, skipped));
     Ok(out)
 }
