@@ -346,3 +346,51 @@ fn full_blocks_become_deltas_on_the_previous_full_one_when_small() {
         assert_eq!(resolve(&out, out.by_event[e]), fx.expected(blocks, *add), "event {e}");
     }
 }
+
+/// Figures, not assertions: `cargo test --release -- --ignored bench_state_groups --nocapture`.
+/// One room shaped the way Dendrite writes it: members join one by one (a
+/// one-event block on the previous snapshot), messages in between, and after
+/// 63 deltas a full block of the whole state (Dendrite's 64-block limit).
+#[test]
+#[ignore]
+fn bench_state_groups() {
+    let members: i64 = 20_000;
+    let messages_per_join = 20;
+    let mut fx = Fx::new();
+    let mut next_event = 1;
+    let mut next_block = 1;
+    let mut list: Vec<i64> = Vec::new();
+    let mut state: Vec<i64> = Vec::new();
+    for m in 0..members {
+        let e = next_event;
+        next_event += 1;
+        fx.event(e, MEMBER, 65536 + m);
+        fx.at(e, &list.clone());
+        state.push(e);
+        if list.len() >= 63 {
+            fx.block(next_block, &state);
+            list = vec![next_block];
+        } else {
+            fx.block(next_block, &[e]);
+            list.push(next_block);
+        }
+        next_block += 1;
+        for _ in 0..messages_per_join {
+            fx.event(next_event, MESSAGE, 0);
+            fx.at(next_event, &list.clone());
+            next_event += 1;
+        }
+    }
+    let block_entries: usize = fx.blocks.values().map(|b| b.len()).sum();
+    let start = std::time::Instant::now();
+    let out = fx.run();
+    let took = start.elapsed();
+    let rows: usize = out.groups.iter().map(|g| g.delta.len()).sum();
+    let full = out.groups.iter().filter(|g| g.prev.is_none()).count();
+    println!(
+        "{} events, {} blocks ({block_entries} entries) → {} groups ({full} full), {rows} state rows in {took:?}",
+        next_event - 1,
+        fx.blocks.len(),
+        out.groups.len()
+    );
+}
