@@ -14,13 +14,17 @@
 //! iteration, so the same dump gives the same bytes. They record what they
 //! leave out in [`report::Skipped`]; nothing is dropped silently.
 
+mod account_data;
 mod accounts;
 mod dag;
+mod e2ee;
 mod events;
 mod groups;
 mod invites;
 mod membership;
 mod plan;
+mod push;
+mod push_defaults;
 mod receipts;
 mod relations;
 mod report;
@@ -29,6 +33,8 @@ pub mod state;
 mod streams;
 mod table;
 mod unsigned;
+mod user_extras;
+mod userdata;
 
 #[cfg(test)]
 mod fixture_tests;
@@ -236,6 +242,8 @@ fn convert<'m>(model: &'m Model, ctx: &'m Context, skipped: &mut Skipped) -> Res
     out.extend(membership::current_tables(ctx, &current));
     out.extend([oob_members, oob_local]);
     out.extend(receipts::tables(model, ctx, &room_set, &plan, skipped));
+    let user_ctx = userdata::UserContext::new(model, ctx, &out);
+    out.extend(userdata::convert(model, &user_ctx, skipped)?);
     Ok(out)
 }
 

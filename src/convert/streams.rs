@@ -36,7 +36,8 @@ impl Streams {
         let live_max = model.sync.stream.values().map(|s| s.position).max().unwrap_or(0);
         let receipts = model.sync.receipts.iter().map(|r| r.id).max().unwrap_or(0);
         let to_device = model.sync.to_device.iter().map(|t| t.id).max().unwrap_or(0);
-        let base = [live_max, receipts, to_device, positions.highest()].into_iter().max().unwrap_or(0);
+        let presence = model.user.max_presence_position();
+        let base = [live_max, receipts, to_device, presence, positions.highest()].into_iter().max().unwrap_or(0);
         Streams { base, live_max }
     }
 

@@ -11,16 +11,23 @@
 // Until the `convert` command wires the model in, only tests and inspect read parts of it.
 #![allow(dead_code)]
 
+pub mod account_data;
 pub mod accounts;
 pub mod columns;
 pub mod event_json;
 pub mod events;
+pub mod filters;
+pub mod keys;
 pub mod nids;
 pub mod positions;
+pub mod presence;
+pub mod push;
 pub mod rooms;
 pub mod servers;
 pub mod state;
 pub mod syncapi;
+pub mod tokens;
+pub mod userdata;
 
 use std::collections::BTreeSet;
 use std::path::PathBuf;
@@ -38,6 +45,8 @@ pub struct Model {
     pub state: state::State,
     pub sync: syncapi::SyncApi,
     pub accounts: accounts::Accounts,
+    /// E2EE material, account data, pushers, filters, presence, tokens.
+    pub user: userdata::UserData,
     /// Names of the tables that were read (for "is this a Dendrite dump" checks).
     pub tables_read: BTreeSet<String>,
 }
@@ -71,6 +80,7 @@ enum Bound {
     Profiles(accounts::ProfileCols),
     Devices(accounts::DeviceCols),
     Threepids(accounts::ThreepidCols),
+    User(userdata::Bound),
 }
 
 impl Bound {
@@ -95,7 +105,10 @@ impl Bound {
             "userapi_profiles" => Bound::Profiles(accounts::ProfileCols::bind(t)?),
             "userapi_devices" => Bound::Devices(accounts::DeviceCols::bind(t)?),
             "userapi_threepids" => Bound::Threepids(accounts::ThreepidCols::bind(t)?),
-            _ => return Ok(None),
+            _ => match userdata::Bound::bind(t)? {
+                Some(b) => Bound::User(b),
+                None => return Ok(None),
+            },
         }))
     }
 }
@@ -115,6 +128,9 @@ impl Visitor for Loader {
         }
         if !self.model.tables_read.insert(t.name.clone()) {
             anyhow::bail!("table {} appears twice in the inputs (again in {})", t.name, t.source.display());
+        }
+        if let Some(Bound::User(b)) = &self.current {
+            b.start(&mut self.model.user);
         }
         Ok(Want::Rows)
     }
@@ -143,6 +159,7 @@ impl Visitor for Loader {
                 Bound::Profiles(c) => c.load(&mut m.accounts, row),
                 Bound::Devices(c) => c.load(&mut m.accounts, row),
                 Bound::Threepids(c) => c.load(&mut m.accounts, row),
+                Bound::User(c) => c.load(&mut m.user, row),
             },
         }
     }
@@ -170,6 +187,7 @@ impl Loader {
         m.events.finish()?;
         m.rooms.finish();
         m.sync.finish();
+        m.user.finish();
         Ok(m)
     }
 }

@@ -1,7 +1,8 @@
 //! The highest stream positions of the Dendrite streams that the model's
 //! other areas do not read: account data, invites and peeks (which share
-//! `syncapi_stream_id` with the PDU stream), notification data, presence and
-//! the device-list change stream (`keyserver_key_changes`).
+//! `syncapi_stream_id` with the PDU stream), notification data and the
+//! device-list change stream (`keyserver_key_changes`). Presence is read by
+//! the user-data area (dendrite/presence.rs), which keeps its largest id.
 //!
 //! Why: clients keep their Dendrite `since` token after the migration, and
 //! Synapse reads its parts shifted into other streams (design.md). Every
@@ -25,7 +26,6 @@ const TABLES: &[(&str, &str)] = &[
     ("syncapi_invite_events", "id"),
     ("syncapi_peeks", "id"),
     ("syncapi_notification_data", "id"),
-    ("syncapi_presence", "id"),
     ("keyserver_key_changes", "change_id"),
 ];
 
@@ -91,6 +91,6 @@ mod tests {
         assert_eq!(p.max.get("keyserver_key_changes"), Some(&42));
         assert_eq!(p.highest(), 42);
         assert!(Positions::bind(&header("roomserver_rooms", &["id"])).unwrap().is_none());
-        assert!(Positions::bind(&header("syncapi_presence", &["user_id"])).is_err());
+        assert!(Positions::bind(&header("syncapi_peeks", &["user_id"])).is_err());
     }
 }
