@@ -203,6 +203,39 @@ class Sets(unittest.TestCase):
         self.assertTrue(t.failed, "a recorded state event missing is not")
 
 
+class Derived(unittest.TestCase):
+    """The state replayed from Dendrite's recorded history, after the room's last event, is the
+    current state Dendrite itself answered to a joined member: the derivation used for
+    /context and departed users is checked against reality on every room of every fixture."""
+
+    def test_replayed_state_is_dendrites_current_state(self):
+        from harness.check import derived
+        checked = 0
+        for path in (BASIC, FULL, ROOT / "fixtures" / "dendrite-0.13.8" / "federation"):
+            fx = Fixture(path)
+            for room in fx.rooms:
+                evs = derived.history(fx, room)
+                cur = derived.current_answer(fx, room, "state")
+                if not evs or not cur:
+                    continue
+                got = derived.state_after(evs, evs[-1]["event_id"])
+                want = {f"{e['type']}|{e['state_key']}": e["event_id"] for e in cur["body"]}
+                self.assertEqual({k: e["event_id"] for k, e in got.items()}, want, f"{path.name}/{room}")
+                checked += 1
+        self.assertGreater(checked, 15)
+
+    def test_departed_user_state_is_at_the_leave(self):
+        from harness.check import derived
+        fx = Fixture(BASIC)
+        evs = derived.history(fx, "lobby")
+        m, ev = derived.last_membership(evs, fx.user("dave")["user_id"])
+        self.assertEqual(m, "leave")
+        at = derived.state_after(evs, ev)
+        self.assertEqual(at[f"m.room.member|{fx.user('dave')['user_id']}"]["event_id"], ev)
+        self.assertNotIn(f"m.room.member|{fx.user('erin')['user_id']}", at,
+                         "erin was invited after dave left")
+
+
 class WorldReadableMembers(unittest.TestCase):
     def test_outsider_gets_what_a_member_saw_only_in_world_readable_rooms(self):
         fx = Fixture(BASIC)
