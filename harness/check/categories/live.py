@@ -159,6 +159,19 @@ def visible_history(recorded: list) -> list[str]:
     return out
 
 
+def wait_joined(ctx, token: str, rid: str) -> bool:
+    since, deadline = None, time.time() + 15
+    while time.time() < deadline:
+        params = {"timeout": "2000", **({"since": since} if since else {"timeout": "0"})}
+        st, body = ctx.client.call("GET", "/sync", token=token, params=params)
+        if st != 200:
+            return False
+        if rid in ((body.get("rooms") or {}).get("join") or {}):
+            return True
+        since = body.get("next_batch")
+    return False
+
+
 def newcomer(ctx, room: str, rid: str, alias: str, new_ids: set[str]) -> None:
     f, t, c = ctx.fixture, ctx.tally, ctx.client
     tok = register(ctx, f"newcomer{int(time.time())}", "newcomer-password-1")
@@ -167,6 +180,10 @@ def newcomer(ctx, room: str, rid: str, alias: str, new_ids: set[str]) -> None:
     st, j = c.call("POST", f"/join/{q(alias)}", token=tok, body={})
     if not t.check(NAME, f"newcomer joins {alias}", st == 200 and j.get("room_id") == rid, rid, (st, j)):
         return
+    # Read the history once the join shows in the newcomer's own /sync, as a client does:
+    # Dendrite applies a join to its sync stream asynchronously (1 run in 4 paginated too early).
+    joined = wait_joined(ctx, tok, rid)
+    t.check(NAME, "newcomer's join shows in its /sync", joined, "joined", "not within 15 s")
     # The fullest recorded view of the room's history (its longest recorded pagination).
     evs = max((recorded_events(r)[2] for _, r in f.expected_glob(f"*/rooms/{room}/messages.json")),
               key=len)
