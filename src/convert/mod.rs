@@ -20,6 +20,7 @@ mod dag;
 mod e2ee;
 mod events;
 mod groups;
+mod invariants;
 mod invites;
 mod membership;
 mod plan;
@@ -272,5 +273,7 @@ fn write(tables: &[Table<'_>], ctx: &Context, inputs: &[InputFile], output: &Pat
 }
 
 fn post_load(ctx: &Context) -> PostLoad {
-    PostLoad { stream_floor: ctx.streams.base, ..PostLoad::default() }
+    let mut post = PostLoad { stream_floor: ctx.streams.base, ..PostLoad::default() };
+    post.invariants.extend_from_slice(invariants::CONVERT_INVARIANTS);
+    post
 }

@@ -44,12 +44,13 @@ pub struct RoomSet {
 impl RoomSet {
     pub fn choose(model: &Model, ctx: &Context, skipped: &mut Skipped) -> RoomSet {
         let mut set = RoomSet::default();
+        let invited = rooms_with_local_invites(model, ctx);
         for room in model.rooms.by_nid.values() {
             if format_version(&room.version).is_none() {
                 skipped.add("roomserver_rooms", &format!("room version {:?} cannot be hosted by Synapse", room.version));
                 continue;
             }
-            if room.is_stub() && !has_local_invite(model, ctx, room.nid) {
+            if room.is_stub() && !invited.contains(&room.nid) {
                 skipped.add("roomserver_rooms", "stub room (no events, no pending invite for a local user)");
                 continue;
             }
@@ -63,10 +64,15 @@ impl RoomSet {
     }
 }
 
-fn has_local_invite(model: &Model, ctx: &Context, room_nid: i64) -> bool {
-    model.rooms.invites.values().any(|i| {
-        i.room_nid == room_nid && !i.retired && model.nids.state_key(i.target_nid).is_some_and(|u| ctx.is_local(u))
-    })
+/// Room NIDs with a pending invite for a local user.
+fn rooms_with_local_invites(model: &Model, ctx: &Context) -> std::collections::BTreeSet<i64> {
+    model
+        .rooms
+        .invites
+        .values()
+        .filter(|i| !i.retired && model.nids.state_key(i.target_nid).is_some_and(|u| ctx.is_local(u)))
+        .map(|i| i.room_nid)
+        .collect()
 }
 
 pub fn rooms<'m>(model: &'m Model, set: &RoomSet, plan: &Plan<'_>) -> Table<'m> {
