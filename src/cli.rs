@@ -49,6 +49,63 @@ pub enum Command {
         #[arg(long)]
         report: Option<PathBuf>,
     },
+    /// Copy (or hard-link) Dendrite's media files into Synapse's media store, verified by SHA-256.
+    Media {
+        /// The dump(s) holding mediaapi_media_repository and mediaapi_thumbnail.
+        #[arg(required = true)]
+        dumps: Vec<PathBuf>,
+        /// Dendrite's media_api.base_path.
+        #[arg(long, value_name = "DIR")]
+        from: PathBuf,
+        /// Synapse's media_store_path (created if missing).
+        #[arg(long, value_name = "DIR")]
+        to: PathBuf,
+        /// The server name (default: the one in userapi_accounts).
+        #[arg(long)]
+        server_name: Option<String>,
+        /// Hard-link instead of copying (same filesystem; Synapse and Dendrite then share the bytes).
+        #[arg(long)]
+        link: bool,
+        /// Print what would be done; touch nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Write the copy plan (JSON manifest) to this file.
+        #[arg(long, value_name = "FILE")]
+        plan: Option<PathBuf>,
+    },
+    /// Write Synapse's signing.key from Dendrite's matrix_key.pem (same key id and key).
+    SigningKey {
+        /// Dendrite's global.private_key file.
+        pem: PathBuf,
+        /// Output file (mode 0600; `-` for stdout).
+        #[arg(short, long, default_value = "signing.key")]
+        output: PathBuf,
+        /// dendrite.yaml: also print the old_signing_keys block for global.old_private_keys.
+        #[arg(long, value_name = "FILE")]
+        dendrite_config: Option<PathBuf>,
+        /// A saved /_matrix/key/v2/server answer of the Dendrite server: the derived public key must match.
+        #[arg(long, value_name = "FILE")]
+        expect_server_keys: Option<PathBuf>,
+        /// Dendrite dump(s): check against the server's own row in keydb_server_keys, when present.
+        #[arg(long = "dump", value_name = "DUMP")]
+        dumps: Vec<PathBuf>,
+        /// Server name for --dump (default: from --dendrite-config).
+        #[arg(long)]
+        server_name: Option<String>,
+    },
+    /// Write a homeserver.yaml fragment from dendrite.yaml, with what cannot be carried explained.
+    Config {
+        dendrite_config: PathBuf,
+        /// Output file (mode 0600; `-` for stdout).
+        #[arg(short, long, default_value = "-")]
+        output: PathBuf,
+        /// signing_key_path to write.
+        #[arg(long, default_value = "signing.key")]
+        signing_key_path: String,
+        /// media_store_path to write.
+        #[arg(long, default_value = "media_store")]
+        media_store_path: String,
+    },
     /// Tests only: write the SQL script for tables and rows described in a JSON file.
     #[command(hide = true)]
     WriteTestSql {
@@ -64,6 +121,27 @@ pub fn run(args: Args) -> Result<()> {
         Command::DumpRows { dumps, table, count } => crate::inspect::dump_rows(&dumps, &table, count),
         Command::Convert { dumps, output, server_name, report } => {
             crate::convert::run(&dumps, &output, server_name.as_deref(), report.as_deref())
+        }
+        Command::Media { dumps, from, to, server_name, link, dry_run, plan } => {
+            crate::media::run(&crate::media::Options { dumps, from, to, server_name, link, dry_run, plan })
+        }
+        Command::SigningKey { pem, output, dendrite_config, expect_server_keys, dumps, server_name } => {
+            crate::identity::signing_key::run(&crate::identity::signing_key::Options {
+                pem,
+                output,
+                dendrite_config,
+                expect_server_keys,
+                dumps,
+                server_name,
+            })
+        }
+        Command::Config { dendrite_config, output, signing_key_path, media_store_path } => {
+            crate::identity::config::run(&crate::identity::config::Options {
+                dendrite_config,
+                output,
+                signing_key_path,
+                media_store_path,
+            })
         }
         Command::WriteTestSql { spec, output } => crate::synapse::spec::run(&spec, &output),
     }

@@ -9,7 +9,9 @@ mod cli;
 mod convert;
 mod dendrite;
 mod dump;
+mod identity;
 mod inspect;
+mod media;
 mod synapse;
 
 use std::process::ExitCode;

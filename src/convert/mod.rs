@@ -22,6 +22,7 @@ mod events;
 mod groups;
 mod invariants;
 mod invites;
+mod media;
 mod membership;
 mod plan;
 mod push;
@@ -245,6 +246,7 @@ fn convert<'m>(model: &'m Model, ctx: &'m Context, skipped: &mut Skipped) -> Res
     out.extend(receipts::tables(model, ctx, &room_set, &plan, skipped));
     let user_ctx = userdata::UserContext::new(model, ctx, &out);
     out.extend(userdata::convert(model, &user_ctx, skipped)?);
+    out.extend(media::tables(&model.media, &ctx.server_name, skipped));
     Ok(out)
 }
 

@@ -18,6 +18,7 @@ pub mod event_json;
 pub mod events;
 pub mod filters;
 pub mod keys;
+pub mod media;
 pub mod nids;
 pub mod positions;
 pub mod presence;
@@ -47,6 +48,8 @@ pub struct Model {
     pub accounts: accounts::Accounts,
     /// E2EE material, account data, pushers, filters, presence, tokens.
     pub user: userdata::UserData,
+    /// Media metadata (mediaapi_*).
+    pub media: media::MediaStore,
     /// Names of the tables that were read (for "is this a Dendrite dump" checks).
     pub tables_read: BTreeSet<String>,
 }
@@ -78,6 +81,8 @@ enum Bound {
     ToDevice(syncapi::ToDeviceCols),
     Accounts(accounts::AccountCols),
     Profiles(accounts::ProfileCols),
+    Media(media::MediaCols),
+    Thumbnails(media::ThumbnailCols),
     Devices(accounts::DeviceCols),
     Threepids(accounts::ThreepidCols),
     User(userdata::Bound),
@@ -105,6 +110,8 @@ impl Bound {
             "userapi_profiles" => Bound::Profiles(accounts::ProfileCols::bind(t)?),
             "userapi_devices" => Bound::Devices(accounts::DeviceCols::bind(t)?),
             "userapi_threepids" => Bound::Threepids(accounts::ThreepidCols::bind(t)?),
+            "mediaapi_media_repository" => Bound::Media(media::MediaCols::bind(t)?),
+            "mediaapi_thumbnail" => Bound::Thumbnails(media::ThumbnailCols::bind(t)?),
             _ => match userdata::Bound::bind(t)? {
                 Some(b) => Bound::User(b),
                 None => return Ok(None),
@@ -160,6 +167,8 @@ impl Visitor for Loader {
                 Bound::Devices(c) => c.load(&mut m.accounts, row),
                 Bound::Threepids(c) => c.load(&mut m.accounts, row),
                 Bound::User(c) => c.load(&mut m.user, row),
+                Bound::Media(c) => c.load(&mut m.media, row),
+                Bound::Thumbnails(c) => c.load(&mut m.media, row),
             },
         }
     }
