@@ -42,6 +42,10 @@ struct Task<'a> {
     src: PathBuf,
     expect: Expect,
     size: u64,
+    /// For the original-as-scale thumbnail: the original's path in the
+    /// Synapse store. When copying, that copy is hard-linked instead of
+    /// copying the bytes a second time.
+    same_as: Option<&'a Path>,
 }
 
 pub fn run(opts: &Options) -> Result<()> {
@@ -87,6 +91,7 @@ fn tasks<'a>(plan: &'a Plan<'a>, from: &Path) -> Vec<Task<'a>> {
             src: from.join(&it.src),
             expect: Expect::Sha256(it.sha256),
             size: it.media.size as u64,
+            same_as: None,
         });
         for t in &it.thumbnails {
             let (what, expect) = match t.from {
@@ -100,6 +105,7 @@ fn tasks<'a>(plan: &'a Plan<'a>, from: &Path) -> Vec<Task<'a>> {
                 src: from.join(&t.src),
                 expect,
                 size: t.size as u64,
+                same_as: (t.from == ThumbFrom::Original).then_some(it.dst.as_path()),
             });
         }
     }
@@ -119,7 +125,11 @@ fn dry_run(opts: &Options, tasks: &[Task<'_>]) -> Vec<Outcome> {
     let stdout = io::stdout();
     let mut out = stdout.lock();
     for t in tasks {
-        let _ = writeln!(out, "would {verb} {} -> {} ({} bytes)", t.src.display(), opts.to.join(t.dst_rel).display(), t.size);
+        let (verb, src) = match t.same_as {
+            Some(first) if !opts.link => ("link", opts.to.join(first)),
+            _ => (verb, t.src.clone()),
+        };
+        let _ = writeln!(out, "would {verb} {} -> {} ({} bytes)", src.display(), opts.to.join(t.dst_rel).display(), t.size);
     }
     Vec::new()
 }
@@ -136,19 +146,35 @@ fn carry(opts: &Options, tasks: &[Task<'_>]) -> Result<Vec<Outcome>> {
     let done = AtomicU64::new(0);
     let n = tasks.len();
     let mode = mode(opts);
-    let outcomes = tasks
-        .par_iter()
-        .map(|t| {
-            let job = Job { src: &t.src, dst_rel: t.dst_rel, expect: t.expect };
-            let o = copy::run(&job, &root, mode);
-            bar.inc(t.size);
-            let d = done.fetch_add(1, Ordering::Relaxed) + 1;
-            bar.set_message(format!("{d}/{n} files"));
-            o
-        })
-        .collect();
+    // Pass 1 copies (or links) from Dendrite's store; pass 2 links the
+    // original-as-scale thumbnails to the originals pass 1 placed, so copy
+    // mode does not store those bytes twice.
+    let second = |t: &Task<'_>| mode == Mode::Copy && t.same_as.is_some();
+    let mut outcomes: Vec<Option<Outcome>> = vec![None; n];
+    for pass in [false, true] {
+        let results: Vec<(usize, Outcome)> = tasks
+            .par_iter()
+            .enumerate()
+            .filter(|(_, t)| second(t) == pass)
+            .map(|(i, t)| {
+                let o = match (pass, t.same_as) {
+                    (true, Some(first)) => {
+                        copy::run(&Job { src: &root.join(first), dst_rel: t.dst_rel, expect: t.expect }, &root, Mode::Link)
+                    }
+                    _ => copy::run(&Job { src: &t.src, dst_rel: t.dst_rel, expect: t.expect }, &root, mode),
+                };
+                bar.inc(t.size);
+                let d = done.fetch_add(1, Ordering::Relaxed) + 1;
+                bar.set_message(format!("{d}/{n} files"));
+                (i, o)
+            })
+            .collect();
+        for (i, o) in results {
+            outcomes[i] = Some(o);
+        }
+    }
     bar.finish_and_clear();
-    Ok(outcomes)
+    Ok(outcomes.into_iter().map(|o| o.expect("every task ran in one pass")).collect())
 }
 
 fn describe(o: &Outcome) -> String {
