@@ -104,3 +104,30 @@ pub fn old_signing_keys_yaml(keys: &[OldKey]) -> String {
     }
     s
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn old_keys_in_both_forms() {
+        let dir = tempfile::tempdir().unwrap();
+        // RFC 8032 test 1 seed; its public key is d75a98…511a.
+        let seed = "nWGxne/9WmC6hEr0kuwsxERJxWl7MmkZcDusAxyuf2A=";
+        std::fs::write(dir.path().join("old.pem"), format!("-----BEGIN MATRIX PRIVATE KEY-----\nKey-ID: ed25519:old1\n\n{seed}\n-----END MATRIX PRIVATE KEY-----\n")).unwrap();
+        let yaml = "global:\n  server_name: x.test\n  old_private_keys:\n  - private_key: old.pem\n    expired_at: 1700000000000\n  - public_key: 11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=\n    key_id: ed25519:old2\n    expired_at: 1600000000000\n";
+        let path = dir.path().join("dendrite.yaml");
+        std::fs::write(&path, yaml).unwrap();
+        let c = DendriteConfig::read(&path).unwrap();
+        let keys = c.old_keys().unwrap();
+        assert_eq!(keys[0].key_id, "ed25519:old1");
+        assert_eq!(keys[0].public_base64, "11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo");
+        assert_eq!(keys[1].public_base64, "11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo");
+        assert_eq!(
+            old_signing_keys_yaml(&keys),
+            "old_signing_keys:\n  \"ed25519:old1\": {key: \"11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo\", expired_ts: 1700000000000}\n  \"ed25519:old2\": {key: \"11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo\", expired_ts: 1600000000000}\n"
+        );
+        std::fs::write(&path, "global:\n  old_private_keys:\n  - public_key: \"x\\\"}\"\n    key_id: ed25519:a\n    expired_at: 1\n").unwrap();
+        assert!(DendriteConfig::read(&path).unwrap().old_keys().is_err(), "a public key that is not 32 bytes of base64 is refused");
+    }
+}
