@@ -394,3 +394,40 @@ fn bench_state_groups() {
         out.groups.len()
     );
 }
+
+#[test]
+fn snapshot_zero_is_an_outlier_except_for_a_create_event_in_the_timeline() {
+    use crate::dendrite::events::Event;
+    use crate::dendrite::syncapi::StreamEvent;
+    let mut m = Model::default();
+    m.nids.state_keys.insert(1, "".into());
+    let ev = |nid, type_nid, key, snapshot, sent| Event {
+        nid,
+        room_nid: 1,
+        type_nid,
+        state_key_nid: key,
+        sent_to_output: sent,
+        snapshot_nid: snapshot,
+        depth: 1,
+        is_rejected: false,
+        event_id: format!("$e{nid}").into(),
+        auth_event_nids: Box::new([]),
+        json: None,
+    };
+    let stream = StreamEvent {
+        position: 3,
+        room_id: "!r:s".into(),
+        session_id: None,
+        transaction_id: None,
+        exclude_from_sync: false,
+        history_visibility: 2,
+    };
+    m.sync.stream.insert("$e2".into(), stream);
+    // A create event after Dendrite's v0.4 migration: snapshot 0, but in the timeline.
+    assert_eq!(before(&m, &ev(1, CREATE, 1, 0, true)), Before::Empty);
+    assert_eq!(before(&m, &ev(2, CREATE, 1, 0, false)), Before::Empty, "found in the sync stream");
+    // A create event that came with a send_join: an outlier.
+    assert_eq!(before(&m, &ev(3, CREATE, 1, 0, false)), Before::Unknown);
+    assert_eq!(before(&m, &ev(4, MESSAGE, 0, 0, true)), Before::Unknown);
+    assert_eq!(before(&m, &ev(5, MESSAGE, 0, 9, true)), Before::Snapshot(9));
+}
