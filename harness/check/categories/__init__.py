@@ -5,10 +5,10 @@ then `live`, which changes the server (new events, a new user, a new device).
 
 To add a category: write a module with those three names and list it here.
 """
-from . import (account_data, directory, history, keys, live, login, media, profile,
-               resume, rooms, server_keys, state)
+from . import (account_data, directory, encrypted, history, keys, keys_claim, live, login, media,
+               profile, resume, rooms, server_keys, state)
 
 ALL = [login, rooms, history, state, profile, directory, resume,
-       keys, account_data, media, server_keys,
+       keys, account_data, encrypted, keys_claim, media, server_keys,
        live]
 GROUPS = sorted({m.GROUP for m in ALL})

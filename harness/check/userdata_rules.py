@@ -1,6 +1,7 @@
-"""The documented differences between Dendrite's and Synapse's answers (docs/userdata.md), as
-functions. Each one removes only what the two servers do differently by design; the data the
-migration carries is compared exactly."""
+"""Issue 5's comparison rules (docs/e2e-checks.md, "User data and E2EE"): the differences
+between Dendrite's and Synapse's answers about keys, push rules and account data that are the
+two servers' own design, as functions. Each removes only that; the data the migration carries
+is compared exactly."""
 from __future__ import annotations
 
 import json
