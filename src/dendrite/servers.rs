@@ -36,6 +36,26 @@ pub type Candidates = BTreeMap<String, Evidence>;
 mod tests {
     use super::*;
 
+    /// Each fixture's dump names exactly the server that wrote it (scenario.json),
+    /// the federation peer's dump included, although both hold the other's users.
+    #[test]
+    fn fixture_dumps_name_their_own_server_only() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/dendrite-0.13.8");
+        let scenario: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(root.join("federation/scenario.json")).unwrap()).unwrap();
+        let cases = [
+            ("basic", "server_name"),
+            ("full", "server_name"),
+            ("federation", "server_name"),
+            ("federation/peer", "peer_server_name"),
+        ];
+        for (dir, field) in cases {
+            let model = crate::dendrite::load(&[root.join(dir).join("dendrite.dump")]).unwrap();
+            let names: Vec<String> = model.server_candidates().into_keys().collect();
+            assert_eq!(names, [scenario[field].as_str().unwrap()], "{dir}");
+        }
+    }
+
     #[test]
     fn server_part_keeps_ports() {
         assert_eq!(server_part("@a:localhost:18448"), Some("localhost:18448"));
