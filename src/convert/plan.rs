@@ -221,6 +221,41 @@ mod tests {
         }
     }
 
+    fn planned<'m>(e: &'m Event, room: &'m Room, kind: Kind, position: i64, ts: i64) -> Planned<'m> {
+        Planned {
+            event: e,
+            room,
+            json: "{}",
+            fields: EventFields { origin_server_ts: Some(ts), ..EventFields::default() },
+            event_type: "m.room.message",
+            state_key: None,
+            kind,
+            stream_ordering: position,
+            received_ts: 0,
+            format_version: 3,
+        }
+    }
+
+    #[test]
+    fn orderings_keep_live_positions_and_put_the_rest_outside() {
+        let room = Room { nid: 1, room_id: "!r:s".into(), version: "10".into(), latest_event_nids: Box::new([]), state_snapshot_nid: 0 };
+        let evs: Vec<Event> = (1..=6).map(|n| event(n, 9, 5, false, true)).collect();
+        let mut p = vec![
+            planned(&evs[0], &room, Kind::Live, 10, 1000),
+            planned(&evs[1], &room, Kind::Outlier, 0, 500),
+            planned(&evs[2], &room, Kind::Backfilled, 4, 100), // depth 3
+            planned(&evs[3], &room, Kind::Live, 12, 900),      // older clock than its predecessor
+            planned(&evs[4], &room, Kind::Backfilled, 3, 50),  // depth 5: newest backfilled
+            planned(&evs[5], &room, Kind::Rejected, 0, 2000),
+        ];
+        assign_orderings(&mut p, &Streams { base: 20, live_max: 12 });
+        let got: Vec<i64> = p.iter().map(|x| x.stream_ordering).collect();
+        assert_eq!(got, vec![10, 21, -2, 12, -1, 22]);
+        // Along the stream (-2, -1, 10, 12, 21, 22) received_ts never decreases.
+        let ts: Vec<i64> = p.iter().map(|x| x.received_ts).collect();
+        assert_eq!(ts, vec![1000, 1000, 100, 1000, 100, 2000]);
+    }
+
     #[test]
     fn kinds_follow_dendrite_flags() {
         // (event, in sync stream, forward extremity) → kind

@@ -65,6 +65,31 @@ impl Counter {
 mod tests {
     use super::*;
 
+    fn stream_event(position: i64) -> crate::dendrite::syncapi::StreamEvent {
+        crate::dendrite::syncapi::StreamEvent {
+            position,
+            room_id: "!r:s".into(),
+            session_id: None,
+            transaction_id: None,
+            exclude_from_sync: false,
+            history_visibility: 2,
+        }
+    }
+
+    #[test]
+    fn the_base_is_the_highest_position_of_any_stream() {
+        let mut model = Model::default();
+        model.sync.stream.insert("$a".into(), stream_event(255));
+        model.sync.stream.insert("$b".into(), stream_event(7));
+        let mut positions = Positions::default();
+        assert_eq!(Streams::compute(&model, &positions), Streams { base: 255, live_max: 255 });
+        // Account data shares Dendrite's PDU sequence and can be ahead of every PDU.
+        positions.max.insert("syncapi_account_data_type", 256);
+        positions.max.insert("keyserver_key_changes", 49);
+        assert_eq!(Streams::compute(&model, &positions), Streams { base: 256, live_max: 255 });
+        assert_eq!(Streams::compute(&Model::default(), &Positions::default()).base, 0);
+    }
+
     #[test]
     fn counters_start_above_the_base_and_do_not_share() {
         let s = Streams { base: 41, live_max: 40 };
