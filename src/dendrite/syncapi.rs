@@ -18,7 +18,6 @@ use crate::dump::{Row, TableHeader};
 pub struct StreamEvent {
     /// Stream position (`syncapi_output_room_events.id`).
     pub position: i64,
-    pub room_id: String,
     pub session_id: Option<i64>,
     pub transaction_id: Option<String>,
     /// Backfilled state event, hidden from `/sync`.
@@ -46,8 +45,9 @@ pub struct ToDevice {
 
 #[derive(Default)]
 pub struct SyncApi {
-    /// event ID → its place in the stream.
-    pub stream: BTreeMap<String, StreamEvent>,
+    /// event ID → its place in the stream. One entry per timeline event, so
+    /// kept small: the room is the roomserver's, the JSON the roomserver's.
+    pub stream: BTreeMap<Box<str>, StreamEvent>,
     pub receipts: Vec<Receipt>,
     pub to_device: Vec<ToDevice>,
 }
@@ -66,7 +66,6 @@ impl SyncApi {
 pub struct StreamCols {
     id: Col,
     event_id: Col,
-    room_id: Col,
     session: Option<Col>,
     txn: Option<Col>,
     exclude: Option<Col>,
@@ -79,7 +78,6 @@ impl StreamCols {
         Ok(StreamCols {
             id: h.required("id")?,
             event_id: h.required("event_id")?,
-            room_id: h.required("room_id")?,
             session: h.optional("session_id"),
             txn: h.optional("transaction_id"),
             exclude: h.optional("exclude_from_sync"),
@@ -91,13 +89,12 @@ impl StreamCols {
         let f = Fields(row);
         let ev = StreamEvent {
             position: f.i64(self.id)?,
-            room_id: f.string(self.room_id)?,
             session_id: f.opt_i64(self.session)?,
             transaction_id: f.opt_string(self.txn)?,
             exclude_from_sync: f.bool_or(self.exclude, false)?,
             history_visibility: f.opt_i64(self.visibility)?.unwrap_or(2),
         };
-        sync.stream.insert(f.string(self.event_id)?, ev);
+        sync.stream.insert(f.str(self.event_id)?.into(), ev);
         Ok(())
     }
 }

@@ -416,7 +416,6 @@ fn snapshot_zero_is_an_outlier_except_for_a_create_event_in_the_timeline() {
     };
     let stream = StreamEvent {
         position: 3,
-        room_id: "!r:s".into(),
         session_id: None,
         transaction_id: None,
         exclude_from_sync: false,
