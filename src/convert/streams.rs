@@ -68,7 +68,6 @@ mod tests {
     fn stream_event(position: i64) -> crate::dendrite::syncapi::StreamEvent {
         crate::dendrite::syncapi::StreamEvent {
             position,
-            room_id: "!r:s".into(),
             session_id: None,
             transaction_id: None,
             exclude_from_sync: false,
