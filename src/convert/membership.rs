@@ -128,3 +128,34 @@ pub fn current_tables<'m>(ctx: &Context, state: &[(&'m Room, Vec<&Planned<'m>>)]
     }
     [current, local]
 }
+
+/// Synapse's stats rebuild (`populate_stats_process_rooms`, 1.163) fills
+/// every `room_stats_state` column from current state except `guest_access`
+/// (it does not read that type), so `/publicRooms` would say
+/// `guest_can_join: false` for rooms that allow guests. Its upsert leaves
+/// columns it did not compute as they are, so a row holding only
+/// `guest_access`, written here, survives the rebuild, which fills in the rest.
+pub fn guest_access_stats<'m>(state: &[(&'m Room, Vec<&Planned<'m>>)]) -> Table<'m> {
+    #[derive(serde::Deserialize)]
+    struct Event {
+        #[serde(default)]
+        content: Content,
+    }
+    #[derive(serde::Deserialize, Default)]
+    struct Content {
+        #[serde(default)]
+        guest_access: serde_json::Value,
+    }
+    let mut t = Table::new("room_stats_state", &["room_id", "guest_access"]);
+    for (room, events) in state {
+        let value = events
+            .iter()
+            .filter(|p| p.event_type == "m.room.guest_access" && p.state_key == Some(""))
+            .filter_map(|p| serde_json::from_str::<Event>(p.json).ok())
+            .find_map(|e| e.content.guest_access.as_str().filter(|v| !v.contains('\0')).map(str::to_owned));
+        if let Some(v) = value {
+            t.push(vec![Value::from(room.room_id.as_str()), Value::from(v)]);
+        }
+    }
+    t
+}

@@ -243,6 +243,7 @@ fn convert<'m>(model: &'m Model, ctx: &'m Context, skipped: &mut Skipped) -> Res
     let current = membership::current_state(model, &plan, skipped);
     out.extend(membership::current_tables(ctx, &current));
     out.extend([oob_members, oob_local]);
+    out.push(membership::guest_access_stats(&current));
     out.extend(receipts::tables(model, ctx, &room_set, &plan, skipped));
     let user_ctx = userdata::UserContext::new(model, ctx, &out);
     out.extend(userdata::convert(model, &user_ctx, skipped)?);
