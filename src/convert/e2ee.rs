@@ -62,7 +62,7 @@ pub fn convert<'a>(keys: &'a Keys, queue: &[QueuedMessage<'a>], ctx: &UserContex
     tables.push(versions);
     tables.push(sessions);
     tables.push(device_inbox(queue, ctx, skips));
-    tables.push(device_lists(keys, ctx));
+    tables.extend(device_lists(keys, ctx));
     Ok(E2ee { tables })
 }
 
@@ -314,11 +314,18 @@ fn device_inbox<'a>(queue: &[QueuedMessage<'a>], ctx: &UserContext, skips: &mut 
 }
 
 /// One `device_lists_stream` entry per carried device with keys and per
-/// cross-signing key, above every old token: a client resuming with its
-/// Dendrite since token sees its own user in `device_lists.changed` and
-/// re-queries, and `/keys/changes` reports every migrated user.
-fn device_lists<'a>(keys: &'a Keys, ctx: &UserContext) -> Table<'a> {
-    let mut t = Table::new("device_lists_stream", &["stream_id", "user_id", "device_id", "instance_name"]);
+/// cross-signing key, above every old token, plus the same change in every
+/// room the owner is joined to (`device_lists_changes_in_room`, already
+/// "converted": nothing is sent to other servers). A client resuming with
+/// its Dendrite since token then sees its own and every room-mate's user in
+/// `device_lists.changed` once and re-queries their keys; `/keys/changes`
+/// reports every migrated user.
+fn device_lists<'a>(keys: &'a Keys, ctx: &UserContext) -> [Table<'a>; 2] {
+    let mut stream_rows = Table::new("device_lists_stream", &["stream_id", "user_id", "device_id", "instance_name"]);
+    let mut in_room = Table::new(
+        "device_lists_changes_in_room",
+        &["user_id", "device_id", "room_id", "stream_id", "converted_to_destinations", "instance_name"],
+    );
     let mut stream = ctx.streams.counter();
     let mut entries: BTreeSet<(&str, &str)> = BTreeSet::new();
     for k in &keys.device_keys {
@@ -331,8 +338,20 @@ fn device_lists<'a>(keys: &'a Keys, ctx: &UserContext) -> Table<'a> {
             entries.insert((&k.user_id, &k.public_key));
         }
     }
+    let none = BTreeSet::new();
     for (user, device) in entries {
-        t.push(vec![Value::Int(stream.next()), user.into(), device.into(), INSTANCE.into()]);
+        let id = stream.next();
+        stream_rows.push(vec![Value::Int(id), user.into(), device.into(), INSTANCE.into()]);
+        for room in ctx.joined_rooms.get(user).unwrap_or(&none) {
+            in_room.push(vec![
+                user.into(),
+                device.into(),
+                Value::from(room.clone()),
+                Value::Int(id),
+                Value::Bool(true),
+                INSTANCE.into(),
+            ]);
+        }
     }
-    t
+    [stream_rows, in_room]
 }

@@ -32,6 +32,8 @@ pub struct UserContext {
     pub devices: BTreeSet<(String, String)>,
     /// Dendrite `session_id` → (MXID, device ID), carried devices only.
     pub session_devices: BTreeMap<i64, (String, String)>,
+    /// MXID → rooms the user is joined to (from `local_current_membership`).
+    pub joined_rooms: BTreeMap<String, BTreeSet<String>>,
 }
 
 impl UserContext {
@@ -46,10 +48,17 @@ impl UserContext {
         let column = |t: &Table, name: &str| t.columns.iter().position(|c| *c == name);
         let mut users = BTreeSet::new();
         let mut devices = BTreeSet::new();
+        let mut joined_rooms: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
         for t in written {
             match (t.name, column(t, "name"), column(t, "user_id"), column(t, "device_id")) {
                 ("users", Some(n), _, _) => users.extend(t.rows.iter().map(|r| text(&r[n]))),
                 ("devices", _, Some(u), Some(d)) => devices.extend(t.rows.iter().map(|r| (text(&r[u]), text(&r[d])))),
+                ("local_current_membership", _, Some(u), _) => {
+                    let (Some(room), Some(m)) = (column(t, "room_id"), column(t, "membership")) else { continue };
+                    for r in t.rows.iter().filter(|r| text(&r[m]) == "join") {
+                        joined_rooms.entry(text(&r[u])).or_default().insert(text(&r[room]));
+                    }
+                }
                 _ => {}
             }
         }
@@ -62,7 +71,7 @@ impl UserContext {
                 }
             }
         }
-        UserContext { server_name: ctx.server_name.clone(), streams: ctx.streams, users, devices, session_devices }
+        UserContext { server_name: ctx.server_name.clone(), streams: ctx.streams, users, devices, session_devices, joined_rooms }
     }
 
     pub fn is_local(&self, user_id: &str) -> bool {

@@ -25,7 +25,8 @@ fn ctx() -> UserContext {
         .map(|(u, d)| (u.to_string(), d.to_string()))
         .collect();
     let session_devices = BTreeMap::from([(7, ("@alice:example.org".to_string(), "PHONE".to_string()))]);
-    UserContext { server_name: SERVER.into(), streams: Streams { base: 500, live_max: 321 }, users, devices, session_devices }
+    let joined_rooms = BTreeMap::from([("@alice:example.org".to_string(), BTreeSet::from(["!r:example.org".to_string(), "!s:example.org".to_string()]))]);
+    UserContext { server_name: SERVER.into(), streams: Streams { base: 500, live_max: 321 }, users, devices, session_devices, joined_rooms }
 }
 
 fn text<'v>(v: &'v Value) -> &'v str {
@@ -439,4 +440,24 @@ fn fixture_full_keys_and_queue_match_dendrites_answers() {
     assert_eq!(table(t, "e2e_room_keys").rows.len(), 4);
     assert_eq!(table(t, "pushers").rows.len(), 1);
     assert_eq!(table(t, "user_filters").rows.len(), 2);
+}
+
+#[test]
+fn device_list_changes_go_into_every_joined_room_under_one_stream_id() {
+    let k = keys();
+    let out = e2ee::convert(&k, &[], &ctx(), &mut Skipped::default()).unwrap();
+    let stream = table(&out.tables, "device_lists_stream");
+    let in_room = table(&out.tables, "device_lists_changes_in_room");
+    // alice: PHONE (keys) + M, S, U; bob: B (LAPTOP has no keys, GONE is not carried).
+    let entries: Vec<(i64, &str, &str)> = stream.rows.iter().map(|r| (int(&r[0]), text(&r[1]), text(&r[2]))).collect();
+    assert_eq!(entries.len(), 5, "{entries:?}");
+    assert!(entries.iter().all(|e| e.0 > 500));
+    // Every alice entry once per room (2 rooms), with the same stream id; bob is in none.
+    assert_eq!(in_room.rows.len(), 8);
+    for r in &in_room.rows {
+        let id = int(&r[3]);
+        let s = entries.iter().find(|e| e.0 == id).unwrap();
+        assert_eq!((s.1, s.2), (text(&r[0]), text(&r[1])));
+        assert_eq!(r[4], Value::Bool(true), "converted: no pokes to other servers");
+    }
 }
