@@ -46,12 +46,13 @@ pub fn edges_and_auth<'m>(model: &'m Model, plan: &Plan<'m>, skipped: &mut Skipp
             if !seen.insert(nid) {
                 continue;
             }
-            match model.events.get(nid) {
+            match plan.get(nid) {
                 Some(a) => auth.push(vec![
                     Value::from(&*p.event.event_id),
-                    Value::from(&*a.event_id),
+                    Value::from(&*a.event.event_id),
                     Value::from(p.room.room_id.as_str()),
                 ]),
+                None if model.events.get(nid).is_some() => skipped.add("event_auth", "auth event not carried over"),
                 None => skipped.add("event_auth", "auth event NID not in roomserver_events"),
             }
         }
@@ -108,4 +109,82 @@ pub fn backward_extremities<'m>(plan: &Plan<'m>) -> Table<'m> {
         t.push(vec![Value::from(event.to_string()), Value::from(room)]);
     }
     t
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dendrite::event_json::EventFields;
+    use crate::dendrite::events::Event;
+    use crate::dendrite::rooms::Room;
+    use crate::convert::plan::Planned;
+
+    fn event(nid: i64, state: bool, auth: &[i64]) -> Event {
+        Event {
+            nid,
+            room_nid: 1,
+            type_nid: 9,
+            state_key_nid: if state { 1 } else { 0 },
+            sent_to_output: true,
+            snapshot_nid: 1,
+            depth: nid,
+            is_rejected: false,
+            event_id: format!("$e{nid}").into(),
+            auth_event_nids: auth.into(),
+            json: None,
+        }
+    }
+
+    fn planned<'m>(e: &'m Event, room: &'m Room, kind: Kind, prevs: &[&str]) -> Planned<'m> {
+        Planned {
+            event: e,
+            room,
+            json: "{}",
+            fields: EventFields { prev_events: prevs.iter().map(|p| p.to_string()).collect(), ..EventFields::default() },
+            event_type: "t",
+            state_key: e.is_state().then_some(""),
+            kind,
+            stream_ordering: e.nid,
+            received_ts: 0,
+            format_version: 3,
+        }
+    }
+
+    fn pairs(t: &Table<'_>) -> Vec<(String, String)> {
+        let s = |v: &Value<'_>| match v {
+            Value::Text(t) => t.to_string(),
+            other => format!("{other:?}"),
+        };
+        t.rows.iter().map(|r| (s(&r[0]), s(&r[1]))).collect()
+    }
+
+    #[test]
+    fn edges_and_auth_follow_synapse_rules() {
+        let room = Room { nid: 1, room_id: "!r:s".into(), version: "10".into(), latest_event_nids: Box::new([]), state_snapshot_nid: 0 };
+        let evs = [
+            event(1, true, &[]),
+            event(2, true, &[1, 1]),     // state: auth rows, de-duplicated
+            event(3, false, &[1, 2]),    // message: no auth rows
+            event(4, true, &[1, 99]),    // rejected state event: auth rows, no edges; 99 is unknown
+            event(5, true, &[1]),        // outlier state event: both
+        ];
+        let plan = Plan {
+            events: vec![
+                planned(&evs[0], &room, Kind::Live, &[]),
+                planned(&evs[1], &room, Kind::Live, &["$e1", "$e1"]),
+                planned(&evs[2], &room, Kind::Live, &["$e2", "$gone"]),
+                planned(&evs[3], &room, Kind::Rejected, &["$e3"]),
+                planned(&evs[4], &room, Kind::Outlier, &["$e0"]),
+            ],
+        };
+        let model = Model::default();
+        let mut skipped = Skipped::default();
+        let [edges, auth] = edges_and_auth(&model, &plan, &mut skipped);
+        let p = |a: &str, b: &str| (a.to_string(), b.to_string());
+        assert_eq!(pairs(&edges), vec![p("$e2", "$e1"), p("$e3", "$e2"), p("$e3", "$gone"), p("$e5", "$e0")]);
+        assert_eq!(pairs(&auth), vec![p("$e2", "$e1"), p("$e4", "$e1"), p("$e5", "$e1")]);
+        assert_eq!(skipped.iter().collect::<Vec<_>>(), vec![("event_auth", "auth event NID not in roomserver_events", 1)]);
+        // Backward extremities: prevs not stored as non-outliers, from non-outlier, non-rejected events.
+        assert_eq!(pairs(&backward_extremities(&plan)), vec![p("$gone", "!r:s")]);
+    }
 }

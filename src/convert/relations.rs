@@ -77,3 +77,71 @@ pub fn threads<'m>(plan: &Plan<'m>) -> Table<'m> {
     }
     t
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::convert::plan::Planned;
+    use crate::dendrite::event_json::{EventFields, Relation};
+    use crate::dendrite::events::Event;
+    use crate::dendrite::rooms::Room;
+
+    fn event(nid: i64, depth: i64) -> Event {
+        Event {
+            nid,
+            room_nid: 1,
+            type_nid: 9,
+            state_key_nid: 0,
+            sent_to_output: true,
+            snapshot_nid: 1,
+            depth,
+            is_rejected: false,
+            event_id: format!("$e{nid}").into(),
+            auth_event_nids: Box::new([]),
+            json: None,
+        }
+    }
+
+    fn related<'m>(e: &'m Event, room: &'m Room, kind: Kind, rel: &str, to: &str, key: Option<&str>) -> Planned<'m> {
+        let relation = Relation { rel_type: rel.into(), event_id: to.into(), key: key.map(str::to_owned) };
+        Planned {
+            event: e,
+            room,
+            json: "{}",
+            fields: EventFields { relation: Some(relation), ..EventFields::default() },
+            event_type: "m.room.message",
+            state_key: None,
+            kind,
+            stream_ordering: e.nid,
+            received_ts: 0,
+            format_version: 3,
+        }
+    }
+
+    #[test]
+    fn relations_keep_annotation_keys_and_threads_their_latest_reply() {
+        let room = Room { nid: 1, room_id: "!r:s".into(), version: "10".into(), latest_event_nids: Box::new([]), state_snapshot_nid: 0 };
+        let evs: Vec<Event> = [(1, 5), (2, 7), (3, 6), (4, 9), (5, 8), (6, 10)].iter().map(|&(n, d)| event(n, d)).collect();
+        let plan = Plan {
+            events: vec![
+                related(&evs[0], &room, Kind::Live, "m.annotation", "$root", Some("👍")),
+                related(&evs[1], &room, Kind::Live, "m.thread", "$root", Some("ignored")),
+                related(&evs[2], &room, Kind::Live, "m.thread", "$root", None),
+                related(&evs[3], &room, Kind::Rejected, "m.thread", "$root", None),
+                related(&evs[4], &room, Kind::Outlier, "org.example.custom", "$other", None),
+                related(&evs[5], &room, Kind::SoftFailed, "m.thread", "$root", None),
+            ],
+        };
+        let rel = event_relations(&plan);
+        let rows: Vec<Vec<Value<'_>>> = rel.rows.clone();
+        assert_eq!(rows.len(), 5, "every relation type, outliers and soft-failed too, not the rejected event");
+        assert_eq!(rows[0][3], Value::from("👍"));
+        assert_eq!(rows[1][3], Value::Null, "aggregation_key only for annotations");
+        assert_eq!(rows[3][2], Value::from("org.example.custom"));
+        let th = threads(&plan);
+        assert_eq!(th.rows.len(), 1);
+        // Latest visible reply: depth 7 ($e2), not the rejected ($e4) or soft-failed ($e6) one.
+        assert_eq!(th.rows[0][2], Value::from("$e2"));
+        assert_eq!(th.rows[0][3], Value::Int(7));
+    }
+}
