@@ -42,14 +42,14 @@ impl<'a> Converted<'a> {
     }
 }
 
-/// The rows that belong to a carried local user, with that user's MXID.
+/// The rows that belong to a carried, active local user, with that user's MXID.
 pub fn local_rows<'m>(data: &'m AccountData, ctx: &'m UserContext) -> impl Iterator<Item = (String, &'m AccountDataRow)> + 'm {
     data.rows.iter().filter_map(move |r| {
         if r.server_name.as_deref().is_some_and(|s| s != ctx.server_name) {
             return None;
         }
         let user = format!("@{}:{}", r.localpart, ctx.server_name);
-        ctx.users.contains(&user).then_some((user, r))
+        (ctx.users.contains(&user) && !ctx.deactivated.contains(&user)).then_some((user, r))
     })
 }
 
@@ -70,6 +70,10 @@ pub fn convert<'a>(data: &'a AccountData, ctx: &UserContext, skips: &mut Skipped
         let user = format!("@{}:{}", r.localpart, ctx.server_name);
         if !local || !ctx.users.contains(&user) {
             skips.add("account data", "owner is not a carried local account");
+            continue;
+        }
+        if ctx.deactivated.contains(&user) {
+            skips.add("account data", "deactivated account (Synapse purges account data on deactivation)");
             continue;
         }
         if r.data_type == PUSH_RULES && r.room_id.is_none() {

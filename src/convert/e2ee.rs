@@ -251,6 +251,10 @@ fn backups<'a>(keys: &'a Keys, ctx: &UserContext, skips: &mut Skipped) -> (Table
             skips.add("key backup versions", "user is not a carried account");
             continue;
         }
+        if ctx.deactivated.contains(&v.user_id) {
+            skips.add("key backup versions", "deactivated account (Synapse deletes its backups on deactivation)");
+            continue;
+        }
         // Dendrite's etag is a decimal counter; anything else restarts at 0
         // (clients compare etags only for equality with what they saw last).
         let etag = v.etag.trim().parse::<i64>().unwrap_or_else(|_| {

@@ -260,6 +260,10 @@ pub fn convert_pushers<'a>(pushers: &'a Pushers, ctx: &UserContext, skips: &mut 
             skips.add("pushers", "owner is not a carried local account");
             continue;
         }
+        if ctx.deactivated.contains(&user) {
+            skips.add("pushers", "deactivated account (Synapse deletes its pushers on deactivation)");
+            continue;
+        }
         // The device that registered it, when it still exists; without one
         // the pusher outlives logouts, as Dendrite's would have.
         let device = p.session_id.and_then(|s| ctx.session_devices.get(&s)).filter(|(u, _)| *u == user).map(|(_, d)| d.clone());

@@ -34,6 +34,9 @@ pub struct UserContext {
     pub session_devices: BTreeMap<i64, (String, String)>,
     /// MXID → rooms the user is joined to (from `local_current_membership`).
     pub joined_rooms: BTreeMap<String, BTreeSet<String>>,
+    /// Deactivated accounts: Synapse purges their account data, push rules,
+    /// pushers and key backups on deactivation, so none are carried.
+    pub deactivated: BTreeSet<String>,
 }
 
 impl UserContext {
@@ -49,9 +52,15 @@ impl UserContext {
         let mut users = BTreeSet::new();
         let mut devices = BTreeSet::new();
         let mut joined_rooms: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+        let mut deactivated = BTreeSet::new();
         for t in written {
             match (t.name, column(t, "name"), column(t, "user_id"), column(t, "device_id")) {
-                ("users", Some(n), _, _) => users.extend(t.rows.iter().map(|r| text(&r[n]))),
+                ("users", Some(n), _, _) => {
+                    users.extend(t.rows.iter().map(|r| text(&r[n])));
+                    if let Some(d) = column(t, "deactivated") {
+                        deactivated.extend(t.rows.iter().filter(|r| r[d] == Value::Int(1)).map(|r| text(&r[n])));
+                    }
+                }
                 ("devices", _, Some(u), Some(d)) => devices.extend(t.rows.iter().map(|r| (text(&r[u]), text(&r[d])))),
                 ("local_current_membership", _, Some(u), _) => {
                     let (Some(room), Some(m)) = (column(t, "room_id"), column(t, "membership")) else { continue };
@@ -71,7 +80,7 @@ impl UserContext {
                 }
             }
         }
-        UserContext { server_name: ctx.server_name.clone(), streams: ctx.streams, users, devices, session_devices, joined_rooms }
+        UserContext { server_name: ctx.server_name.clone(), streams: ctx.streams, users, devices, session_devices, joined_rooms, deactivated }
     }
 
     pub fn is_local(&self, user_id: &str) -> bool {

@@ -26,7 +26,7 @@ fn ctx() -> UserContext {
         .collect();
     let session_devices = BTreeMap::from([(7, ("@alice:example.org".to_string(), "PHONE".to_string()))]);
     let joined_rooms = BTreeMap::from([("@alice:example.org".to_string(), BTreeSet::from(["!r:example.org".to_string(), "!s:example.org".to_string()]))]);
-    UserContext { server_name: SERVER.into(), streams: Streams { base: 500, live_max: 321 }, users, devices, session_devices, joined_rooms }
+    UserContext { server_name: SERVER.into(), streams: Streams { base: 500, live_max: 321 }, users, devices, session_devices, joined_rooms, deactivated: BTreeSet::new() }
 }
 
 fn text<'v>(v: &'v Value) -> &'v str {
@@ -460,4 +460,24 @@ fn device_list_changes_go_into_every_joined_room_under_one_stream_id() {
         assert_eq!((s.1, s.2), (text(&r[0]), text(&r[1])));
         assert_eq!(r[4], Value::Bool(true), "converted: no pokes to other servers");
     }
+}
+
+#[test]
+fn deactivated_accounts_keep_no_account_data_push_rules_or_backups() {
+    let mut c = ctx();
+    c.deactivated.insert("@alice:example.org".into());
+    let data = AccountData {
+        rows: vec![
+            ad("alice", None, "m.direct", "{}"),
+            ad("alice", None, "m.push_rules", r#"{"global":{"sender":[{"rule_id":"@x:y","default":false,"enabled":true,"actions":[]}]}}"#),
+            ad("bob", None, "m.direct", "{}"),
+        ],
+    };
+    let mut skips = Skipped::default();
+    let out = account_data::convert(&data, &c, &mut skips);
+    assert_eq!(out.account_data.rows.len(), 1);
+    assert_eq!(text(&out.account_data.rows[0][0]), "@bob:example.org");
+    let rules = push::convert_rules(&data, &c, &mut skips).unwrap();
+    assert!(rules.push_rules.rows.is_empty());
+    assert!(skips.iter().any(|s| s.1.contains("deactivated")));
 }
