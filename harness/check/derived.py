@@ -51,3 +51,56 @@ def world_readable(f, room: str) -> bool:
     return bool(st) and any(e["type"] == "m.room.history_visibility" and e.get("state_key") == ""
                             and e["content"].get("history_visibility") == "world_readable"
                             for e in st["body"])
+
+
+# --- who may see which event (spec "history visibility"; Synapse's reading of it) ---------
+VISIBILITY = ["world_readable", "shared", "invited", "joined"]   # most permissive first
+MEMBERSHIP = ["join", "invite", "knock", "leave", "ban"]        # most joined first
+
+
+def _hv(state: dict) -> str:
+    e = state.get("m.room.history_visibility|")
+    v = e["content"].get("history_visibility") if e else "shared"
+    return v if v in VISIBILITY else "shared"
+
+
+def _membership(state: dict, user_id: str) -> str:
+    e = state.get(f"m.room.member|{user_id}")
+    m = e["content"].get("membership") if e else "leave"
+    return m if m in MEMBERSHIP else "leave"
+
+
+def visible_events(evs: list, user_id: str, peeking: bool) -> list[str]:
+    """Event IDs (oldest first) of `evs` the user may see. Per event: the visibility in force
+    (after the event; for a history_visibility event the more permissive of old and new); the
+    user's membership after the event (for their own membership event the more joined of old
+    and new, and their own leave after a join or invite is always shown). Visible when joined,
+    or invited under `invited`, or under `world_readable`, or under `shared` unless peeking
+    (a non-member reading a world_readable room)."""
+    before: dict = {}
+    out = []
+    for e in evs:
+        after = dict(before)
+        if "state_key" in e:
+            after[f"{e['type']}|{e['state_key']}"] = e
+        vis = _hv(after)
+        if e["type"] == "m.room.history_visibility" and e.get("state_key") == "":
+            vis = min(vis, _hv(before), key=VISIBILITY.index)
+        ok = vis == "world_readable" or (vis == "shared" and not peeking)
+        if not ok:
+            if e["type"] == "m.room.member" and e.get("state_key") == user_id:
+                m, pm = _membership(after, user_id), _membership(before, user_id)
+                ok = m == "leave" and pm in ("join", "invite")
+                m = min(m, pm, key=MEMBERSHIP.index)
+            else:
+                m = _membership(after, user_id)
+            ok = ok or m == "join" or (vis == "invited" and m == "invite")
+        if ok:
+            out.append(e["event_id"])
+        before = after
+    return out
+
+
+def ignored_senders(f, name: str) -> set[str]:
+    rec = f.expected(f"{name}/account_data/m.ignored_user_list.json")
+    return set(((rec or {}).get("body") or {}).get("ignored_users", {}) or {})
