@@ -193,6 +193,17 @@ class Sets(unittest.TestCase):
         self.assertEqual(t.cats["state"].differed, 1)
         self.assertIn("[m.room.topic|] .content.topic", t.cats["state"].first)
 
+    def test_state_snapshot_unsigned(self):
+        e = {"type": "m.room.topic", "state_key": "", "event_id": "$t", "sender": "@a:x", "content": {}}
+        a = dict(e, unsigned={"prev_content": {"topic": "old"}, "replaces_state": "$o", "age": 5},
+                 prev_content={"topic": "old"})
+        t = Tally()
+        state.compare_sets(t, "s", {"k": e}, {"k": a}, snapshot=True)
+        self.assertFalse(t.failed, "Dendrite's /state has no unsigned at all")
+        e2 = dict(e, unsigned={"prev_content": {"topic": "older"}})
+        state.compare_sets(t, "s", {"k": e2}, {"k": a}, snapshot=True)
+        self.assertTrue(t.failed, "when Dendrite served unsigned, it is compared")
+
     def test_context_state_subset(self):
         a = {"type": "m.room.member", "state_key": "@a:x", "event_id": "$a", "sender": "@a:x"}
         b = {"type": "m.room.member", "state_key": "@b:x", "event_id": "$b", "sender": "@b:x"}
