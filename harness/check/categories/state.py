@@ -32,13 +32,13 @@ SNAPSHOT_UNSIGNED = ("prev_content", "prev_sender", "replaces_state")
 
 
 def snapshot_unsigned(e: dict, a: dict) -> dict:
-    """Rule `state-unsigned`: Dendrite 0.13.8 serves /state and /members events with no
-    `unsigned` at all; Synapse with the event's prev_content, prev_sender and replaces_state.
+    """Rule `state-unsigned`: Dendrite 0.13.8 serves /state and /members events with an empty
+    (or no) `unsigned`; Synapse with the event's prev_content, prev_sender and replaces_state.
     Those are compared for the same event IDs in `history`, where Dendrite serves them."""
-    if "unsigned" in e or not isinstance(a.get("unsigned"), dict):
+    if e.get("unsigned") or not isinstance(a.get("unsigned"), dict):
         return a
     u = {k: v for k, v in a["unsigned"].items() if k not in SNAPSHOT_UNSIGNED}
-    a = {k: v for k, v in a.items() if k not in SNAPSHOT_UNSIGNED}   # and their legacy copies
+    a = {k: v for k, v in a.items() if k not in SNAPSHOT_UNSIGNED + ("unsigned",)}  # + legacy copies
     return dict(a, unsigned=u) if u else a
 
 

@@ -194,12 +194,16 @@ class Sets(unittest.TestCase):
         self.assertIn("[m.room.topic|] .content.topic", t.cats["state"].first)
 
     def test_state_snapshot_unsigned(self):
-        e = {"type": "m.room.topic", "state_key": "", "event_id": "$t", "sender": "@a:x", "content": {}}
+        e = {"type": "m.room.topic", "state_key": "", "event_id": "$t", "sender": "@a:x", "content": {},
+             "unsigned": {}}
         a = dict(e, unsigned={"prev_content": {"topic": "old"}, "replaces_state": "$o", "age": 5},
                  prev_content={"topic": "old"})
         t = Tally()
         state.compare_sets(t, "s", {"k": e}, {"k": a}, snapshot=True)
         self.assertFalse(t.failed, "Dendrite's /state has no unsigned at all")
+        bare = dict(e, unsigned={"prev_content": {"topic": "old"}})
+        state.compare_sets(t, "s", {"k": e}, {"k": bare}, snapshot=True)
+        self.assertFalse(t.failed, "nothing left of unsigned")
         e2 = dict(e, unsigned={"prev_content": {"topic": "older"}})
         state.compare_sets(t, "s", {"k": e2}, {"k": a}, snapshot=True)
         self.assertTrue(t.failed, "when Dendrite served unsigned, it is compared")
