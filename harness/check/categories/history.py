@@ -141,7 +141,10 @@ def run(ctx) -> None:
             room = rel.split("/")[2]
             rid = f.rooms[room]
             label = f"{name}/{room}"
-            st_e, body_e, exp = departed_expectation(ctx, name, room, *recorded_events(rec))
+            recorded = recorded_events(rec)
+            st_e, body_e, exp = departed_expectation(ctx, name, room, *recorded)
+            # A derived expectation is complete; Dendrite's recording may be a looped prefix.
+            prefix = truncated(rec) and exp is recorded[2]
             st_a, body_a, act = paginate(ctx, d.token, rid, start)
             ignored = derived.ignored_senders(f, name)
             exp, act = without_ignored(exp, ignored), without_ignored(act, ignored)
@@ -154,4 +157,4 @@ def run(ctx) -> None:
                           {"status": st_a, "errcode": (body_a or {}).get("errcode")})
                 if st_e != 200 and st_a != 200:
                     continue
-            compare_sequences(t, label, exp, act, prefix=truncated(rec) and ctx.server == "dendrite")
+            compare_sequences(t, label, exp, act, prefix=prefix)

@@ -168,8 +168,10 @@ def check_room(ctx, name: str, token: str, room: str) -> None:
         # The state at the last event the server returned (events_after are compared above).
         last = (body.get("events_after") or [body.get("event") or r["event"]])[-1]["event_id"]
         at = derived.state_after(evs, last) if evs else None
-        if at is None:   # no complete recorded history: only Dendrite's own subset
-            compare_sets(t, f"{label}.state", exp_state, act_state, subset=True)
+        if at is None:
+            # No recorded history back to the room's creation to derive it from, and Dendrite's
+            # entries are its current state: only that those (type, state_key) are present.
+            t.compare(NAME, f"{label}.state keys", sorted(exp_state), sorted(set(exp_state) & set(act_state)))
         else:
             compare_sets(t, f"{label}.state (state after {last})", at, act_state)
 
