@@ -104,3 +104,14 @@ def visible_events(evs: list, user_id: str, peeking: bool) -> list[str]:
 def ignored_senders(f, name: str) -> set[str]:
     rec = f.expected(f"{name}/account_data/m.ignored_user_list.json")
     return set(((rec or {}).get("body") or {}).get("ignored_users", {}) or {})
+
+
+def context_neighbours(evs: list, event_id: str, limit: int) -> tuple[list, list] | None:
+    """(events_before newest first, events_after oldest first) around `event_id` in the room's
+    chronological history, limit split as floor/ceil halves; None if the event is not in it."""
+    ids = [e["event_id"] for e in evs]
+    if event_id not in ids:
+        return None
+    i, before_n = ids.index(event_id), limit // 2
+    after_n = limit - before_n
+    return list(reversed(evs[max(0, i - before_n): i])), evs[i + 1: i + 1 + after_n]

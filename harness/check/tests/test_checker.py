@@ -292,6 +292,35 @@ class SpecVisibility(unittest.TestCase):
             self.assertEqual((red["type"], lobby[red["redacts"]]["type"]), ("m.room.redaction", "m.room.name"))
 
 
+class ContextOrder(unittest.TestCase):
+    def test_chronological_neighbours_are_dendrites_outside_federated_rooms(self):
+        """derived.context_neighbours (the room's /messages order) gives exactly Dendrite's
+        events_before/after for every recorded /context of a joined user in basic and full;
+        in the federation fixture Dendrite's stream order differs, in federated rooms only."""
+        from harness.check import derived
+        compared, differing = 0, set()
+        for path in (BASIC, FULL, ROOT / "fixtures" / "dendrite-0.13.8" / "federation"):
+            fx = Fixture(path)
+            for name in fx.recorded_users():
+                joined = fx.expected(f"{name}/joined_rooms.json")["body"]["joined_rooms"]
+                for rel, rec in fx.expected_glob(f"{name}/rooms/*/context/*.json"):
+                    room, ev = rel.split("/")[2], rel.rsplit("/", 1)[1][: -len(".json")]
+                    evs = derived.history(fx, room)
+                    if rec["status"] != 200 or fx.rooms[room] not in joined or not evs:
+                        continue
+                    before, after = derived.context_neighbours(
+                        evs, fx.scenario["events"][ev]["event_id"], int(rec["params"]["limit"]))
+                    got = ([e["event_id"] for e in before], [e["event_id"] for e in after])
+                    want = ([e["event_id"] for e in rec["body"].get("events_before", [])],
+                            [e["event_id"] for e in rec["body"].get("events_after", [])])
+                    compared += 1
+                    if got != want:
+                        differing.add((path.name, room))
+        self.assertGreater(compared, 100)
+        self.assertEqual(sorted(differing), [("federation", "fed"), ("federation", "fed_secret"),
+                                             ("federation", "zara_room")])
+
+
 class WorldReadableMembers(unittest.TestCase):
     def test_outsider_gets_what_a_member_saw_only_in_world_readable_rooms(self):
         fx = Fixture(BASIC)
