@@ -66,7 +66,7 @@ pub fn convert<'a>(data: &'a AccountData, ctx: &UserContext, skips: &mut Skipped
     };
     let mut stream = ctx.streams.counter();
     for r in &data.rows {
-        let local = r.server_name.as_deref().is_none_or(|s| s == ctx.server_name);
+        let local = r.server_name.as_deref().map_or(true, |s| s == ctx.server_name);
         let user = format!("@{}:{}", r.localpart, ctx.server_name);
         if !local || !ctx.users.contains(&user) {
             skips.add("account data", "owner is not a carried local account");

@@ -43,8 +43,6 @@ pub struct PushTables<'a> {
     pub push_rules: Table<'a>,
     pub push_rules_enable: Table<'a>,
     pub push_rules_stream: Table<'a>,
-    /// Users whose rule sets were carried (for the report).
-    pub users: u64,
 }
 
 /// Counters of the `IdGenerator`-numbered tables (Synapse reads MAX(id) at start).
@@ -65,7 +63,6 @@ pub fn convert_rules<'a>(data: &AccountData, ctx: &UserContext, skips: &mut Skip
             "push_rules_stream",
             &["stream_id", "event_stream_ordering", "user_id", "rule_id", "op", "instance_name"],
         ),
-        users: 0,
     };
     let mut ids = Ids::default();
     let mut stream = ctx.streams.counter();
@@ -79,7 +76,6 @@ pub fn convert_rules<'a>(data: &AccountData, ctx: &UserContext, skips: &mut Skip
         };
         let before = (out.push_rules.rows.len(), out.push_rules_enable.rows.len());
         user_rules(&user, &set, &mut out, &mut ids, skips)?;
-        out.users += 1;
         let first = out.push_rules.rows.get(before.0).or(out.push_rules_enable.rows.get(before.1));
         // One change-log entry per user with changes makes a client that
         // resumes with an old since token fetch its rules again.
