@@ -481,3 +481,42 @@ fn deactivated_accounts_keep_no_account_data_push_rules_or_backups() {
     assert!(rules.push_rules.rows.is_empty());
     assert!(skips.iter().any(|s| s.1.contains("deactivated")));
 }
+
+#[test]
+fn filters_presence_and_registration_tokens() {
+    use crate::convert::user_extras;
+    use crate::dendrite::filters::{Filter, Filters};
+    use crate::dendrite::presence::{Presence, PresenceData};
+    use crate::dendrite::tokens::{RegistrationToken, RegistrationTokens};
+    let f = Filters {
+        filters: vec![
+            Filter { localpart: "alice".into(), id: 3, json: r#"{"room":{"timeline":{"limit":20}}}"#.into() },
+            Filter { localpart: "nobody".into(), id: 4, json: "{}".into() },
+        ],
+    };
+    let mut skips = Skipped::default();
+    let t = user_extras::filters(&f, &ctx(), &mut skips);
+    assert_eq!(t.rows.len(), 1);
+    assert_eq!(t.rows[0][..3], [Value::from("alice"), Value::from("@alice:example.org"), Value::Int(3)]);
+    assert_eq!(t.rows[0][3], Value::bytea(&br#"{"room":{"timeline":{"limit":20}}}"#[..]));
+
+    let p = PresenceData {
+        presence: vec![
+            Presence { user_id: "@alice:example.org".into(), presence: 1, status_msg: Some("busy".into()), last_active_ts: 5 },
+            Presence { user_id: "@zed:remote.org".into(), presence: 2, status_msg: None, last_active_ts: 5 },
+        ],
+        max_presence_position: 9,
+    };
+    let t = user_extras::presence(&p, &ctx(), &mut skips);
+    assert_eq!(t.rows.len(), 1);
+    assert_eq!(text(&t.rows[0][col(&t, "state")]), "unavailable");
+    assert_eq!(text(&t.rows[0][col(&t, "status_msg")]), "busy");
+    assert!(int(&t.rows[0][col(&t, "stream_id")]) > 500);
+    assert_eq!([user_extras::presence_state(0), user_extras::presence_state(2), user_extras::presence_state(3)], ["offline", "online", "offline"]);
+
+    let r = RegistrationTokens {
+        tokens: vec![RegistrationToken { token: "tok".into(), pending: 1, completed: 2, uses_allowed: None, expiry_time: Some(7) }],
+    };
+    let t = user_extras::registration_tokens(&r);
+    assert_eq!(t.rows[0], vec![Value::from("tok"), Value::Null, Value::Int(1), Value::Int(2), Value::Int(7)]);
+}
