@@ -26,13 +26,14 @@ use super::report::Skipped;
 use super::table::Table;
 use super::Context;
 
-pub fn room_memberships<'m>(model: &'m Model, plan: &Plan<'m>) -> Table<'m> {
+pub fn room_memberships<'m>(model: &'m Model, plan: &Plan<'m>, skipped: &mut Skipped) -> Table<'m> {
     let mut t = Table::new(
         "room_memberships",
         &["event_id", "user_id", "sender", "room_id", "membership", "forgotten", "display_name", "avatar_url", "event_stream_ordering", "participant"],
     );
     for p in plan.events.iter().filter(|p| p.event.type_nid == TYPE_MEMBER && !p.is_rejected()) {
         let (Some(user), Some(sender), Some(membership)) = (p.state_key, p.fields.sender.as_deref(), p.fields.membership.as_deref()) else {
+            skipped.add("room_memberships", "member event without a string sender or content.membership (event kept)");
             continue;
         };
         let forgotten = model.rooms.members.get(&(p.event.room_nid, p.event.state_key_nid)).is_some_and(|m| m.forgotten);

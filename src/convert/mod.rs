@@ -239,7 +239,7 @@ fn convert<'m>(model: &'m Model, ctx: &'m Context, skipped: &mut Skipped) -> Res
     out.push(dag::room_depth(&plan));
     out.push(dag::forward_extremities(model, &plan, skipped));
     out.push(dag::backward_extremities(&plan));
-    out.push(membership::room_memberships(model, &plan));
+    out.push(membership::room_memberships(model, &plan, skipped));
     let current = membership::current_state(model, &plan, skipped);
     out.extend(membership::current_tables(ctx, &current));
     out.extend([oob_members, oob_local]);
