@@ -54,9 +54,12 @@ pub enum Command {
         /// The dump(s) holding mediaapi_media_repository and mediaapi_thumbnail.
         #[arg(required = true)]
         dumps: Vec<PathBuf>,
-        /// Dendrite's media_api.base_path.
-        #[arg(long, value_name = "DIR")]
-        from: PathBuf,
+        /// Dendrite's media_api.base_path (default: from --dendrite-config).
+        #[arg(long, value_name = "DIR", required_unless_present = "dendrite_config")]
+        from: Option<PathBuf>,
+        /// dendrite.yaml: media_api.base_path (relative to the file's folder) and global.server_name.
+        #[arg(long, value_name = "FILE")]
+        dendrite_config: Option<PathBuf>,
         /// Synapse's media_store_path (created if missing).
         #[arg(long, value_name = "DIR")]
         to: PathBuf,
@@ -122,7 +125,8 @@ pub fn run(args: Args) -> Result<()> {
         Command::Convert { dumps, output, server_name, report } => {
             crate::convert::run(&dumps, &output, server_name.as_deref(), report.as_deref())
         }
-        Command::Media { dumps, from, to, server_name, link, dry_run, plan } => {
+        Command::Media { dumps, from, dendrite_config, to, server_name, link, dry_run, plan } => {
+            let (from, server_name) = crate::media::source(from, dendrite_config.as_deref(), server_name)?;
             crate::media::run(&crate::media::Options { dumps, from, to, server_name, link, dry_run, plan })
         }
         Command::SigningKey { pem, output, dendrite_config, expect_server_keys, dumps, server_name } => {

@@ -34,6 +34,25 @@ pub struct Options {
     pub plan: Option<PathBuf>,
 }
 
+/// Dendrite's store and server name: given ones win, else dendrite.yaml's
+/// `media_api.base_path` (relative to the config's folder, as Dendrite
+/// resolves it) and `global.server_name`.
+pub fn source(from: Option<PathBuf>, config: Option<&Path>, server: Option<String>) -> Result<(PathBuf, Option<String>)> {
+    let Some(path) = config else {
+        return Ok((from.ok_or_else(|| anyhow!("--from or --dendrite-config is required"))?, server));
+    };
+    let c = crate::identity::dendrite_yaml::DendriteConfig::read(path)?;
+    let from = match from {
+        Some(f) => f,
+        None => {
+            let base = c.str("media_api.base_path").filter(|s| !s.is_empty()).unwrap_or("./media_store");
+            c.resolve(base)
+        }
+    };
+    let server = server.or_else(|| c.server_name().ok().map(String::from));
+    Ok((from, server))
+}
+
 /// One file to carry, with what it is for reports.
 struct Task<'a> {
     what: String,
