@@ -118,7 +118,7 @@ def send_and_see(ctx, room: str, rid: str) -> set[str]:
     old = next((d for d in ctx.fixture.live_devices() if d.user == b.user
                 and token_position(d.next_batch) is not None), None)
     if old:
-        got = resume.check_device(ctx, old, old.next_batch) or {}
+        got = resume.check_device(ctx, old, old.next_batch, limit=99) or {}
         for eid in sorted(want):
             t.check("resume", f"{old.key} since its Dendrite token: new event {eid}",
                     eid in got.get(rid, []), "received", "missing")
