@@ -17,6 +17,7 @@
 
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
+use std::rc::Rc;
 
 use serde_json::value::RawValue;
 
@@ -182,26 +183,13 @@ pub fn events_row<'m>(p: &Planned<'m>) -> Vec<Value<'m>> {
     ]
 }
 
-/// `events`, `event_json`, `state_events` and `rejections` for every planned event.
-/// Errors only on JSON that parsed before and not now (cannot happen).
-pub fn tables<'m>(model: &'m Model, plan: &Plan<'m>) -> anyhow::Result<[Table<'m>; 4]> {
-    let sources = MetaSources::new(model);
-    let extras = super::unsigned::Extras::new(model, plan);
-    let mut events = Table::new("events", EVENTS_COLUMNS);
-    let mut json = Table::new("event_json", EVENT_JSON_COLUMNS);
+/// `events`, `event_json`, `state_events` and `rejections` for every planned
+/// event. The first two (one row per event, the JSON in every row) are made
+/// while they are written, not held.
+pub fn tables<'m>(model: &'m Model, plan: Rc<Plan<'m>>) -> [Table<'m>; 4] {
     let mut state = Table::new("state_events", &["event_id", "room_id", "type", "state_key"]);
     let mut rejections = Table::new("rejections", &["event_id", "reason", "last_check"]);
     for p in &plan.events {
-        events.push(events_row(p));
-        let add = extras.for_event(p);
-        let body = persisted_json(p.json, &add).map_err(|e| anyhow::anyhow!("event {}: {e}", p.event_id()))?;
-        json.push(vec![
-            Value::from(&*p.event.event_id),
-            Value::from(p.room.room_id.as_str()),
-            Value::from(sources.meta(model, p).to_json()),
-            Value::Text(body),
-            Value::Int(p.format_version),
-        ]);
         if let Some(key) = p.state_key {
             state.push(vec![
                 Value::from(&*p.event.event_id),
@@ -218,7 +206,34 @@ pub fn tables<'m>(model: &'m Model, plan: &Plan<'m>) -> anyhow::Result<[Table<'m
             ]);
         }
     }
-    Ok([events, json, state, rejections])
+    let n = plan.events.len();
+    let for_events = Rc::clone(&plan);
+    let events = Table::produced(
+        "events",
+        EVENTS_COLUMNS,
+        n,
+        Box::new(move |sink| for_events.events.iter().try_for_each(|p| sink(&events_row(p)))),
+    );
+    let sources = MetaSources::new(model);
+    let extras = super::unsigned::Extras::new(model, &plan);
+    let json = Table::produced(
+        "event_json",
+        EVENT_JSON_COLUMNS,
+        n,
+        Box::new(move |sink| plan.events.iter().try_for_each(|p| sink(&event_json_row(model, &sources, &extras, p)?))),
+    );
+    [events, json, state, rejections]
+}
+
+fn event_json_row<'a>(model: &'a Model, sources: &MetaSources<'a>, extras: &'a super::unsigned::Extras<'a>, p: &'a Planned<'a>) -> anyhow::Result<Vec<Value<'a>>> {
+    let body = persisted_json(p.json, &extras.for_event(p)).map_err(|e| anyhow::anyhow!("event {}: {e}", p.event_id()))?;
+    Ok(vec![
+        Value::from(&*p.event.event_id),
+        Value::from(p.room.room_id.as_str()),
+        Value::from(sources.meta(model, p).to_json()),
+        Value::Text(body),
+        Value::Int(p.format_version),
+    ])
 }
 
 #[cfg(test)]

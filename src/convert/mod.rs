@@ -221,12 +221,12 @@ fn convert<'m>(model: &'m Model, ctx: &'m Context, skipped: &mut Skipped) -> Res
     let room_set = rooms::RoomSet::choose(model, ctx, skipped);
     let state_groups = state::build(model);
     skipped.add_n("state blocks", "entry names an event not in roomserver_events", state_groups.missing_block_events);
-    let plan = plan::Plan::build(model, &room_set, &ctx.streams, &state_groups, skipped);
+    let plan = std::rc::Rc::new(plan::Plan::build(model, &room_set, &ctx.streams, &state_groups, skipped));
     out.push(rooms::rooms(model, &room_set, &plan));
     out.extend(rooms::aliases(model, ctx, &room_set, skipped));
     out.push(rooms::appservice_room_list(model, &room_set, skipped));
 
-    out.extend(events::tables(model, &plan)?);
+    out.extend(events::tables(model, std::rc::Rc::clone(&plan)));
     let out_of_band = invites::collect(model, ctx, &room_set, &plan, skipped);
     let [oob_events, oob_json, oob_state, oob_members, oob_local] = invites::tables(&out_of_band);
     out.extend([oob_events, oob_json, oob_state]);
@@ -269,7 +269,9 @@ fn write(tables: &[Table<'_>], ctx: &Context, inputs: &[InputFile], output: &Pat
         if t.len() >= DEFER_INDEXES_FROM {
             script.defer_indexes(t.name)?;
         }
-        script.copy(t.name, t.columns, &t.rows).with_context(|| format!("writing {}", output.display()))?;
+        script.begin_copy(t.name, t.columns)?;
+        t.each_row(&mut |row| Ok(script.row(row)?)).with_context(|| format!("writing {}", output.display()))?;
+        script.end_copy()?;
     }
     let summary = script.finish(&post_load(ctx)).with_context(|| format!("writing {}", output.display()))?;
     Ok(summary.rows)

@@ -2,19 +2,42 @@
 //! orchestrator: an explicit column list and typed values in that order.
 //!
 //! Values borrow from the model where they can (event JSON, IDs), so a table
-//! costs little more than its row vectors.
+//! costs little more than its row vectors. The biggest tables (one row per
+//! event) are not held at all: a [`Producer`] makes their rows one at a time
+//! while the writer writes them.
 
 use crate::synapse::Value;
+
+/// Hands each row to `sink`, in order; used for tables too big to hold.
+pub type Producer<'m> = Box<dyn Fn(&mut dyn FnMut(&[Value<'_>]) -> anyhow::Result<()>) -> anyhow::Result<()> + 'm>;
 
 pub struct Table<'m> {
     pub name: &'static str,
     pub columns: &'static [&'static str],
     pub rows: Vec<Vec<Value<'m>>>,
+    /// Rows made while writing, and how many there will be.
+    produced: Option<(usize, Producer<'m>)>,
 }
 
 impl<'m> Table<'m> {
     pub fn new(name: &'static str, columns: &'static [&'static str]) -> Table<'m> {
-        Table { name, columns, rows: Vec::new() }
+        Table { name, columns, rows: Vec::new(), produced: None }
+    }
+
+    /// A table whose `len` rows `producer` makes on demand.
+    pub fn produced(name: &'static str, columns: &'static [&'static str], len: usize, producer: Producer<'m>) -> Table<'m> {
+        Table { name, columns, rows: Vec::new(), produced: Some((len, producer)) }
+    }
+
+    /// Every row, held and produced, to `sink`.
+    pub fn each_row(&self, sink: &mut dyn FnMut(&[Value<'_>]) -> anyhow::Result<()>) -> anyhow::Result<()> {
+        for r in &self.rows {
+            sink(r)?;
+        }
+        match &self.produced {
+            Some((_, producer)) => producer(sink),
+            None => Ok(()),
+        }
     }
 
     /// Adds one row; a wrong number of values is a bug in the caller.
@@ -24,6 +47,6 @@ impl<'m> Table<'m> {
     }
 
     pub fn len(&self) -> usize {
-        self.rows.len()
+        self.rows.len() + self.produced.as_ref().map_or(0, |(n, _)| *n)
     }
 }
