@@ -18,6 +18,10 @@ Dendrite" can be told apart from "different":
                     (LEGACY_COPIES: user_id = sender, prev_content/replaces_state/
                     redacted_because = the same keys of unsigned); a copy equal to its source
                     is dropped, a copy that differs from it is kept (and so reported).
+  stripped-room-state  unsigned.invite_room_state / knock_room_state on events: Synapse 1.163
+                    serves that stripped state only to the invitee, as the `invite_state` of the
+                    /sync invite section (compared there), and strips it from events everywhere
+                    else (include_stripped_room_state is set for that section alone).
   redaction-room    the redaction event nested in unsigned.redacted_because: Dendrite leaves
                     out its room_id; Synapse's, when equal to the outer event's room, is dropped.
 The other rules (tokens, unordered sets, page boundaries, last-seen, context-state, ...) are
@@ -34,6 +38,7 @@ RULES = {
     "server-additions": "unsigned keys Synapse computes that Dendrite 0.13.8 never serves",
     "empty-unsigned": "an empty unsigned object carries nothing",
     "legacy-copies": "Synapse repeats sender/unsigned fields at the top level (legacy format)",
+    "stripped-room-state": "Synapse serves invite/knock_room_state only as /sync invite_state",
     "redaction-room": "Dendrite omits the room_id of the nested redacted_because event",
     "dendrite-internal": "Dendrite's /state leaks its internal struct as redacted_because",
     "device-owner": "Synapse's /devices entries repeat the caller's user_id",
@@ -103,12 +108,17 @@ def _internal_redacted_because(exp: dict, act: dict) -> tuple[dict, dict]:
     return exp, act
 
 
+STRIPPED_ROOM_STATE = ("invite_room_state", "knock_room_state")
+
+
 def _clean_unsigned(e: dict, keep_added: set[str], strip_added: bool) -> dict:
     e = dict(e)
     e.pop("age", None)
     u = dict(e.get("unsigned") or {})
     u.pop("age", None)
     u.pop("transaction_id", None)
+    for k in STRIPPED_ROOM_STATE:
+        u.pop(k, None)
     if strip_added:
         for k in SERVER_ADDED:
             if k not in keep_added:

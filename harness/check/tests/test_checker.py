@@ -61,6 +61,12 @@ class Normalise(unittest.TestCase):
         d = first_difference(*pair(exp2, act))
         self.assertEqual((d.path, d.expected, d.actual), (".unsigned.membership", "leave", "join"))
 
+    def test_stripped_room_state_is_not_compared_on_events(self):
+        inv = dict(self.EV, type="m.room.member", state_key="@e:x",
+                   unsigned={"invite_room_state": [{"type": "m.room.create"}]})
+        self.assertIsNone(first_difference(*pair(inv, dict(inv, unsigned={}))))
+        self.assertIsNotNone(first_difference(*pair(inv, dict(inv, unsigned={"replaces_state": "$x"}))))
+
     def test_other_unsigned_keys_are_compared(self):
         exp = dict(self.EV, unsigned={"prev_content": {"a": 1}})
         act = dict(self.EV, unsigned={"prev_content": {"a": 2}})
