@@ -115,3 +115,45 @@ def context_neighbours(evs: list, event_id: str, limit: int) -> tuple[list, list
     i, before_n = ids.index(event_id), limit // 2
     after_n = limit - before_n
     return list(reversed(evs[max(0, i - before_n): i])), evs[i + 1: i + 1 + after_n]
+
+
+# --- prev_content as Synapse serves it ---------------------------------------------------
+_PREV: dict = {}
+
+
+def _prev_index(f) -> dict:
+    """event_id -> the state event it replaced (None for the first at its key), all rooms."""
+    if id(f) not in _PREV:
+        out: dict = {}
+        for room in f.rooms:
+            cur: dict = {}
+            for e in history(f, room) or []:
+                if "state_key" in e:
+                    k = f"{e['type']}|{e['state_key']}"
+                    out[e["event_id"]] = cur.get(k)
+                    cur[k] = e
+        _PREV[id(f)] = out
+    return _PREV[id(f)]
+
+
+def prev_content_at_read(f, e):
+    """Rule `prev-content-at-read`: Synapse does not store an event's prev_content; it reads it
+    when serving, from the event named by unsigned.replaces_state *as that event is now*
+    (events_worker: get_prev_content). So after a redaction the next state event at that key
+    shows the redacted content ({} for a name) and the redacted event itself still shows what
+    it replaced; Dendrite serves the content as it was (the redacted name, through the next
+    event) and nothing on the redacted event. Expected, for a state event Dendrite served with
+    an unsigned: prev_content/prev_sender/replaces_state of the replaced event as recorded now.
+    A no-op wherever nothing was redacted (unit-tested)."""
+    if not (isinstance(e, dict) and "state_key" in e and "event_id" in e and e.get("unsigned")):
+        return e
+    idx = _prev_index(f)
+    prev = idx.get(e["event_id"])
+    redacted = lambda x: "redacted_because" in (x.get("unsigned") or {})  # noqa: E731
+    if prev is None or not (redacted(e) or redacted(prev)):
+        return e   # only a redaction makes "as it is now" differ from "as it was"
+    u = dict(e["unsigned"])
+    for k in ("prev_content", "prev_sender", "replaces_state"):
+        u.pop(k, None)
+    u.update(prev_content=prev["content"], prev_sender=prev["sender"], replaces_state=prev["event_id"])
+    return dict(e, unsigned=u)

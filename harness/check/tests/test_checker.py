@@ -327,6 +327,26 @@ class ContextOrder(unittest.TestCase):
                                              ("federation", "zara_room")])
 
 
+class PrevContentAtRead(unittest.TestCase):
+    def test_changes_only_the_events_around_a_redacted_state_event(self):
+        from harness.check import derived
+        changed = {}
+        for path in (BASIC, FULL, ROOT / "fixtures" / "dendrite-0.13.8" / "federation"):
+            fx = Fixture(path)
+            for _, rec in fx.expected_glob("*/rooms/*/messages.json"):
+                for e in history.recorded_events(rec)[2]:
+                    fixed = derived.prev_content_at_read(fx, e)
+                    if fixed != e:
+                        changed[e["event_id"]] = (e, fixed)
+        # full's lobby: the old name, redacted, and the name that replaced it.
+        self.assertEqual(len(changed), 2)
+        (red, red_fixed), (nxt, nxt_fixed) = sorted(
+            changed.values(), key=lambda p: "redacted_because" not in p[0]["unsigned"])
+        self.assertEqual(red_fixed["unsigned"]["prev_content"], {"name": "Lobby"})
+        self.assertEqual(nxt["unsigned"]["prev_content"], {"name": "Lobby (renamed)"})
+        self.assertEqual(nxt_fixed["unsigned"]["prev_content"], {}, "the redacted content, as Synapse reads it")
+
+
 class WorldReadableMembers(unittest.TestCase):
     def test_outsider_gets_what_a_member_saw_only_in_world_readable_rooms(self):
         fx = Fixture(BASIC)
