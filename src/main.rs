@@ -11,6 +11,7 @@ mod dendrite;
 mod dump;
 mod identity;
 mod inspect;
+mod progress;
 mod media;
 mod synapse;
 

@@ -46,7 +46,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use anyhow::{bail, Context as _, Result};
-use indicatif::{ProgressBar, ProgressStyle};
+use indicatif::ProgressBar;
 
 use crate::dendrite::accounts::UserKey;
 use crate::dendrite::positions::{PositionCols, Positions};
@@ -155,11 +155,7 @@ impl Visitor for Reader {
 
 fn load(dumps: &[PathBuf]) -> Result<(Model, Positions)> {
     let mut set = dump::open(dumps)?;
-    let bar = read_bar(set.total_size());
-    if let Some(bar) = &bar {
-        let bar = bar.clone();
-        set.set_progress(move |done| bar.set_position(done));
-    }
+    let bar = crate::progress::reading_dump(&mut set, 0);
     let mut reader = Reader { loader: Loader::default(), positions: Positions::default(), current: None };
     let outcome = set.read(&mut reader);
     if let Some(bar) = bar {
@@ -167,18 +163,6 @@ fn load(dumps: &[PathBuf]) -> Result<(Model, Positions)> {
     }
     outcome?;
     Ok((reader.loader.finish()?, reader.positions))
-}
-
-fn read_bar(total: u64) -> Option<ProgressBar> {
-    if !std::io::stderr().is_terminal() {
-        return None;
-    }
-    let bar = ProgressBar::new(total);
-    bar.set_style(
-        ProgressStyle::with_template("{spinner} reading dump {bar:40} {bytes}/{total_bytes} ({bytes_per_sec}, {eta})")
-            .expect("valid template"),
-    );
-    Some(bar)
 }
 
 fn spinner() -> ProgressBar {

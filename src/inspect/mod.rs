@@ -10,11 +10,9 @@ mod stats;
 #[cfg(test)]
 mod tests;
 
-use std::io::IsTerminal;
 use std::path::PathBuf;
 
 use anyhow::Result;
-use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::dump;
 
@@ -22,11 +20,8 @@ pub use rows::dump_rows;
 
 pub fn run(dumps: &[PathBuf], json: bool) -> Result<()> {
     let mut set = dump::open(dumps)?;
-    let bar = progress_bar(set.total_size());
-    if let Some(bar) = &bar {
-        let bar = bar.clone();
-        set.set_progress(move |done| bar.set_position(done));
-    }
+    // Small dumps read in well under a second: no bar to flicker.
+    let bar = crate::progress::reading_dump(&mut set, 16 * 1024 * 1024);
     let mut stats = stats::Stats::default();
     let outcome = set.read(&mut stats);
     if let Some(bar) = bar {
@@ -42,16 +37,3 @@ pub fn run(dumps: &[PathBuf], json: bool) -> Result<()> {
     Ok(())
 }
 
-/// A byte-based bar on stderr, only when stderr is a terminal and there is
-/// something big enough to wait for.
-fn progress_bar(total: u64) -> Option<ProgressBar> {
-    if !std::io::stderr().is_terminal() || total < 16 * 1024 * 1024 {
-        return None;
-    }
-    let bar = ProgressBar::new(total);
-    bar.set_style(
-        ProgressStyle::with_template("{spinner} reading dump {bar:40} {bytes}/{total_bytes} ({bytes_per_sec}, {eta})")
-            .expect("valid template"),
-    );
-    Some(bar)
-}
