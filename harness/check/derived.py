@@ -10,10 +10,36 @@ from __future__ import annotations
 
 
 def history(f, room: str) -> list | None:
-    """Oldest first, or None when the recording does not reach back to the room's creation."""
+    """Oldest first, in the spec's order (rule `same-depth-order`), or None when the recording
+    does not reach back to the room's creation."""
     from .categories.history import fullest_history   # (categories import this module)
-    evs = list(reversed(fullest_history(f, room)))
+    evs = list(reversed(same_depth_order(f, fullest_history(f, room))))
     return evs if evs and evs[0]["type"] == "m.room.create" else None
+
+
+def same_depth_order(f, newest_first: list) -> list:
+    """Rule `same-depth-order`. Events of equal depth are concurrent (neither is an ancestor of
+    the other). Dendrite 0.13.8 selects a /messages page by (depth, stream position)
+    descending, then sorts the page by depth alone and reverses it, so within one depth a
+    backward page lists them oldest *stream position* first: the reverse of its own forward
+    order. Synapse (like Dendrite's SQL) orders by (depth, stream ordering) both ways. Expected:
+    the recording with each run of consecutive equal-depth events put in descending stream
+    position, both read from the dump's syncapi_output_room_events_topology. A no-op wherever
+    no two events share a depth (every single-server room)."""
+    topo = f.topology()
+    out, run = [], []
+    for e in newest_first + [None]:
+        depth = topo.get(e["event_id"], (None,))[0] if e else None
+        if run and (depth is None or depth != topo[run[0]["event_id"]][0]):
+            out += sorted(run, key=lambda x: -topo[x["event_id"]][1]) if len(run) > 1 else run
+            run = []
+        if e is None:
+            break
+        if depth is None:
+            out.append(e)
+        else:
+            run.append(e)
+    return out
 
 
 def state_after(evs: list, event_id: str) -> dict | None:
@@ -136,6 +162,19 @@ def _prev_index(f) -> dict:
     return _PREV[id(f)]
 
 
+def invented_is_direct(e: dict, prev: dict) -> bool:
+    """Rule `invite-prev-content`: joining a room after an invite from another server, Dendrite
+    0.13.8 writes the join's prev_content itself as {"is_direct": <the invite's is_direct or
+    false>, "membership": ...} (perform_join.go), so an invite without is_direct gains a
+    `false` the invite never had. The spec's prev_content is the replaced event's content,
+    which Synapse reads: expected is the recorded invite's content. True only for exactly
+    that invented shape."""
+    pc = (e.get("unsigned") or {}).get("prev_content")
+    c = prev.get("content") or {}
+    return (isinstance(pc, dict) and pc.get("is_direct") is False and "is_direct" not in c
+            and {k: v for k, v in pc.items() if k != "is_direct"} == c)
+
+
 def prev_content_at_read(f, e):
     """Rule `prev-content-at-read`: Synapse does not store an event's prev_content; it reads it
     when serving, from the event named by unsigned.replaces_state *as that event is now*
@@ -150,7 +189,7 @@ def prev_content_at_read(f, e):
     idx = _prev_index(f)
     prev = idx.get(e["event_id"])
     redacted = lambda x: "redacted_because" in (x.get("unsigned") or {})  # noqa: E731
-    if prev is None or not (redacted(e) or redacted(prev)):
+    if prev is None or not (redacted(e) or redacted(prev) or invented_is_direct(e, prev)):
         return e   # only a redaction makes "as it is now" differ from "as it was"
     u = dict(e["unsigned"])
     for k in ("prev_content", "prev_sender", "replaces_state"):

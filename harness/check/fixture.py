@@ -43,6 +43,7 @@ class Fixture:
         self.server_name = self.scenario["server_name"]
         self.rooms: dict[str, str] = self.scenario["rooms"]
         self._positions: dict[str, tuple[int, str, bool]] | None = None
+        self._topology: dict[str, tuple[int, int]] | None = None
 
     # --- who -----------------------------------------------------------------------------
     def user(self, name: str) -> dict:
@@ -94,6 +95,15 @@ class Fixture:
             self._positions = read_positions(self.path / "dendrite.dump")
         return self._positions
 
+    def topology(self) -> dict[str, tuple[int, int]]:
+        """event_id -> (depth, stream position): Dendrite's syncapi_output_room_events_topology,
+        the (topological_position, stream_position) its /messages pages by."""
+        if self._topology is None:
+            rows = read_table(self.path / "dendrite.dump", "syncapi_output_room_events_topology")
+            self._topology = {r["event_id"]: (int(r["topological_position"]), int(r["stream_position"]))
+                              for r in rows}
+        return self._topology
+
 
 def _pg_restore() -> str:
     found = shutil.which("pg_restore")
@@ -105,23 +115,29 @@ def _pg_restore() -> str:
     return str(Path(bindir) / "pg_restore")
 
 
-def read_positions(dump: Path) -> dict[str, tuple[int, str, bool]]:
-    out = subprocess.run([_pg_restore(), "--data-only", "-t", "syncapi_output_room_events",
-                          "-f", "-", str(dump)], check=True, capture_output=True, text=True).stdout
-    cols, pos = None, {}
+def read_table(dump: Path, table: str) -> list[dict[str, str]]:
+    """The rows of one table of the dump, as column -> text (pg_restore's COPY text; none of
+    the columns read here can hold an escaped character)."""
+    out = subprocess.run([_pg_restore(), "--data-only", "-t", table, "-f", "-", str(dump)],
+                         check=True, capture_output=True, text=True).stdout
+    cols, rows = None, []
     for line in out.splitlines():
-        if line.startswith("COPY public.syncapi_output_room_events "):
+        if line.startswith(f"COPY public.{table} "):
             cols = [c.strip() for c in line[line.index("(") + 1: line.index(")")].split(",")]
             continue
         if cols is None:
             continue
         if line == "\\.":
             break
-        row = dict(zip(cols, line.split("\t")))
-        pos[row["event_id"]] = (int(row["id"]), row["room_id"], row.get("exclude_from_sync") == "t")
+        rows.append(dict(zip(cols, line.split("\t"))))
     if cols is None:
-        raise RuntimeError(f"{dump}: no syncapi_output_room_events data found by pg_restore")
-    return pos
+        raise RuntimeError(f"{dump}: no {table} data found by pg_restore")
+    return rows
+
+
+def read_positions(dump: Path) -> dict[str, tuple[int, str, bool]]:
+    return {r["event_id"]: (int(r["id"]), r["room_id"], r.get("exclude_from_sync") == "t")
+            for r in read_table(dump, "syncapi_output_room_events")}
 
 
 def token_position(token: str | None) -> int | None:

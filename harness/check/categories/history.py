@@ -19,6 +19,9 @@ Rules (docs/e2e-checks.md):
   the spec gives is derived from Dendrite's recorded history (derived.visible_events): a user
   who left reads up to their leave, as a member would have; anyone else reads a world_readable
   room as a peeker; otherwise 403. Against Dendrite itself (self-check): its recording.
+- `same-depth-order`: against Synapse, concurrent events (equal depth) are expected in
+  descending stream position, where Dendrite's backward pages list them the other way round
+  (derived.same_depth_order).
 - `ignored-users`: non-state events from senders on the user's m.ignored_user_list are left out
   on both sides: Dendrite 0.13.8 still shows them in /messages, Synapse hides them, and whether
   the list itself was carried is the account_data category's check.
@@ -154,6 +157,8 @@ def run(ctx) -> None:
             st_e, body_e, exp = departed_expectation(ctx, name, room, *recorded)
             # A derived expectation is complete; Dendrite's recording may be a looped prefix.
             prefix = truncated(rec) and exp is recorded[2]
+            if ctx.server != "dendrite":
+                exp = derived.same_depth_order(f, exp)   # rule same-depth-order
             st_a, body_a, act = paginate(ctx, d.token, rid, start)
             ignored = derived.ignored_senders(f, name)
             exp, act = without_ignored(exp, ignored), without_ignored(act, ignored)

@@ -281,7 +281,7 @@ class SpecVisibility(unittest.TestCase):
                         evs = evs[: [e["event_id"] for e in evs].index(ev) + 1]
                         peek = False
                     want = derived.visible_events(evs, uid, peek)
-                    have = [e["event_id"] for e in reversed(got)]
+                    have = [e["event_id"] for e in reversed(derived.same_depth_order(fx, got))]
                     compared += 1
                     if want != have:
                         quirks.append((path.name, name, room, set(want) - set(have), set(have) - set(want)))
@@ -323,8 +323,9 @@ class ContextOrder(unittest.TestCase):
                     if got != want:
                         differing.add((path.name, room))
         self.assertGreater(compared, 100)
-        self.assertEqual(sorted(differing), [("federation", "fed"), ("federation", "fed_secret"),
-                                             ("federation", "zara_room")])
+        # (fed's concurrent events: Dendrite's /context uses stream order, which rule
+        # same-depth-order also gives; its /messages pages list them the other way round.)
+        self.assertEqual(sorted(differing), [("federation", "fed_secret"), ("federation", "zara_room")])
 
 
 class PrevContentAtRead(unittest.TestCase):
@@ -338,13 +339,92 @@ class PrevContentAtRead(unittest.TestCase):
                     fixed = derived.prev_content_at_read(fx, e)
                     if fixed != e:
                         changed[e["event_id"]] = (e, fixed)
+        # federation's fed_secret: alice's join after zara's remote invite (rule
+        # invite-prev-content): prev_content becomes the invite's recorded content.
+        joins = [p for p in changed.values() if p[0]["type"] == "m.room.member"]
+        self.assertEqual(len(joins), 1)
+        join, join_fixed = joins[0]
+        self.assertEqual(join["unsigned"]["prev_content"], {"is_direct": False, "membership": "invite"})
+        self.assertEqual(join_fixed["unsigned"]["prev_content"], {"membership": "invite"})
+        invite = next(e for e in derived.history(Fixture(ROOT / "fixtures" / "dendrite-0.13.8" / "federation"),
+                                                 "fed_secret")
+                      if e["event_id"] == join_fixed["unsigned"]["replaces_state"])
+        self.assertEqual((invite["sender"], invite["content"]), (join["unsigned"]["prev_sender"], {"membership": "invite"}))
         # full's lobby: the old name, redacted, and the name that replaced it.
-        self.assertEqual(len(changed), 2)
+        names = [p for p in changed.values() if p[0]["type"] == "m.room.name"]
+        self.assertEqual(len(changed), 3)
         (red, red_fixed), (nxt, nxt_fixed) = sorted(
-            changed.values(), key=lambda p: "redacted_because" not in p[0]["unsigned"])
+            names, key=lambda p: "redacted_because" not in p[0]["unsigned"])
         self.assertEqual(red_fixed["unsigned"]["prev_content"], {"name": "Lobby"})
         self.assertEqual(nxt["unsigned"]["prev_content"], {"name": "Lobby (renamed)"})
         self.assertEqual(nxt_fixed["unsigned"]["prev_content"], {}, "the redacted content, as Synapse reads it")
+
+
+class SameDepthOrder(unittest.TestCase):
+    def test_is_dendrites_own_sql_order_and_touches_only_concurrent_events(self):
+        """Rule same-depth-order against first principles: the reordered recording equals the
+        dump's topology table sorted by (depth, stream position) descending, the ORDER BY of
+        Dendrite's own pagination query; it moves events only in the federation fixture, and
+        only events that share a depth."""
+        from harness.check import derived
+        moved = []
+        for path in (BASIC, FULL, ROOT / "fixtures" / "dendrite-0.13.8" / "federation"):
+            fx = Fixture(path)
+            topo = fx.topology()
+            for rel, rec in fx.expected_glob("*/rooms/*/messages.json"):
+                got = history.recorded_events(rec)[2]
+                ids = [e["event_id"] for e in got]
+                fixed = [e["event_id"] for e in derived.same_depth_order(fx, got)]
+                self.assertEqual(sorted(ids), sorted(fixed))
+                known = [i for i in fixed if i in topo]
+                self.assertEqual(known, sorted(known, key=lambda i: topo[i], reverse=True), rel)
+                moved += [(path.name, rel.split("/")[2], i) for i, j in zip(ids, fixed) if i != j]
+        self.assertEqual(sorted({m[:2] for m in moved}), [("federation", "fed"), ("federation", "zara_room")])
+        fx = Fixture(ROOT / "fixtures" / "dendrite-0.13.8" / "federation")
+        depths = {}
+        for _, room, i in moved:
+            depths.setdefault(room, set()).add(fx.topology()[i][0])
+        self.assertEqual({r: len(d) for r, d in depths.items()}, {"fed": 1, "zara_room": 1})
+
+    def test_a_swap_across_depths_is_still_reported(self):
+        from harness.check import derived
+        fx = Fixture(BASIC)
+        evs = lobby_history(fx)
+        swapped = [evs[1], evs[0]] + evs[2:]
+        self.assertEqual([e["event_id"] for e in derived.same_depth_order(fx, swapped)],
+                         [e["event_id"] for e in swapped])
+
+
+class EmptyProfile(unittest.TestCase):
+    class Ctx:
+        server = "synapse"
+
+        def __init__(self, field_answer):
+            self.asked, self.field = [], field_answer
+
+    def run_rule(self, rec, ans, field):
+        ctx = self.Ctx(field)
+        orig = profile.answer
+        profile.answer = lambda c, tok, path: (c.asked.append(path), c.field)[1]
+        try:
+            return profile.empty_profile(ctx, "tok", "@guest:hs", rec, ans), ctx.asked
+        finally:
+            profile.answer = orig
+
+    def test_404_for_an_existing_empty_profile_is_dendrites_empty_answer(self):
+        rec = {"status": 200, "body": {}}
+        nf = {"status": 404, "body": {"errcode": "M_NOT_FOUND"}}
+        got, asked = self.run_rule(rec, nf, {"status": 200, "body": {}})
+        self.assertEqual(got, rec)
+        self.assertEqual(asked, ["/profile/%40guest%3Ahs/displayname"])
+
+    def test_missing_row_or_a_named_profile_stays_a_difference(self):
+        nf = {"status": 404, "body": {"errcode": "M_NOT_FOUND"}}
+        got, _ = self.run_rule({"status": 200, "body": {}}, nf, nf)
+        self.assertEqual(got, nf, "no profile row: the field endpoint is 404 too")
+        named = {"status": 200, "body": {"displayname": "Guest"}}
+        got, asked = self.run_rule(named, nf, {"status": 200, "body": {}})
+        self.assertEqual((got, asked), (nf, []), "a recorded name is never excused")
 
 
 class WorldReadableMembers(unittest.TestCase):
