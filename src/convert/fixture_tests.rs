@@ -172,3 +172,25 @@ fn rooms_directory_and_aliases_match_dendrite_answers() {
         assert!(checked.len() >= 10, "{checked:?}");
     });
 }
+
+/// PostgreSQL hands out a sequence's values in increasing order, so the value
+/// pg_dump saved for a stream sequence is at least every id a row took from
+/// it; a misread value breaks this. The stream base covers every one.
+#[test]
+fn stream_sequences_are_at_or_above_their_rows_and_below_the_base() {
+    let (model, positions) = load(&[dir().join("dendrite.dump")]).unwrap();
+    let seq = |n: &str| *positions.sequences.get(n).unwrap_or_else(|| panic!("{n} not read"));
+    let rows = |t: &str| positions.max.get(t).copied().unwrap_or(0);
+    let pdu = model.sync.stream.values().map(|s| s.position).max().unwrap();
+    assert!(pdu > 0 && seq("syncapi_stream_id") >= pdu);
+    for t in ["syncapi_account_data_type", "syncapi_invite_events", "syncapi_peeks"] {
+        assert!(seq("syncapi_stream_id") >= rows(t), "{t}");
+    }
+    assert!(seq("syncapi_receipt_id") >= model.sync.receipts.iter().map(|r| r.id).max().unwrap());
+    assert!(seq("syncapi_send_to_device_id") >= model.sync.to_device.iter().map(|t| t.id).max().unwrap_or(0));
+    assert!(seq("syncapi_notification_data_id_seq") >= rows("syncapi_notification_data"));
+    assert!(seq("keyserver_key_changes_seq") >= rows("keyserver_key_changes"));
+    assert!(seq("syncapi_presence_id") >= model.user.max_presence_position());
+    let base = Streams::compute(&model, &positions).base;
+    assert_eq!(base, *positions.sequences.values().max().unwrap().max(&pdu));
+}

@@ -2,7 +2,7 @@
 //! `convert` command that ties the pipeline together.
 //!
 //! The command: read every dump into the model (with the stream positions
-//! [`streams`] needs), choose the server name, plan the events once
+//! and stream sequence values [`streams`] needs), choose the server name, plan the events once
 //! ([`plan`]: kind, stream ordering, received_ts), let each area module turn
 //! the model into rows for named Synapse tables, then hand the tables to the
 //! SQL writer in an order that satisfies Synapse's foreign keys and triggers
@@ -51,7 +51,7 @@ use indicatif::ProgressBar;
 use crate::dendrite::accounts::UserKey;
 use crate::dendrite::positions::{PositionCols, Positions};
 use crate::dendrite::{servers, Loader, Model};
-use crate::dump::{self, Row, TableHeader, Visitor, Want};
+use crate::dump::{self, Row, SequenceValue, TableHeader, Visitor, Want};
 use crate::synapse::{Header, InputFile, Output, PostLoad, Script};
 
 use report::{InputReport, Report, Skipped};
@@ -122,7 +122,8 @@ fn input_report(f: &InputFile) -> InputReport {
     InputReport { path: f.name.clone(), size: f.size, sha256 }
 }
 
-/// The model's loader plus the stream-position tables only convert needs.
+/// The model's loader plus the stream-position tables and sequence values
+/// only convert needs.
 struct Reader {
     loader: Loader,
     positions: Positions,
@@ -150,6 +151,11 @@ impl Visitor for Reader {
             Some(_) => Ok(()),
             None => self.loader.end_table(t, rows),
         }
+    }
+
+    fn sequence(&mut self, seq: &SequenceValue) -> Result<()> {
+        self.positions.sequence(seq);
+        Ok(())
     }
 }
 

@@ -13,12 +13,16 @@
 //! receipts, device lists, cross-signing keys, push rules, presence …) starts
 //! above [`Streams::base`], the largest position of *any* Dendrite stream.
 //! Timeline events are the exception: they keep Dendrite's own PDU positions
-//! (`syncapi_output_room_events.id`), the numbers clients hold.
+//! (`syncapi_output_room_events.id`), the numbers clients hold. The same base
+//! is the floor every Synapse stream sequence a token names is raised to
+//! (`PostLoad::stream_floor`), so no old token is "from the future".
 //!
-//! Known limit: a dump holds rows, not sequence values, so a stream whose rows
-//! were all deleted (delivered to-device messages) is seen only up to its
-//! remaining rows. The device-list stream, which lands in Synapse's to-device
-//! slot, is an upserted table and so is always seen in full.
+//! A stream's largest position is the larger of its largest row and the
+//! value of the sequence behind it, which pg_dump saves (`setval`; the
+//! stream sequences are listed in dendrite/positions.rs). Rows alone are not
+//! enough: delivered to-device messages are deleted, and upserts move rows
+//! to new ids, so a client's token can hold a position no row has any more.
+//! A sequence that was never used (`is_called = false`) adds nothing.
 
 use crate::dendrite::positions::Positions;
 use crate::dendrite::Model;
@@ -86,6 +90,9 @@ mod tests {
         positions.max.insert("syncapi_account_data_type", 256);
         positions.max.insert("keyserver_key_changes", 49);
         assert_eq!(Streams::compute(&model, &positions), Streams { base: 256, live_max: 255 });
+        // Delivered to-device messages are gone from the rows, not from the sequence.
+        positions.sequences.insert("syncapi_send_to_device_id", 9000);
+        assert_eq!(Streams::compute(&model, &positions), Streams { base: 9000, live_max: 255 });
         assert_eq!(Streams::compute(&Model::default(), &Positions::default()).base, 0);
     }
 

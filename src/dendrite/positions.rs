@@ -4,6 +4,18 @@
 //! device-list change stream (`keyserver_key_changes`). Presence is read by
 //! the user-data area (dendrite/presence.rs), which keeps its largest id.
 //!
+//! And the values of the sequences behind the positions of Dendrite's sync
+//! token, as pg_dump saved them: rows show only what is left, but delivered
+//! to-device messages are deleted, and upserts (receipts, account data,
+//! presence, notification data, key changes) move a row to a new id, so a
+//! token can hold positions no row has any more. Which sequence backs which
+//! token position was read in Dendrite v0.13.8: `syncapi/storage/postgres/
+//! *_table.go` and `userapi/storage/postgres/key_changes_table.go` (the
+//! `nextval` each insert or upsert takes), `syncapi/consumers/*.go` (the
+//! position the notifier is advanced to is that id). Typing is the only
+//! token position without a sequence (an in-memory counter). Other sequences
+//! (`syncapi_relation_id`, the roomserver NIDs …) never reach a token.
+//!
 //! Why: clients keep their Dendrite `since` token after the migration, and
 //! Synapse reads its parts shifted into other streams (design.md). Every
 //! stream id the converter assigns must therefore lie above every position a
@@ -18,7 +30,7 @@ use std::collections::BTreeMap;
 use anyhow::Result;
 
 use super::columns::{Col, Fields, Header};
-use crate::dump::{Row, TableHeader};
+use crate::dump::{Row, SequenceValue, TableHeader};
 
 /// (table, its stream position column).
 const TABLES: &[(&str, &str)] = &[
@@ -29,10 +41,29 @@ const TABLES: &[(&str, &str)] = &[
     ("keyserver_key_changes", "change_id"),
 ];
 
+/// (sequence, the sync-token positions it backs).
+pub const STREAM_SEQUENCES: &[(&str, &str)] = &[
+    ("syncapi_stream_id", "PDU, invite and account-data positions (also peeks)"),
+    ("syncapi_receipt_id", "receipt position"),
+    ("syncapi_send_to_device_id", "send-to-device position"),
+    ("keyserver_key_changes_seq", "device-list position"),
+    ("syncapi_notification_data_id_seq", "notification-data position"),
+    ("syncapi_presence_id", "presence position"),
+];
+
+/// The token positions a sequence backs, if it is one of Dendrite's stream
+/// sequences.
+pub fn stream_sequence(name: &str) -> Option<&'static str> {
+    STREAM_SEQUENCES.iter().find(|(n, _)| *n == name).map(|(_, what)| *what)
+}
+
 #[derive(Default, Debug)]
 pub struct Positions {
     /// table → highest position seen (absent: no rows or no table).
     pub max: BTreeMap<&'static str, i64>,
+    /// stream sequence → the last value it handed out (absent: not in the
+    /// dump, or never used).
+    pub sequences: BTreeMap<&'static str, i64>,
 }
 
 impl Positions {
@@ -44,9 +75,19 @@ impl Positions {
         Ok(Some(PositionCols { table, id: Header(t).required(column)? }))
     }
 
-    /// The highest position over all these tables (0 when none).
+    /// Keeps the value of a stream sequence. A sequence with
+    /// `is_called = false` has handed out nothing, whatever its value.
+    pub fn sequence(&mut self, seq: &SequenceValue) {
+        let Some(&(name, _)) = STREAM_SEQUENCES.iter().find(|(n, _)| *n == seq.name) else { return };
+        if seq.is_called {
+            let slot = self.sequences.entry(name).or_insert(seq.value);
+            *slot = (*slot).max(seq.value);
+        }
+    }
+
+    /// The highest position over all these tables and sequences (0 when none).
     pub fn highest(&self) -> i64 {
-        self.max.values().copied().max().unwrap_or(0)
+        self.max.values().chain(self.sequences.values()).copied().max().unwrap_or(0)
     }
 }
 
@@ -92,5 +133,29 @@ mod tests {
         assert_eq!(p.highest(), 42);
         assert!(Positions::bind(&header("roomserver_rooms", &["id"])).unwrap().is_none());
         assert!(Positions::bind(&header("syncapi_peeks", &["user_id"])).is_err());
+    }
+
+    fn seq(name: &str, value: i64, is_called: bool) -> SequenceValue {
+        SequenceValue { schema: "public".into(), name: name.into(), value, is_called, source: PathBuf::from("d.dump") }
+    }
+
+    #[test]
+    fn stream_sequences_count_once_called() {
+        let mut p = Positions::default();
+        p.max.insert("keyserver_key_changes", 42);
+        // never used: its value is where it will start, not a position
+        p.sequence(&seq("syncapi_send_to_device_id", 9000, false));
+        assert_eq!(p.highest(), 42);
+        // not a sync-token stream
+        p.sequence(&seq("syncapi_relation_id", 5000, true));
+        p.sequence(&seq("roomserver_event_nid_seq", 6000, true));
+        assert_eq!(p.highest(), 42);
+        // every delivered to-device message deleted: only the sequence knows
+        p.sequence(&seq("syncapi_send_to_device_id", 700, true));
+        p.sequence(&seq("syncapi_send_to_device_id", 600, true));
+        assert_eq!(p.sequences.get("syncapi_send_to_device_id"), Some(&700));
+        assert_eq!(p.highest(), 700);
+        assert_eq!(stream_sequence("keyserver_key_changes_seq"), Some("device-list position"));
+        assert_eq!(stream_sequence("syncapi_filter_id_seq"), None);
     }
 }

@@ -25,6 +25,8 @@ pub enum DumpError {
     DuplicateTable { table: String, first: String, second: String },
     #[error("cannot read the COPY statement {0:?}")]
     BadCopyStatement(String),
+    #[error("{at}: cannot read the sequence value {statement:?}: {reason}")]
+    BadSequenceValue { at: String, statement: String, reason: super::setval::SetvalError },
 }
 
 /// What is wrong with one COPY text row.

@@ -3,8 +3,9 @@
 //! This is the only stage that sees the bytes of a `pg_dump`. It detects the
 //! format from the content (plain, gzipped plain, custom `-Fc`, directory
 //! `-Fd`, tar `-Ft`), walks the table data in dump order and hands each
-//! decoded COPY row to a [`Visitor`]. Later stages never know which format
-//! the admin used.
+//! decoded COPY row to a [`Visitor`], and each sequence's saved state (the
+//! `setval` pg_dump writes) too. Later stages never know which format the
+//! admin used.
 //!
 //! The contract below is what `dendrite/` and `inspect/` build on; the
 //! readers behind it may change freely.
@@ -68,6 +69,19 @@ pub struct Row<'a> {
     pub fields: &'a [Option<Cow<'a, str>>],
 }
 
+/// A sequence's state as pg_dump saved it (`SELECT pg_catalog.setval(…)`):
+/// `value` is the sequence's `last_value`; with `is_called = false` nothing
+/// has been handed out from it yet (the next `nextval` returns `value`).
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct SequenceValue {
+    pub schema: String,
+    pub name: String,
+    pub value: i64,
+    pub is_called: bool,
+    /// The input file this value came from.
+    pub source: PathBuf,
+}
+
 /// Whether a visitor wants a table's rows.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Want {
@@ -85,6 +99,12 @@ pub trait Visitor {
     fn end_table(&mut self, _table: &TableHeader, _rows: u64) -> anyhow::Result<()> {
         Ok(())
     }
+    /// Called for every sequence value the dump holds: in plain dumps where
+    /// its `setval` line is (after the table data), in archives after the
+    /// table data, in TOC order.
+    fn sequence(&mut self, _seq: &SequenceValue) -> anyhow::Result<()> {
+        Ok(())
+    }
 }
 
 pub mod archive;
@@ -98,6 +118,7 @@ pub mod error;
 pub mod lines;
 pub mod pipeline;
 pub mod plain;
+pub mod setval;
 pub mod table;
 pub mod tar;
 pub mod values;

@@ -3,7 +3,10 @@
 //! A small line state machine, not an SQL parser: between statements we
 //! look at how a line starts (comment, psql meta-command such as `\connect`
 //! or `\restrict`, `COPY … FROM stdin;`, `INSERT INTO`, `CREATE TABLE`);
-//! a COPY header switches to data mode until the `\.` line. To know where
+//! a COPY header switches to data mode until the `\.` line; a statement
+//! starting `SELECT pg_catalog.setval(` is a sequence value (dump/setval.rs),
+//! read up to its `;` (one line, unless a quoted name holds a line end).
+//! To know where
 //! statements start we track quoting across lines (string literals,
 //! quoted identifiers, dollar-quoted function bodies, block comments), so
 //! a line inside a function body that happens to read `COPY x FROM stdin;`
@@ -17,6 +20,7 @@ use anyhow::Result;
 use super::copy_stmt;
 use super::error::DumpError;
 use super::lines::LineSource;
+use super::setval;
 use super::table::{End, ReadCtx};
 
 /// What the leading comments of a plain dump say.
@@ -202,6 +206,18 @@ pub fn read(lines: &mut dyn LineSource, ctx: &mut ReadCtx<'_>) -> Result<()> {
             copies += 1;
             continue;
         }
+        if setval::starts(trimmed) {
+            let first = trimmed.to_vec();
+            let offset = lines.line_offset();
+            let stmt = statement(lines, &first)?;
+            let parsed = setval::parse(&stmt).map_err(|reason| DumpError::BadSequenceValue {
+                at: format!("{}: byte offset {offset}", ctx.path.display()),
+                statement: stmt.trim_end().chars().take(200).collect(),
+                reason,
+            })?;
+            ctx.sequence(&parsed)?;
+            continue;
+        }
         stmts.feed(bytes);
     }
     if saw_header && !saw_complete {
@@ -229,6 +245,23 @@ fn copy_block(lines: &mut dyn LineSource, ctx: &mut ReadCtx<'_>, stmt: &str, off
     }
     ctx.progress.tick();
     Ok(())
+}
+
+/// A longer `setval` statement is damage (a quote never closed), not data.
+const MAX_STATEMENT: usize = 64 * 1024;
+
+/// The statement starting with `first`, up to the line that ends it.
+fn statement(lines: &mut dyn LineSource, first: &[u8]) -> Result<String> {
+    let mut lex = Statements::new();
+    let mut text = first.to_vec();
+    lex.feed(first);
+    while !(lex.at_start && lex.lex == Lex::Normal) && text.len() <= MAX_STATEMENT {
+        let Some(line) = lines.next_line().map_err(super::compress::describe_io)? else { break };
+        lex.feed(line.bytes);
+        text.push(b'\n');
+        text.extend_from_slice(line.bytes);
+    }
+    Ok(String::from_utf8_lossy(&text).into_owned())
 }
 
 fn trim_start(b: &[u8]) -> &[u8] {

@@ -11,7 +11,8 @@ use anyhow::{anyhow, Context, Result};
 use super::copy_text::CopyDecoder;
 use super::error::{DumpError, RowError};
 use super::lines::LineSource;
-use super::{Row, TableHeader, Visitor, Want};
+use super::setval::Setval;
+use super::{Row, SequenceValue, TableHeader, Visitor, Want};
 
 /// Reports how many input bytes have been consumed, for a progress bar.
 #[derive(Default)]
@@ -131,6 +132,20 @@ impl ReadCtx<'_> {
                 .with_context(|| format!("{}: table {}", self.path.display(), qualified(table)))?;
         }
         Ok(number)
+    }
+
+    /// Reports a sequence value to the visitor.
+    pub fn sequence(&mut self, s: &Setval) -> Result<()> {
+        let seq = SequenceValue {
+            schema: s.schema.clone(),
+            name: s.name.clone(),
+            value: s.value,
+            is_called: s.is_called,
+            source: self.path.to_path_buf(),
+        };
+        self.visitor
+            .sequence(&seq)
+            .with_context(|| format!("{}: sequence {}.{}", self.path.display(), s.schema, s.name))
     }
 
     fn locate(&self, table: &TableHeader, row: u64, e: impl Into<anyhow::Error>) -> anyhow::Error {

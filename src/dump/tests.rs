@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Result;
 
-use super::{open, DumpError, Format, Row, TableHeader, Visitor, Want};
+use super::{open, DumpError, Format, Row, SequenceValue, TableHeader, Visitor, Want};
 
 const DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/pg-formats");
 
@@ -14,6 +14,7 @@ const DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/pg-formats");
 struct Collect {
     rows: Vec<String>,
     ends: Vec<(String, u64)>,
+    sequences: Vec<(String, String, i64, bool)>,
 }
 
 impl Visitor for Collect {
@@ -27,6 +28,10 @@ impl Visitor for Collect {
     }
     fn end_table(&mut self, t: &TableHeader, rows: u64) -> Result<()> {
         self.ends.push((t.name.clone(), rows));
+        Ok(())
+    }
+    fn sequence(&mut self, s: &SequenceValue) -> Result<()> {
+        self.sequences.push((s.schema.clone(), s.name.clone(), s.value, s.is_called));
         Ok(())
     }
 }
@@ -106,6 +111,10 @@ fn the_same_table_in_two_inputs_is_refused_naming_both() {
 
 /// Reads plain-dump text given inline (no file) and returns its rows.
 fn read_plain(text: &str) -> Result<Vec<String>> {
+    read_plain_all(text).map(|c| c.rows)
+}
+
+fn read_plain_all(text: &str) -> Result<Collect> {
     use super::lines::SliceLines;
     use super::table::{Progress, ReadCtx};
     let mut c = Collect::default();
@@ -121,7 +130,65 @@ fn read_plain(text: &str) -> Result<Vec<String>> {
         decoder: &mut decoder,
     };
     super::plain::read(&mut SliceLines::new(text.as_bytes()), &mut ctx)?;
-    Ok(c.rows)
+    Ok(c)
+}
+
+#[test]
+fn plain_sequence_values_are_reported_and_checked() {
+    let head = "--\n-- PostgreSQL database dump\n--\n\
+        SELECT pg_catalog.set_config('search_path', '', false);\n\
+        COPY public.t (a) FROM stdin;\nx\n\\.\n\
+        SELECT pg_catalog.setval('public.syncapi_stream_id', 256, true);\n\
+        SELECT pg_catalog.setval('public.\"two\nlines\"', -3, false);\n";
+    let tail = "--\n-- PostgreSQL database dump complete\n--\n";
+    let c = read_plain_all(&format!("{head}{tail}")).unwrap();
+    assert_eq!(c.rows, vec![r#"["public.t",["x"]]"#]);
+    assert_eq!(
+        c.sequences,
+        vec![("public".into(), "syncapi_stream_id".into(), 256, true), ("public".into(), "two\nlines".into(), -3, false)]
+    );
+    let bad = "SELECT pg_catalog.setval('public.syncapi_receipt_id', 12x, true);\n";
+    let e = read_plain(&format!("{head}{bad}{tail}")).unwrap_err();
+    let msg = format!("{e:#}");
+    assert!(msg.starts_with(&format!("inline.sql: byte offset {}: cannot read the sequence value", head.len())), "{msg}");
+    assert!(msg.contains("the value \"12x\" is not a 64-bit integer"), "{msg}");
+    // A quote never closed does not swallow the rest of the dump unnoticed.
+    let e = read_plain(&format!("{head}SELECT pg_catalog.setval('public.x, 1, true);\n{tail}")).unwrap_err();
+    assert!(matches!(e.downcast_ref::<DumpError>(), Some(DumpError::BadSequenceValue { .. })), "{e:#}");
+}
+
+/// The real `full` fixture in both formats: the same sequence values, each
+/// stream sequence present, and a damaged `SEQUENCE SET` entry in the
+/// archive's TOC refused naming the file, the entry and its offset.
+#[test]
+fn archive_sequence_values_match_the_plain_dump_and_are_checked() {
+    let fx = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/dendrite-0.13.8/full");
+    let read = |p: &Path| {
+        let mut c = Collect::default();
+        open(&[p.to_path_buf()]).unwrap().read(&mut c).unwrap();
+        let mut s = c.sequences;
+        s.sort();
+        s
+    };
+    let custom = read(&fx.join("dendrite.dump"));
+    assert_eq!(custom, read(&fx.join("dendrite.sql.gz")));
+    for (name, _) in crate::dendrite::positions::STREAM_SEQUENCES {
+        assert!(custom.iter().any(|s| s.1 == *name), "{name} missing: {custom:?}");
+    }
+    let mut bytes = std::fs::read(fx.join("dendrite.dump")).unwrap();
+    let needle = b"pg_catalog.setval('public.syncapi_stream_id', ";
+    let at = bytes.windows(needle.len()).position(|w| w == needle).expect("setval in the TOC");
+    let end = at + bytes[at..].iter().position(|&b| b == b')').unwrap();
+    bytes[end - 4] = b'T'; // `true` → `True`, `false` → `faTse`: neither is a boolean literal pg_dump writes
+    let dir = tempfile::tempdir().unwrap();
+    let damaged = dir.path().join("damaged.dump");
+    std::fs::write(&damaged, &bytes).unwrap();
+    let e = open(&[damaged]).map(|_| ()).unwrap_err();
+    let msg = format!("{e:#}");
+    assert!(msg.contains("damaged.dump") && msg.contains("(SEQUENCE SET syncapi_stream_id) at byte offset"), "{msg}");
+    assert!(msg.contains("is_called is"), "{msg}");
+    let offset: usize = msg.split("at byte offset ").nth(1).unwrap().split(':').next().unwrap().parse().unwrap();
+    assert!(offset < at && at - offset < 200, "entry offset {offset}, statement at {at}");
 }
 
 #[test]

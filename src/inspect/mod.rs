@@ -1,8 +1,9 @@
 //! inspect: what a Dendrite dump holds, for people and (with --json) for scripts.
 //!
-//! Everything is counted from the rows (a dump carries nothing else): the
-//! visitor in `stats` reads every table once, `report` turns the counts into
-//! figures and warnings. A progress bar goes to stderr when it is a terminal.
+//! Everything is counted from the rows, plus the sequence values pg_dump
+//! saved (listed as they are, Dendrite's sync-token stream sequences marked):
+//! the visitor in `stats` reads every table once, `report` turns the counts
+//! into figures and warnings. A progress bar goes to stderr when it is a terminal.
 
 mod report;
 mod rows;

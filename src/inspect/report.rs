@@ -7,12 +7,14 @@ use std::fmt::Write as _;
 use serde::Serialize;
 
 use super::stats::{AccountCounts, EventCounts, Stats};
+use crate::dendrite::positions::stream_sequence;
 use crate::dump::DumpInfo;
 
 #[derive(Serialize)]
 pub struct Report<'a> {
     pub inputs: &'a [DumpInfo],
     pub tables: Vec<TableRow>,
+    pub sequences: Vec<SequenceRow>,
     pub components: Vec<Component>,
     pub dendrite_version: Version,
     pub server_name: Option<String>,
@@ -26,6 +28,18 @@ pub struct TableRow {
     pub name: String,
     pub rows: u64,
     pub source: String,
+}
+
+#[derive(Serialize)]
+pub struct SequenceRow {
+    pub name: String,
+    /// The sequence's `last_value`, as pg_dump saved it.
+    pub last_value: i64,
+    /// False: nothing was handed out yet (the next value is `last_value`).
+    pub is_called: bool,
+    pub source: String,
+    /// For Dendrite's stream sequences, the sync-token positions it backs.
+    pub stream: Option<&'static str>,
 }
 
 #[derive(Serialize)]
@@ -117,6 +131,18 @@ pub fn build<'a>(inputs: &'a [DumpInfo], s: &Stats) -> Report<'a> {
         .iter()
         .map(|(name, (src, n))| TableRow { name: name.clone(), rows: *n, source: src.display().to_string() })
         .collect();
+    let mut sequences: Vec<SequenceRow> = s
+        .sequences
+        .iter()
+        .map(|q| SequenceRow {
+            name: format!("{}.{}", q.schema, q.name),
+            last_value: q.value,
+            is_called: q.is_called,
+            source: q.source.display().to_string(),
+            stream: stream_sequence(&q.name),
+        })
+        .collect();
+    sequences.sort_by(|a, b| (&a.name, &a.source).cmp(&(&b.name, &b.source)));
     let components = COMPONENTS
         .iter()
         .map(|(name, prefixes, _)| {
@@ -157,7 +183,7 @@ pub fn build<'a>(inputs: &'a [DumpInfo], s: &Stats) -> Report<'a> {
     };
     let dendrite_version = version(s, &has);
     let warnings = warnings(s, &components, &server_names, server_name.as_deref(), &has);
-    Report { inputs, tables, components, dendrite_version, server_name, server_names, counts, warnings }
+    Report { inputs, tables, sequences, components, dendrite_version, server_name, server_names, counts, warnings }
 }
 
 /// Server names seen in accounts, devices, media and room IDs; the one with
@@ -287,6 +313,13 @@ pub fn text(r: &Report<'_>) -> String {
     let width = r.tables.iter().map(|t| t.name.len()).max().unwrap_or(0);
     for t in &r.tables {
         let _ = writeln!(o, "  {:width$}  {:>12}", t.name, t.rows);
+    }
+    let _ = writeln!(o, "\nsequences ({}; * backs a position of Dendrite's sync token):", r.sequences.len());
+    let width = r.sequences.iter().map(|q| q.name.len()).max().unwrap_or(0);
+    for q in &r.sequences {
+        let used = if q.is_called { String::new() } else { " (never used)".to_string() };
+        let stream = q.stream.map_or(String::new(), |w| format!("  * {w}"));
+        let _ = writeln!(o, "  {:width$}  {:>12}{used}{stream}", q.name, q.last_value);
     }
     let present: Vec<&str> = r.components.iter().filter(|c| c.present).map(|c| c.name).collect();
     let missing: Vec<&str> = r.components.iter().filter(|c| !c.present).map(|c| c.name).collect();

@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use anyhow::{Context, Result};
 
 use crate::dump::values::{parse_bigint_array, parse_bool};
-use crate::dump::{Row, TableHeader, Visitor, Want};
+use crate::dump::{Row, SequenceValue, TableHeader, Visitor, Want};
 
 /// Everything counted while reading.
 #[derive(Default)]
@@ -32,6 +32,8 @@ pub struct Stats {
     pub migrations: BTreeMap<String, BTreeSet<String>>,
     /// Server names seen in room IDs of `roomserver_rooms` (room creators).
     pub room_servers: BTreeMap<String, u64>,
+    /// The sequence values pg_dump saved, in dump order.
+    pub sequences: Vec<SequenceValue>,
     current: Current,
 }
 
@@ -168,6 +170,11 @@ impl Visitor for Stats {
     fn end_table(&mut self, t: &TableHeader, rows: u64) -> Result<()> {
         self.tables.insert(format!("{}.{}", t.schema, t.name), (t.source.clone(), rows));
         self.current = Current::Other;
+        Ok(())
+    }
+
+    fn sequence(&mut self, seq: &SequenceValue) -> Result<()> {
+        self.sequences.push(seq.clone());
         Ok(())
     }
 }

@@ -37,12 +37,25 @@ fn every_dendrite_fixture_dump_is_read_and_matches_its_scenario() {
         let dumps: Vec<PathBuf> = ["dendrite.dump", "dendrite.sql.gz"].iter().map(|f| dir.join(f)).filter(|p| p.exists()).collect();
         assert!(!dumps.is_empty(), "{}: no dump", dir.display());
         let mut first_tables = None;
+        let mut first_sequences = None;
         for path in &dumps {
             let (tables, r) = inspect(path);
             let name = path.display();
             match &first_tables {
                 None => first_tables = Some(tables),
                 Some(t) => assert_eq!(t, &tables, "{name}: row counts differ between formats"),
+            }
+            let sequences: Vec<(String, i64, bool, Option<String>)> = r["sequences"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|q| (q["name"].as_str().unwrap().into(), q["last_value"].as_i64().unwrap(), q["is_called"].as_bool().unwrap(), q["stream"].as_str().map(Into::into)))
+                .collect();
+            let streams = sequences.iter().filter(|q| q.3.is_some()).count();
+            assert_eq!(streams, crate::dendrite::positions::STREAM_SEQUENCES.len(), "{name}: {sequences:?}");
+            match &first_sequences {
+                None => first_sequences = Some(sequences),
+                Some(s) => assert_eq!(s, &sequences, "{name}: sequence values differ between formats"),
             }
             assert_eq!(r["server_name"], scenario["server_name"], "{name}");
             assert_eq!(r["warnings"], serde_json::json!([]), "{name}");

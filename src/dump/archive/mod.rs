@@ -1,7 +1,10 @@
 //! Archive formats (custom `-Fc`, directory `-Fd`, tar `-Ft`) share a
 //! header and a TOC; they differ only in where each entry's data lives.
 //! An [`Archive`] is the parsed header and TOC plus that location; the
-//! format modules (`custom`, `directory`, `tar`) read the data.
+//! format modules (`custom`, `directory`, `tar`) read the data. Sequence
+//! values need no data: they are the `setval` definitions of the TOC's
+//! `SEQUENCE SET` entries, parsed when the archive is opened (so a damaged
+//! one fails before any row is read) and reported after the table data.
 
 pub mod header;
 pub mod primitives;
@@ -16,6 +19,7 @@ use anyhow::Result;
 use super::copy_stmt::{self, CopyStatement};
 use super::error::DumpError;
 use super::lines::StreamLines;
+use super::setval::{self, Setval};
 use super::table::{End, ReadCtx};
 use super::{DumpInfo, Format, TableHeader, Want};
 
@@ -34,6 +38,8 @@ pub struct Archive {
     /// COPY statements of the TABLE DATA entries that have data, by TOC index.
     tables: BTreeMap<usize, CopyStatement>,
     by_id: BTreeMap<i32, usize>,
+    /// The parsed `SEQUENCE SET` entries, in TOC order.
+    sequences: Vec<Setval>,
     pub body: Body,
 }
 
@@ -53,7 +59,8 @@ impl Archive {
             return Err(DumpError::SchemaOnly);
         }
         let by_id = toc.iter().enumerate().map(|(i, e)| (e.dump_id, i)).collect();
-        Ok(Archive { header, toc, tables, by_id, body })
+        let sequences = sequences(&header, &toc)?;
+        Ok(Archive { header, toc, tables, by_id, sequences, body })
     }
 
     pub fn table_names(&self) -> impl Iterator<Item = (&String, &String)> {
@@ -107,9 +114,25 @@ impl Archive {
 
     pub fn read(&self, ctx: &mut ReadCtx<'_>) -> Result<()> {
         match &self.body {
-            Body::Custom(b) => super::custom::read(self, b, ctx),
-            Body::Directory(dir) => super::directory::read(self, dir, ctx),
-            Body::Tar => super::tar::read(self, ctx),
+            Body::Custom(b) => super::custom::read(self, b, ctx)?,
+            Body::Directory(dir) => super::directory::read(self, dir, ctx)?,
+            Body::Tar => super::tar::read(self, ctx)?,
         }
+        self.sequences.iter().try_for_each(|s| ctx.sequence(s))
     }
+}
+
+/// Parses the `setval` definition of every `SEQUENCE SET` entry.
+fn sequences(header: &Header, toc: &[TocEntry]) -> Result<Vec<Setval>, DumpError> {
+    let of = if header.format == header::FORMAT_CUSTOM { "" } else { " of toc.dat" };
+    toc.iter()
+        .filter(|e| e.is_sequence_set())
+        .map(|e| {
+            setval::parse(&e.defn).map_err(|reason| DumpError::BadSequenceValue {
+                at: format!("TOC entry {} (SEQUENCE SET {}) at byte offset {}{of}", e.dump_id, e.tag, e.offset),
+                statement: e.defn.trim_end().to_string(),
+                reason,
+            })
+        })
+        .collect()
 }

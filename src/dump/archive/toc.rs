@@ -1,6 +1,8 @@
 //! The table of contents that follows the header: one entry per dumped
 //! object. We keep what locating and naming table data needs: the ids,
-//! desc/tag/namespace, the COPY statement and where the data is.
+//! desc/tag/namespace, the COPY statement and where the data is; and, for
+//! `SEQUENCE SET` entries, the definition: the `setval` statement holding
+//! the sequence's value (other definitions are DDL and are dropped).
 
 use std::io::Read;
 
@@ -23,6 +25,10 @@ pub struct TocEntry {
     #[allow(dead_code)] // kept for diagnostics; table names come from the COPY statement
     pub namespace: String,
     pub copy_stmt: String,
+    /// The definition of a `SEQUENCE SET` entry; empty for other entries.
+    pub defn: String,
+    /// Byte offset of the entry in the (decompressed) TOC, for errors.
+    pub offset: u64,
     pub data: DataRef,
 }
 
@@ -48,7 +54,13 @@ impl TocEntry {
     pub fn is_table_data(&self) -> bool {
         self.desc == "TABLE DATA"
     }
+
+    pub fn is_sequence_set(&self) -> bool {
+        self.desc == SEQUENCE_SET
+    }
 }
+
+const SEQUENCE_SET: &str = "SEQUENCE SET";
 
 /// More entries than this is corruption (a real Dendrite dump has ~500).
 const MAX_ENTRIES: i64 = 10_000_000;
@@ -74,7 +86,7 @@ fn entry<R: Read>(r: &mut ArchiveReader<R>, h: &Header) -> Result<TocEntry, Dump
     let tag = s(r)?;
     let desc = s(r)?;
     r.int()?; // section (≥ 1.11, always true here)
-    s(r)?; // defn
+    let defn = s(r)?;
     s(r)?; // dropStmt
     let copy_stmt = s(r)?;
     let namespace = s(r)?;
@@ -96,5 +108,6 @@ fn entry<R: Read>(r: &mut ArchiveReader<R>, h: &Header) -> Result<TocEntry, Dump
     } else {
         DataRef::File(s(r)?)
     };
-    Ok(TocEntry { dump_id: dump_id as i32, had_dumper, tag, desc, namespace, copy_stmt, data })
+    let defn = if desc == SEQUENCE_SET { defn } else { String::new() };
+    Ok(TocEntry { dump_id: dump_id as i32, had_dumper, tag, desc, namespace, copy_stmt, defn, offset: at, data })
 }
