@@ -331,14 +331,17 @@ fn label_event(label: Option<Label>, blocks: &BTreeMap<i64, Box<[i64]>>) -> Opti
     }
 }
 
+/// (type nid, state key nid) → event nid.
+type StateMap = HashMap<(i64, i64), i64>;
+
 /// The state along the depth-first path, with an undo log.
 struct Walk {
-    state: HashMap<(i64, i64), i64>,
+    state: StateMap,
     /// (key, value before the change).
     undo: Vec<((i64, i64), Option<i64>)>,
     anchors: Vec<Anchor>,
     /// The last group made with no group above it on the path, and its state.
-    last_top: Option<(i64, u32, HashMap<(i64, i64), i64>)>,
+    last_top: Option<(i64, u32, StateMap)>,
 }
 
 impl Walk {
@@ -440,7 +443,9 @@ fn entry((type_nid, key_nid): (i64, i64), event_nid: i64) -> StateEntry {
 }
 
 /// The full state of a group, by walking its parents the way Synapse reads
-/// it: for each key, the row of the highest group id in the chain.
+/// it: for each key, the row of the highest group id in the chain. Only the
+/// tests read groups back; the converter only writes them.
+#[cfg(test)]
 pub fn resolve(groups: &StateGroups, id: i64) -> Vec<StateEntry> {
     let mut chain = Vec::new();
     let mut at = Some(id);

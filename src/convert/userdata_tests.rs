@@ -43,7 +43,7 @@ fn int(v: &Value) -> i64 {
     }
 }
 
-fn col<'t>(t: &'t Table, name: &str) -> usize {
+fn col(t: &Table, name: &str) -> usize {
     t.columns.iter().position(|c| *c == name).unwrap_or_else(|| panic!("{} has no column {name}", t.name))
 }
 
@@ -70,29 +70,30 @@ fn csk(user: &str, kind: CrossSigningKind, pk: &str) -> CrossSigningKey {
 /// a remote user signs bob's master too.
 fn keys() -> Keys {
     let a = "@alice:example.org";
-    let mut k = Keys::default();
-    k.cross_signing_keys = vec![
-        csk(a, CrossSigningKind::Master, "M"),
-        csk(a, CrossSigningKind::SelfSigning, "S"),
-        csk(a, CrossSigningKind::UserSigning, "U"),
-        csk("@bob:example.org", CrossSigningKind::Master, "B"),
-        csk("@zed:remote.org", CrossSigningKind::Master, "Z"),
-    ];
-    k.cross_signing_sigs = vec![
-        sig(a, "ed25519:M", a, "ed25519:S", "m-on-s"),
-        sig(a, "ed25519:M", a, "ed25519:U", "m-on-u"),
-        sig(a, "ed25519:S", a, "PHONE", "s-on-phone"),
-        sig(a, "ed25519:PHONE", a, "ed25519:M", "phone-on-m"),
-        sig(a, "ed25519:U", "@bob:example.org", "ed25519:B", "u-on-b"),
-        sig("@zed:remote.org", "ed25519:ZU", "@bob:example.org", "ed25519:B", "remote"),
-    ];
-    k.device_keys = vec![
-        DeviceKey { user_id: a.into(), device_id: "PHONE".into(), ts_added_secs: 10, key_json: Some("{\"k\":1}".into()), display_name: None },
-        DeviceKey { user_id: a.into(), device_id: "LAPTOP".into(), ts_added_secs: 11, key_json: None, display_name: None },
-        DeviceKey { user_id: a.into(), device_id: "GONE".into(), ts_added_secs: 12, key_json: Some("{}".into()), display_name: None },
-        DeviceKey { user_id: "@zed:remote.org".into(), device_id: "Z1".into(), ts_added_secs: 1, key_json: Some("{}".into()), display_name: None },
-    ];
-    k
+    Keys {
+        cross_signing_keys: vec![
+            csk(a, CrossSigningKind::Master, "M"),
+            csk(a, CrossSigningKind::SelfSigning, "S"),
+            csk(a, CrossSigningKind::UserSigning, "U"),
+            csk("@bob:example.org", CrossSigningKind::Master, "B"),
+            csk("@zed:remote.org", CrossSigningKind::Master, "Z"),
+        ],
+        cross_signing_sigs: vec![
+            sig(a, "ed25519:M", a, "ed25519:S", "m-on-s"),
+            sig(a, "ed25519:M", a, "ed25519:U", "m-on-u"),
+            sig(a, "ed25519:S", a, "PHONE", "s-on-phone"),
+            sig(a, "ed25519:PHONE", a, "ed25519:M", "phone-on-m"),
+            sig(a, "ed25519:U", "@bob:example.org", "ed25519:B", "u-on-b"),
+            sig("@zed:remote.org", "ed25519:ZU", "@bob:example.org", "ed25519:B", "remote"),
+        ],
+        device_keys: vec![
+            DeviceKey { user_id: a.into(), device_id: "PHONE".into(), ts_added_secs: 10, key_json: Some("{\"k\":1}".into()), display_name: None },
+            DeviceKey { user_id: a.into(), device_id: "LAPTOP".into(), ts_added_secs: 11, key_json: None, display_name: None },
+            DeviceKey { user_id: a.into(), device_id: "GONE".into(), ts_added_secs: 12, key_json: Some("{}".into()), display_name: None },
+            DeviceKey { user_id: "@zed:remote.org".into(), device_id: "Z1".into(), ts_added_secs: 1, key_json: Some("{}".into()), display_name: None },
+        ],
+        ..Default::default()
+    }
 }
 
 #[test]

@@ -57,9 +57,12 @@ fn read_json(path: &Path) -> Value {
     serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap()
 }
 
+/// (type, state key, event ID) of each state event.
+type NamedState = BTreeSet<(String, String, String)>;
+
 /// (room ID, the user's recorded `/state` answer) for rooms the user is
 /// joined to now: for those Dendrite answers with the current state.
-fn recorded_current_states(scenario: &str) -> Vec<(String, String, BTreeSet<(String, String, String)>)> {
+fn recorded_current_states(scenario: &str) -> Vec<(String, String, NamedState)> {
     let expected = fixture(scenario).join("expected");
     let mut out = Vec::new();
     for user in std::fs::read_dir(&expected).unwrap().map(|d| d.unwrap().path()) {
@@ -101,7 +104,7 @@ fn recorded_current_states(scenario: &str) -> Vec<(String, String, BTreeSet<(Str
     out
 }
 
-fn named(model: &Model, entries: &[StateEntry]) -> BTreeSet<(String, String, String)> {
+fn named(model: &Model, entries: &[StateEntry]) -> NamedState {
     entries
         .iter()
         .map(|x| {

@@ -358,23 +358,22 @@ fn bench_state_groups() {
     let messages_per_join = 20;
     let mut fx = Fx::new();
     let mut next_event = 1;
-    let mut next_block = 1;
     let mut list: Vec<i64> = Vec::new();
     let mut state: Vec<i64> = Vec::new();
     for m in 0..members {
+        let block = m + 1;
         let e = next_event;
         next_event += 1;
         fx.event(e, MEMBER, 65536 + m);
         fx.at(e, &list.clone());
         state.push(e);
         if list.len() >= 63 {
-            fx.block(next_block, &state);
-            list = vec![next_block];
+            fx.block(block, &state);
+            list = vec![block];
         } else {
-            fx.block(next_block, &[e]);
-            list.push(next_block);
+            fx.block(block, &[e]);
+            list.push(block);
         }
-        next_block += 1;
         for _ in 0..messages_per_join {
             fx.event(next_event, MESSAGE, 0);
             fx.at(next_event, &list.clone());
