@@ -123,19 +123,25 @@ impl<'r, 'a> Fields<'r, 'a> {
     }
 }
 
+/// The header the dump reader would give a table of `public` read from
+/// `d.sql`, for the loaders' tests.
+#[cfg(test)]
+pub fn test_header(name: &str, cols: &[&str]) -> TableHeader {
+    TableHeader {
+        schema: "public".into(),
+        name: name.into(),
+        columns: cols.iter().map(|c| c.to_string()).collect(),
+        source: "d.sql".into(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use std::borrow::Cow;
-    use std::path::PathBuf;
 
     fn header(cols: &[&str]) -> TableHeader {
-        TableHeader {
-            schema: "public".into(),
-            name: "roomserver_rooms".into(),
-            columns: cols.iter().map(|c| c.to_string()).collect(),
-            source: PathBuf::from("d.sql"),
-        }
+        test_header("roomserver_rooms", cols)
     }
 
     #[test]

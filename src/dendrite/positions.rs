@@ -109,16 +109,7 @@ impl PositionCols {
 mod tests {
     use super::*;
     use std::borrow::Cow;
-    use std::path::PathBuf;
-
-    fn header(name: &str, cols: &[&str]) -> TableHeader {
-        TableHeader {
-            schema: "public".into(),
-            name: name.into(),
-            columns: cols.iter().map(|c| c.to_string()).collect(),
-            source: PathBuf::from("d.sql"),
-        }
-    }
+    use crate::dendrite::columns::test_header as header;
 
     #[test]
     fn keeps_the_highest_position_per_table() {
