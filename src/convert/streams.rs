@@ -74,8 +74,6 @@ mod tests {
             position,
             session_id: None,
             transaction_id: None,
-            exclude_from_sync: false,
-            history_visibility: 2,
         }
     }
 

@@ -87,10 +87,10 @@ fn keys() -> Keys {
             sig("@zed:remote.org", "ed25519:ZU", "@bob:example.org", "ed25519:B", "remote"),
         ],
         device_keys: vec![
-            DeviceKey { user_id: a.into(), device_id: "PHONE".into(), ts_added_secs: 10, key_json: Some("{\"k\":1}".into()), display_name: None },
-            DeviceKey { user_id: a.into(), device_id: "LAPTOP".into(), ts_added_secs: 11, key_json: None, display_name: None },
-            DeviceKey { user_id: a.into(), device_id: "GONE".into(), ts_added_secs: 12, key_json: Some("{}".into()), display_name: None },
-            DeviceKey { user_id: "@zed:remote.org".into(), device_id: "Z1".into(), ts_added_secs: 1, key_json: Some("{}".into()), display_name: None },
+            DeviceKey { user_id: a.into(), device_id: "PHONE".into(), ts_added_secs: 10, key_json: Some("{\"k\":1}".into()) },
+            DeviceKey { user_id: a.into(), device_id: "LAPTOP".into(), ts_added_secs: 11, key_json: None },
+            DeviceKey { user_id: a.into(), device_id: "GONE".into(), ts_added_secs: 12, key_json: Some("{}".into()) },
+            DeviceKey { user_id: "@zed:remote.org".into(), device_id: "Z1".into(), ts_added_secs: 1, key_json: Some("{}".into()) },
         ],
         ..Default::default()
     }

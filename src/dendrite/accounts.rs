@@ -56,7 +56,6 @@ pub struct Profile {
 pub struct Device {
     pub access_token: String,
     pub session_id: i64,
-    pub created_ts: i64,
     pub display_name: Option<String>,
     pub last_seen_ts: i64,
     pub ip: Option<String>,
@@ -185,7 +184,6 @@ impl DeviceCols {
         let d = Device {
             access_token: f.string(self.token)?,
             session_id: f.i64(self.session)?,
-            created_ts,
             display_name: f.opt_string(self.name)?,
             last_seen_ts: f.opt_i64(self.last_seen)?.unwrap_or(created_ts),
             ip: f.opt_string(self.ip)?,

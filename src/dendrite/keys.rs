@@ -30,7 +30,6 @@ pub struct DeviceKey {
     /// The uploaded `device_keys` object, exactly as stored; `None` for the
     /// empty placeholder.
     pub key_json: Option<String>,
-    pub display_name: Option<String>,
 }
 
 pub struct OneTimeKey {
@@ -160,7 +159,6 @@ pub struct DeviceKeyCols {
     device: Col,
     ts: Col,
     json: Col,
-    name: Option<Col>,
 }
 
 impl DeviceKeyCols {
@@ -171,7 +169,6 @@ impl DeviceKeyCols {
             device: h.required("device_id")?,
             ts: h.required("ts_added_secs")?,
             json: h.required("key_json")?,
-            name: h.optional("display_name"),
         })
     }
 
@@ -182,7 +179,6 @@ impl DeviceKeyCols {
             device_id: f.string(self.device)?,
             ts_added_secs: f.i64(self.ts)?,
             key_json: f.raw(self.json)?.filter(|s| !s.is_empty()).map(str::to_owned),
-            display_name: f.opt_string(self.name)?,
         });
         Ok(())
     }
@@ -404,16 +400,7 @@ impl BackupSessionCols {
 mod tests {
     use super::*;
     use std::borrow::Cow;
-    use std::path::PathBuf;
-
-    fn header(name: &str, cols: &[&str]) -> TableHeader {
-        TableHeader {
-            schema: "public".into(),
-            name: name.into(),
-            columns: cols.iter().map(|c| c.to_string()).collect(),
-            source: PathBuf::from("d.sql"),
-        }
-    }
+    use crate::dendrite::columns::test_header as header;
 
     fn row<'a>(fields: &'a [Option<Cow<'a, str>>]) -> Row<'a> {
         Row { number: 1, fields }
@@ -434,7 +421,6 @@ mod tests {
         assert_eq!(k.device_keys[0].key_json, None);
         assert_eq!(k.device_keys[0].ts_added_secs, 17);
         assert_eq!(k.device_keys[1].key_json.as_deref(), Some("{\"a\": 1}"));
-        assert_eq!(k.device_keys[1].display_name.as_deref(), Some("phone"));
     }
 
     #[test]

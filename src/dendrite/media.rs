@@ -36,7 +36,6 @@ pub struct Media {
 pub struct Thumbnail {
     pub content_type: String,
     pub size: i64,
-    pub creation_ts: i64,
     pub width: i64,
     pub height: i64,
     pub method: String,
@@ -98,7 +97,6 @@ pub struct ThumbnailCols {
     origin: Col,
     kind: Col,
     size: Col,
-    created: Col,
     width: Col,
     height: Col,
     method: Col,
@@ -112,7 +110,6 @@ impl ThumbnailCols {
             origin: h.required("media_origin")?,
             kind: h.required("content_type")?,
             size: h.required("file_size_bytes")?,
-            created: h.required("creation_ts")?,
             width: h.required("width")?,
             height: h.required("height")?,
             method: h.required("resize_method")?,
@@ -124,7 +121,6 @@ impl ThumbnailCols {
         let t = Thumbnail {
             content_type: f.string(self.kind)?,
             size: f.i64(self.size)?,
-            creation_ts: f.i64(self.created)?,
             width: f.i64(self.width)?,
             height: f.i64(self.height)?,
             method: f.string(self.method)?,

@@ -33,32 +33,7 @@ pub struct Alias {
     pub creator_id: String,
 }
 
-/// `roomserver_membership` membership NIDs (`roomserver/storage/tables/interface.go`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Membership {
-    LeaveOrBan,
-    Invite,
-    Join,
-    Knock,
-    Other(i64),
-}
-
-impl Membership {
-    fn from_nid(n: i64) -> Membership {
-        match n {
-            1 => Membership::LeaveOrBan,
-            2 => Membership::Invite,
-            3 => Membership::Join,
-            4 => Membership::Knock,
-            other => Membership::Other(other),
-        }
-    }
-}
-
 pub struct MemberRow {
-    pub sender_nid: i64,
-    pub membership: Membership,
-    pub event_nid: i64,
     pub target_local: bool,
     pub forgotten: bool,
 }
@@ -67,7 +42,6 @@ pub struct Invite {
     pub event_id: String,
     pub room_nid: i64,
     pub target_nid: i64,
-    pub sender_nid: i64,
     pub retired: bool,
     /// Exactly as stored (may carry `unsigned.invite_room_state`).
     pub json: Box<str>,
@@ -195,9 +169,6 @@ impl PublishedCols {
 pub struct MemberCols {
     room: Col,
     target: Col,
-    sender: Option<Col>,
-    membership: Col,
-    event: Option<Col>,
     target_local: Option<Col>,
     forgotten: Option<Col>,
 }
@@ -208,9 +179,6 @@ impl MemberCols {
         Ok(MemberCols {
             room: h.required("room_nid")?,
             target: h.required("target_nid")?,
-            sender: h.optional("sender_nid"),
-            membership: h.required("membership_nid")?,
-            event: h.optional("event_nid"),
             target_local: h.optional("target_local"),
             forgotten: h.optional("forgotten"),
         })
@@ -219,9 +187,6 @@ impl MemberCols {
     pub fn load(&self, rooms: &mut Rooms, row: &Row) -> Result<()> {
         let f = Fields(row);
         let m = MemberRow {
-            sender_nid: f.opt_i64(self.sender)?.unwrap_or(0),
-            membership: Membership::from_nid(f.i64(self.membership)?),
-            event_nid: f.opt_i64(self.event)?.unwrap_or(0),
             target_local: f.bool_or(self.target_local, false)?,
             forgotten: f.bool_or(self.forgotten, false)?,
         };
@@ -234,7 +199,6 @@ pub struct InviteCols {
     event_id: Col,
     room: Col,
     target: Col,
-    sender: Option<Col>,
     retired: Col,
     json: Col,
 }
@@ -246,7 +210,6 @@ impl InviteCols {
             event_id: h.required("invite_event_id")?,
             room: h.required("room_nid")?,
             target: h.required("target_nid")?,
-            sender: h.optional("sender_nid"),
             retired: h.required("retired")?,
             json: h.required("invite_event_json")?,
         })
@@ -258,7 +221,6 @@ impl InviteCols {
             event_id: f.string(self.event_id)?,
             room_nid: f.i64(self.room)?,
             target_nid: f.i64(self.target)?,
-            sender_nid: f.opt_i64(self.sender)?.unwrap_or(0),
             retired: f.bool(self.retired)?,
             json: f.str(self.json)?.into(),
         };

@@ -20,10 +20,6 @@ pub struct StreamEvent {
     pub position: i64,
     pub session_id: Option<i64>,
     pub transaction_id: Option<String>,
-    /// Backfilled state event, hidden from `/sync`.
-    pub exclude_from_sync: bool,
-    /// 1 world_readable, 2 shared, 3 invited, 4 joined: in force before the event.
-    pub history_visibility: i64,
 }
 
 pub struct Receipt {
@@ -53,10 +49,6 @@ pub struct SyncApi {
 }
 
 impl SyncApi {
-    pub fn position(&self, event_id: &str) -> Option<i64> {
-        self.stream.get(event_id).map(|s| s.position)
-    }
-
     pub(super) fn finish(&mut self) {
         self.receipts.sort_by_key(|r| r.id);
         self.to_device.sort_by_key(|t| t.id);
@@ -68,8 +60,6 @@ pub struct StreamCols {
     event_id: Col,
     session: Option<Col>,
     txn: Option<Col>,
-    exclude: Option<Col>,
-    visibility: Option<Col>,
 }
 
 impl StreamCols {
@@ -80,8 +70,6 @@ impl StreamCols {
             event_id: h.required("event_id")?,
             session: h.optional("session_id"),
             txn: h.optional("transaction_id"),
-            exclude: h.optional("exclude_from_sync"),
-            visibility: h.optional("history_visibility"),
         })
     }
 
@@ -91,8 +79,6 @@ impl StreamCols {
             position: f.i64(self.id)?,
             session_id: f.opt_i64(self.session)?,
             transaction_id: f.opt_string(self.txn)?,
-            exclude_from_sync: f.bool_or(self.exclude, false)?,
-            history_visibility: f.opt_i64(self.visibility)?.unwrap_or(2),
         };
         sync.stream.insert(f.str(self.event_id)?.into(), ev);
         Ok(())

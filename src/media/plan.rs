@@ -243,7 +243,7 @@ pub mod tests {
     }
 
     pub fn thumb(w: i64, method: &str) -> Thumbnail {
-        Thumbnail { content_type: "image/jpeg".into(), size: 2, creation_ts: 1, width: w, height: w, method: method.into(), row: 1 }
+        Thumbnail { content_type: "image/jpeg".into(), size: 2, width: w, height: w, method: method.into(), row: 1 }
     }
 
     pub fn store(media: Vec<(&str, &str, Media)>, thumbs: Vec<(&str, &str, Thumbnail)>) -> MediaStore {

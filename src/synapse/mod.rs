@@ -18,15 +18,8 @@ mod script;
 pub mod spec;
 mod value;
 
-#[allow(unused_imports)]
-pub use guards::{SCHEMA_COMPAT_VERSION, SCHEMA_VERSION, SYNAPSE_RELEASE};
-#[allow(unused_imports)]
 pub use header::{Header, InputFile};
-#[allow(unused_imports)]
 pub use output::Output;
-#[allow(unused_imports)]
-pub use postload::{BackgroundUpdate, Invariant, PostLoad, Progress, REBUILD_DERIVED, STANDARD_INVARIANTS};
-#[allow(unused_imports)]
-pub use script::{Script, Summary, WriteError};
-#[allow(unused_imports)]
+pub use postload::{Invariant, PostLoad};
+pub use script::Script;
 pub use value::Value;

@@ -130,29 +130,11 @@ impl Script {
         self.write(b"\\.\n\n")
     }
 
-    /// One whole COPY block from an iterator of rows. Returns the rows written.
-    #[allow(dead_code)] // the API for convert/
-    pub fn copy<'v, R, I>(&mut self, table: &str, columns: &[&str], rows: I) -> Result<u64, WriteError>
-    where
-        R: AsRef<[Value<'v>]>,
-        I: IntoIterator<Item = R>,
-    {
-        self.begin_copy(table, columns)?;
-        let mut n = 0;
-        for r in rows {
-            self.row(r.as_ref())?;
-            n += 1;
-        }
-        self.end_copy()?;
-        Ok(n)
-    }
-
     /// Drops `table`'s indexes that no constraint uses before the COPY and
     /// recreates them in `finish` from the definitions the target database
     /// holds (so they stay right across Synapse versions). For the bulk tables:
     /// COPY into a table without its secondary indexes is several times faster.
     /// Call before the table's first COPY.
-    #[allow(dead_code)] // the API for convert/
     pub fn defer_indexes(&mut self, table: &str) -> Result<(), WriteError> {
         if let Some(open) = &self.open {
             return Err(WriteError::CopyOpen { open: self.tables[open.table].0.clone() });
@@ -161,18 +143,6 @@ impl Script {
         self.deferred_indexes = true;
         let sql = format!("DO $defer$ BEGIN PERFORM pg_temp.d2s_defer_indexes('{table}'); END $defer$;\n");
         self.write(sql.as_bytes())
-    }
-
-    /// Trusted SQL between COPY blocks (e.g. an UPDATE of a singleton row that a
-    /// fresh schema already holds). Constant text from the converter only: user
-    /// data goes through COPY, never into this string.
-    #[allow(dead_code)] // the API for convert/
-    pub fn sql(&mut self, statements: &str) -> Result<(), WriteError> {
-        if let Some(open) = &self.open {
-            return Err(WriteError::CopyOpen { open: self.tables[open.table].0.clone() });
-        }
-        self.write(statements.as_bytes())?;
-        self.write(b"\n")
     }
 
     /// Writes checks, fix-ups and the commit, then publishes the file.

@@ -54,7 +54,6 @@ impl<'a, T: Into<Value<'a>>> From<Option<T>> for Value<'a> {
 
 impl<'a> Value<'a> {
     /// A `bytea` value (Synapse: `user_filters.filter_json`, `server_keys_json.key_json`, …).
-    #[allow(dead_code)] // the API for convert/
     pub fn bytea(v: impl Into<Cow<'a, [u8]>>) -> Self {
         Value::Bytea(v.into())
     }

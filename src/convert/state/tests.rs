@@ -417,8 +417,6 @@ fn snapshot_zero_is_an_outlier_except_for_a_create_event_in_the_timeline() {
         position: 3,
         session_id: None,
         transaction_id: None,
-        exclude_from_sync: false,
-        history_visibility: 2,
     };
     m.sync.stream.insert("$e2".into(), stream);
     // A create event after Dendrite's v0.4 migration: snapshot 0, but in the timeline.
