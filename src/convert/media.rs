@@ -65,13 +65,13 @@ pub fn tables<'m>(store: &'m MediaStore, server_name: &str, skipped: &mut Skippe
             Place::Local => {
                 t[0].push(local_row(item, sha));
                 for ti in &item.thumbnails {
-                    t[1].push(local_thumb_row(item, ti));
+                    t[1].push(thumb_row(LOCAL_THUMBNAILS, item, ti, None));
                 }
             }
             Place::Remote { file_id } => {
                 t[2].push(remote_row(item, sha, file_id.clone()));
                 for ti in &item.thumbnails {
-                    t[3].push(remote_thumb_row(item, ti, file_id.clone()));
+                    t[3].push(thumb_row(REMOTE_THUMBNAILS, item, ti, Some(file_id.as_str())));
                 }
             }
         }
@@ -100,17 +100,6 @@ fn local_row<'m>(it: &Item<'m>, sha: String) -> Vec<Value<'m>> {
     ]
 }
 
-fn local_thumb_row<'m>(it: &Item<'m>, t: &ThumbItem<'m>) -> Vec<Value<'m>> {
-    vec![
-        Value::from(it.media_id),
-        Value::Int(t.width),
-        Value::Int(t.height),
-        Value::from(t.content_type),
-        Value::from(t.method),
-        Value::Int(t.size),
-    ]
-}
-
 fn remote_row<'m>(it: &Item<'m>, sha: String, file_id: String) -> Vec<Value<'m>> {
     let m = it.media;
     vec![
@@ -128,17 +117,22 @@ fn remote_row<'m>(it: &Item<'m>, sha: String, file_id: String) -> Vec<Value<'m>>
     ]
 }
 
-fn remote_thumb_row<'m>(it: &Item<'m>, t: &ThumbItem<'m>, file_id: String) -> Vec<Value<'m>> {
-    vec![
-        Value::from(it.origin),
-        Value::from(it.media_id),
-        Value::Int(t.width),
-        Value::Int(t.height),
-        Value::from(t.method),
-        Value::from(t.content_type),
-        Value::Int(t.size),
-        Value::from(file_id),
-    ]
+/// A thumbnail row in the order of `columns` ([`LOCAL_THUMBNAILS`] or
+/// [`REMOTE_THUMBNAILS`]: the same facts, in another order, the remote one
+/// with the origin and the file's ID added).
+fn thumb_row<'m>(columns: &[&str], it: &Item<'m>, t: &ThumbItem<'m>, file_id: Option<&str>) -> Vec<Value<'m>> {
+    let value = |column: &str| match column {
+        "media_origin" => Value::from(it.origin),
+        "media_id" => Value::from(it.media_id),
+        "thumbnail_width" => Value::Int(t.width),
+        "thumbnail_height" => Value::Int(t.height),
+        "thumbnail_type" => Value::from(t.content_type),
+        "thumbnail_method" => Value::from(t.method),
+        "thumbnail_length" => Value::Int(t.size),
+        "filesystem_id" => Value::from(file_id.map(str::to_owned)),
+        other => unreachable!("no thumbnail value for column {other}"),
+    };
+    columns.iter().map(|c| value(c)).collect()
 }
 
 fn upload_name(stored: &str) -> Value<'_> {
@@ -190,7 +184,6 @@ mod tests {
         let t = || Thumbnail {
             content_type: "image/jpeg".into(),
             size: 968,
-            creation_ts: 1795720304509,
             width: 32,
             height: 32,
             method: "crop".into(),
