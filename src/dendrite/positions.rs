@@ -127,7 +127,7 @@ mod tests {
     }
 
     fn seq(name: &str, value: i64, is_called: bool) -> SequenceValue {
-        SequenceValue { schema: "public".into(), name: name.into(), value, is_called, source: PathBuf::from("d.dump") }
+        SequenceValue { schema: "public".into(), name: name.into(), value, is_called, source: "d.dump".into() }
     }
 
     #[test]
