@@ -90,9 +90,9 @@ def fullest_history(f, room: str) -> list:
 
 
 def compare_sequences(t, label: str, exp: list, act: list, prefix: bool = False,
-                      fix=lambda e: e) -> None:
+                      fix=lambda e: e, cat: str = NAME) -> None:
     ids_e, ids_a = [e["event_id"] for e in exp], [e["event_id"] for e in act]
-    t.compare(NAME, f"{label} event IDs in order{' (recorded prefix)' if prefix else ''}",
+    t.compare(cat, f"{label} event IDs in order{' (recorded prefix)' if prefix else ''}",
               ids_e, ids_a[: len(ids_e)] if prefix else ids_a)
     by_id = {e["event_id"]: e for e in act}
     for e in exp:
@@ -100,7 +100,7 @@ def compare_sequences(t, label: str, exp: list, act: list, prefix: bool = False,
         if a is None:
             continue   # already reported by the sequence comparison
         pe, pa = pair(fix(e), a)
-        t.compare(NAME, f"{label} {e['event_id']}", pe, pa)
+        t.compare(cat, f"{label} {e['event_id']}", pe, pa)
 
 
 def nothing_visible(status: int, body, events: list) -> bool:

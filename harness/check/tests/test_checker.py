@@ -497,3 +497,126 @@ class Visibility(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class RelationsOrder(unittest.TestCase):
+    """Rule `relations-order`: Dendrite concatenates relation types in Go map order."""
+
+    def test_recordings_differ_only_across_types_and_spec_order_is_topological(self):
+        from harness.check.categories import relations
+        fx = Fixture(FULL)
+        alice = fx.expected("alice/rooms/lobby/relations/lobby.hello.json")["body"]["chunk"]
+        guest = fx.expected("guest/rooms/lobby/relations/lobby.hello.json")["body"]["chunk"]
+        ids = lambda evs: [e["event_id"] for e in evs]  # noqa: E731
+        self.assertNotEqual(ids(alice), ids(guest), "the two recordings really differ in order")
+        self.assertEqual(sorted(ids(alice)), sorted(ids(guest)))
+        a, g = relations.spec_order(fx, alice), relations.spec_order(fx, guest)
+        self.assertEqual(ids(a), ids(g))
+        topo = fx.topology()
+        self.assertEqual([topo[i] for i in ids(a)], sorted((topo[i] for i in ids(a)), reverse=True))
+        self.assertEqual(a[-1]["content"]["m.relates_to"]["rel_type"], "m.replace",
+                         "the edit came first, so it is last newest-first")
+        # Within one type Dendrite's order is already the spec's (reactions, id descending).
+        reactions = [e for e in alice if e["type"] == "m.reaction"]
+        self.assertEqual(ids(reactions), [i for i in ids(a) if i in ids(reactions)])
+
+    def test_a_swapped_or_altered_answer_is_reported(self):
+        from harness.check.categories import relations
+        fx = Fixture(FULL)
+        exp = relations.spec_order(fx, fx.expected("alice/rooms/lobby/relations/lobby.hello.json")["body"]["chunk"])
+        t = Tally()
+        history.compare_sequences(t, "x", exp, list(exp), cat="relations")
+        self.assertEqual(t.cats["relations"].differed, 0)
+        swapped = [exp[1], exp[0]] + exp[2:]
+        history.compare_sequences(t, "x", exp, swapped, cat="relations")
+        altered = copy.deepcopy(exp)
+        altered[0]["content"]["m.relates_to"]["key"] = "👎"
+        history.compare_sequences(t, "x", exp, altered, cat="relations")
+        self.assertEqual(t.cats["relations"].differed, 2)
+
+    def test_departed_users_see_nothing_the_spec_hides(self):
+        from types import SimpleNamespace
+        from harness.check.categories import relations
+        fx = Fixture(BASIC)
+        ctx = SimpleNamespace(fixture=fx, server="synapse")
+        rec = fx.expected("dave/rooms/lobby/relations/lobby.hello.json")
+        st, _, exp = relations.expectation(ctx, "dave", "lobby", "lobby.hello", rec)
+        self.assertEqual((st, len(exp)), (200, 4), "dave left after the reactions: he saw them")
+        rec = fx.expected("erin/rooms/lobby/relations/lobby.hello.json")
+        st, body, exp = relations.expectation(ctx, "erin", "lobby", "lobby.hello", rec)
+        self.assertEqual((st, body["errcode"], exp), (403, "M_FORBIDDEN", []))
+        self.assertEqual(relations.expectation(SimpleNamespace(fixture=fx, server="dendrite"),
+                                               "erin", "lobby", "lobby.hello", rec)[0], 200)
+
+
+class Hierarchy(unittest.TestCase):
+    def setUp(self):
+        from types import SimpleNamespace
+        from harness.check.categories import hierarchy
+        self.h, self.fx = hierarchy, Fixture(FULL)
+        self.ctx = SimpleNamespace(fixture=self.fx, server="synapse")
+
+    def rec(self, name):
+        return self.fx.expected(f"{name}/rooms/space/hierarchy.json")
+
+    def test_access_rule_gives_dendrites_answer_to_members(self):
+        for name in ("alice", "bob"):
+            rec = self.rec(name)
+            st, body = self.h.expectation(self.ctx, name, "space", rec)
+            exp, got = self.h.view(st, body), self.h.view(rec["status"], rec["body"])
+            self.assertEqual(exp["order"], got["order"], name)
+            for rid, r in got["rooms"].items():
+                if rid == self.fx.rooms["v11"]:   # rule guest-can-join: the one change
+                    self.assertEqual((r["guest_can_join"], exp["rooms"][rid]["guest_can_join"]),
+                                     (False, True))
+                    r = dict(r, guest_can_join=True)
+                self.assertEqual(exp["rooms"][rid], r, f"{name} {rid}")
+
+    def test_non_members_see_the_public_rooms_of_a_public_space(self):
+        rec = self.rec("carol")
+        self.assertEqual(rec["status"], 403)
+        st, body = self.h.expectation(self.ctx, "carol", "space", rec)
+        rooms = [r["room_id"] for r in body["rooms"]]
+        carol_in = self.fx.expected("carol/sync_full_state.json")["body"]["rooms"]["join"]
+        v11 = self.fx.rooms["v11"]   # the one invite-only child
+        want = [r["room_id"] for r in self.rec("bob")["body"]["rooms"]
+                if r["room_id"] != v11 or v11 in carol_in]
+        self.assertEqual(rooms, want)
+        self.assertIn(self.fx.rooms["lobby"], rooms)
+        self.assertEqual(self.h.expectation(SimpleNS(self.fx), "carol", "space", rec)[0], 403)
+
+    def test_shapes_match_and_a_wrong_summary_is_reported(self):
+        rec = self.rec("bob")
+        st, body = self.h.expectation(self.ctx, "bob", "space", rec)
+        synapse = copy.deepcopy(body)
+        for r in synapse["rooms"]:
+            if r.get("room_type") == "":
+                del r["room_type"]   # Synapse leaves an unset type out
+            r["room_version"] = "10"
+        self.assertIsNone(first_difference(self.h.view(st, body), self.h.view(200, synapse)))
+        synapse["rooms"][1]["num_joined_members"] += 1
+        self.assertIsNotNone(first_difference(self.h.view(st, body), self.h.view(200, synapse)))
+        adds = self.h.additions(self.fx, body["rooms"][0])
+        self.assertEqual(adds["room_version"],
+                         next(e for e in self.fx.expected("bob/rooms/space/state.json")["body"]
+                              if e["type"] == "m.room.create")["content"].get("room_version", "1"))
+
+
+def SimpleNS(fx):
+    from types import SimpleNamespace
+    return SimpleNamespace(fixture=fx, server="dendrite")
+
+
+class UserDirectory(unittest.TestCase):
+    def test_no_avatar_and_differences(self):
+        from harness.check.categories import user_directory as ud
+        rec = Fixture(BASIC).expected("alice/user_directory_search.json")["body"]["results"]
+        carol = next(r for r in rec if r["user_id"].startswith("@carol"))
+        self.assertEqual(carol["avatar_url"], "")
+        self.assertEqual(ud.profile(carol), ud.profile(dict(carol, avatar_url=None)))
+        self.assertNotEqual(ud.profile(carol), ud.profile(dict(carol, avatar_url="mxc://x/y")))
+        self.assertNotEqual(ud.profile(carol), ud.profile(dict(carol, display_name="Carol")))
+        self.assertIsNone(ud.profile(None))
+        self.assertEqual(ud.terms(carol), ["carol", "Carol"])
+        bob = next(r for r in rec if r["user_id"].startswith("@bob"))
+        self.assertEqual(ud.terms(bob), ["bob", "Bob"])
