@@ -17,7 +17,9 @@ pagination is exercised too. Rules (docs/e2e-checks.md):
 - `relations-order`: without a rel_type, Dendrite 0.13.8 groups the page's relations by type in
   a Go map and concatenates the groups in map iteration order (storage_sync.go RelationsFor), so
   the order *across* types changes from run to run (the recorded answers of one event differ
-  between users). The spec's order is topological, newest first for dir=b, as Synapse serves
+  between users); its next_batch, the position of the concatenation's last event, can then
+  repeat or skip events (not in the fixtures: each edit is older than every reaction). The
+  spec's order is topological, newest first for dir=b, as Synapse serves
   it. Expected: the recorded events sorted by (depth, stream position) descending, both read
   from the dump's syncapi_output_room_events_topology (this includes `same-depth-order`).
   Against Dendrite (self-check) its answer is put in that order too before comparing; against
