@@ -8,8 +8,8 @@
 
 use anyhow::Result;
 
-use super::columns::{Col, Fields, Header};
-use crate::dump::{Row, TableHeader};
+use super::columns::{columns, Fields};
+use crate::dump::Row;
 
 pub struct AccountDataRow {
     pub localpart: String,
@@ -34,26 +34,17 @@ impl AccountData {
     }
 }
 
-pub struct AccountDataCols {
-    localpart: Col,
-    server: Option<Col>,
-    room: Option<Col>,
-    kind: Col,
-    content: Col,
+columns! {
+    pub struct AccountDataCols {
+        localpart: required("localpart"),
+        server: optional("server_name"),
+        room: optional("room_id"),
+        kind: required("type"),
+        content: required("content"),
+    }
 }
 
 impl AccountDataCols {
-    pub fn bind(t: &TableHeader) -> Result<Self> {
-        let h = Header(t);
-        Ok(AccountDataCols {
-            localpart: h.required("localpart")?,
-            server: h.optional("server_name"),
-            room: h.optional("room_id"),
-            kind: h.required("type")?,
-            content: h.required("content")?,
-        })
-    }
-
     pub fn load(&self, a: &mut AccountData, row: &Row) -> Result<()> {
         let f = Fields(row);
         a.rows.push(AccountDataRow {

@@ -10,8 +10,8 @@ use std::collections::BTreeMap;
 
 use anyhow::Result;
 
-use super::columns::{Col, Fields, Header};
-use crate::dump::{Row, TableHeader};
+use super::columns::{columns, Col, Fields};
+use crate::dump::Row;
 
 /// `userapi_accounts.account_type` (`userapi/api/api.go`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -76,30 +76,19 @@ pub struct Accounts {
     pub threepids: BTreeMap<UserKey, Vec<Threepid>>,
 }
 
-pub struct AccountCols {
-    localpart: Col,
-    server: Option<Col>,
-    created: Col,
-    hash: Option<Col>,
-    appservice: Option<Col>,
-    deactivated: Option<Col>,
-    kind: Option<Col>,
+columns! {
+    pub struct AccountCols {
+        localpart: required("localpart"),
+        server: optional("server_name"),
+        created: required("created_ts"),
+        hash: optional("password_hash"),
+        appservice: optional("appservice_id"),
+        deactivated: optional("is_deactivated"),
+        kind: optional("account_type"),
+    }
 }
 
 impl AccountCols {
-    pub fn bind(t: &TableHeader) -> Result<Self> {
-        let h = Header(t);
-        Ok(AccountCols {
-            localpart: h.required("localpart")?,
-            server: h.optional("server_name"),
-            created: h.required("created_ts")?,
-            hash: h.optional("password_hash"),
-            appservice: h.optional("appservice_id"),
-            deactivated: h.optional("is_deactivated"),
-            kind: h.optional("account_type"),
-        })
-    }
-
     pub fn load(&self, a: &mut Accounts, row: &Row) -> Result<()> {
         let f = Fields(row);
         let appservice_id = f.opt_string(self.appservice)?;
@@ -122,24 +111,16 @@ fn user_key(f: &Fields, localpart: Col, server: Option<Col>) -> Result<UserKey> 
     Ok((f.string(localpart)?, f.opt_string(server)?))
 }
 
-pub struct ProfileCols {
-    localpart: Col,
-    server: Option<Col>,
-    name: Option<Col>,
-    avatar: Option<Col>,
+columns! {
+    pub struct ProfileCols {
+        localpart: required("localpart"),
+        server: optional("server_name"),
+        name: optional("display_name"),
+        avatar: optional("avatar_url"),
+    }
 }
 
 impl ProfileCols {
-    pub fn bind(t: &TableHeader) -> Result<Self> {
-        let h = Header(t);
-        Ok(ProfileCols {
-            localpart: h.required("localpart")?,
-            server: h.optional("server_name"),
-            name: h.optional("display_name"),
-            avatar: h.optional("avatar_url"),
-        })
-    }
-
     pub fn load(&self, a: &mut Accounts, row: &Row) -> Result<()> {
         let f = Fields(row);
         let p = Profile { display_name: f.opt_string(self.name)?, avatar_url: f.opt_string(self.avatar)? };
@@ -148,36 +129,22 @@ impl ProfileCols {
     }
 }
 
-pub struct DeviceCols {
-    token: Col,
-    session: Col,
-    device: Col,
-    localpart: Col,
-    server: Option<Col>,
-    created: Col,
-    name: Option<Col>,
-    last_seen: Option<Col>,
-    ip: Option<Col>,
-    agent: Option<Col>,
+columns! {
+    pub struct DeviceCols {
+        token: required("access_token"),
+        session: required("session_id"),
+        device: required("device_id"),
+        localpart: required("localpart"),
+        server: optional("server_name"),
+        created: required("created_ts"),
+        name: optional("display_name"),
+        last_seen: optional("last_seen_ts"),
+        ip: optional("ip"),
+        agent: optional("user_agent"),
+    }
 }
 
 impl DeviceCols {
-    pub fn bind(t: &TableHeader) -> Result<Self> {
-        let h = Header(t);
-        Ok(DeviceCols {
-            token: h.required("access_token")?,
-            session: h.required("session_id")?,
-            device: h.required("device_id")?,
-            localpart: h.required("localpart")?,
-            server: h.optional("server_name"),
-            created: h.required("created_ts")?,
-            name: h.optional("display_name"),
-            last_seen: h.optional("last_seen_ts"),
-            ip: h.optional("ip"),
-            agent: h.optional("user_agent"),
-        })
-    }
-
     pub fn load(&self, a: &mut Accounts, row: &Row) -> Result<()> {
         let f = Fields(row);
         let created_ts = f.i64(self.created)?;
@@ -195,24 +162,16 @@ impl DeviceCols {
     }
 }
 
-pub struct ThreepidCols {
-    address: Col,
-    medium: Option<Col>,
-    localpart: Col,
-    server: Option<Col>,
+columns! {
+    pub struct ThreepidCols {
+        address: required("threepid"),
+        medium: optional("medium"),
+        localpart: required("localpart"),
+        server: optional("server_name"),
+    }
 }
 
 impl ThreepidCols {
-    pub fn bind(t: &TableHeader) -> Result<Self> {
-        let h = Header(t);
-        Ok(ThreepidCols {
-            address: h.required("threepid")?,
-            medium: h.optional("medium"),
-            localpart: h.required("localpart")?,
-            server: h.optional("server_name"),
-        })
-    }
-
     pub fn load(&self, a: &mut Accounts, row: &Row) -> Result<()> {
         let f = Fields(row);
         let t = Threepid {

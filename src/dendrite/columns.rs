@@ -5,7 +5,8 @@
 //! upgraded Dendrite databases have other physical column orders than fresh
 //! ones, and other Dendrite versions add or drop columns. A loader asks for
 //! each column by name once per table ([`Header::required`] /
-//! [`Header::optional`]) and then reads rows by position.
+//! [`Header::optional`], declared with [`columns!`]) and then reads rows by
+//! position.
 //!
 //! Errors name the column and the offending value; the dump reader adds the
 //! file, table and row number around them.
@@ -47,6 +48,39 @@ pub struct Col {
     index: usize,
     name: &'static str,
 }
+
+/// Declares a loader's bound columns, each field with the column it reads:
+///
+/// ```ignore
+/// columns! {
+///     pub struct MediaCols {
+///         id: required("media_id"),   // a Col; missing is an error
+///         user: optional("user_id"),  // an Option<Col>
+///     }
+/// }
+/// ```
+///
+/// and `MediaCols::bind(&TableHeader) -> Result<MediaCols>`, which binds them
+/// in the order listed (the first missing required column is the error).
+macro_rules! columns {
+    (@type required) => { $crate::dendrite::columns::Col };
+    (@type optional) => { Option<$crate::dendrite::columns::Col> };
+    (@bind $h:ident required $col:literal) => { $h.required($col)? };
+    (@bind $h:ident optional $col:literal) => { $h.optional($col) };
+    ($vis:vis struct $name:ident { $($(#[$doc:meta])* $field:ident: $kind:ident($col:literal)),* $(,)? }) => {
+        $vis struct $name {
+            $($(#[$doc])* $field: columns!(@type $kind),)*
+        }
+
+        impl $name {
+            pub fn bind(t: &$crate::dump::TableHeader) -> anyhow::Result<Self> {
+                let h = $crate::dendrite::columns::Header(t);
+                Ok($name { $($field: columns!(@bind h $kind $col),)* })
+            }
+        }
+    };
+}
+pub(crate) use columns;
 
 /// Typed access to the fields of one row.
 pub struct Fields<'r, 'a>(pub &'r Row<'a>);
@@ -168,5 +202,21 @@ mod tests {
         assert!(f.str(x).unwrap_err().to_string().contains("NULL"));
         assert!(f.i64(id).unwrap_err().to_string().contains("not an integer"));
         assert!(f.bool_or(Header(&h).optional("nope"), true).unwrap());
+    }
+
+    columns! {
+        struct Declared {
+            a: required("a"),
+            b: optional("b"),
+            c: required("c"),
+        }
+    }
+
+    #[test]
+    fn declared_columns_bind_by_name_first_missing_required_is_the_error() {
+        let d = Declared::bind(&test_header("t", &["c", "x", "a"])).unwrap();
+        assert_eq!((d.a.index, d.b.map(|b| b.index), d.c.index), (2, None, 0));
+        let err = Declared::bind(&test_header("t", &["b"])).err().expect("a and c are missing").to_string();
+        assert!(err.contains("no column \"a\""), "{err}");
     }
 }

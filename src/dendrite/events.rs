@@ -14,8 +14,8 @@ use std::collections::BTreeMap;
 
 use anyhow::Result;
 
-use super::columns::{Col, Fields, Header};
-use crate::dump::{Row, TableHeader};
+use super::columns::{columns, Fields};
+use crate::dump::Row;
 
 pub struct Event {
     pub nid: i64,
@@ -92,36 +92,22 @@ impl Events {
     }
 }
 
-pub struct EventCols {
-    nid: Col,
-    room: Col,
-    type_nid: Col,
-    key_nid: Col,
-    sent: Option<Col>,
-    snapshot: Col,
-    depth: Col,
-    event_id: Col,
-    auth: Col,
-    rejected: Option<Col>,
+columns! {
+    pub struct EventCols {
+        nid: required("event_nid"),
+        room: required("room_nid"),
+        type_nid: required("event_type_nid"),
+        key_nid: required("event_state_key_nid"),
+        sent: optional("sent_to_output"),
+        snapshot: required("state_snapshot_nid"),
+        depth: required("depth"),
+        event_id: required("event_id"),
+        auth: required("auth_event_nids"),
+        rejected: optional("is_rejected"),
+    }
 }
 
 impl EventCols {
-    pub fn bind(t: &TableHeader) -> Result<Self> {
-        let h = Header(t);
-        Ok(EventCols {
-            nid: h.required("event_nid")?,
-            room: h.required("room_nid")?,
-            type_nid: h.required("event_type_nid")?,
-            key_nid: h.required("event_state_key_nid")?,
-            sent: h.optional("sent_to_output"),
-            snapshot: h.required("state_snapshot_nid")?,
-            depth: h.required("depth")?,
-            event_id: h.required("event_id")?,
-            auth: h.required("auth_event_nids")?,
-            rejected: h.optional("is_rejected"),
-        })
-    }
-
     pub fn load(&self, events: &mut Events, row: &Row) -> Result<()> {
         let f = Fields(row);
         events.all.push(Event {
@@ -141,17 +127,14 @@ impl EventCols {
     }
 }
 
-pub struct JsonCols {
-    nid: Col,
-    json: Col,
+columns! {
+    pub struct JsonCols {
+        nid: required("event_nid"),
+        json: required("event_json"),
+    }
 }
 
 impl JsonCols {
-    pub fn bind(t: &TableHeader) -> Result<Self> {
-        let h = Header(t);
-        Ok(JsonCols { nid: h.required("event_nid")?, json: h.required("event_json")? })
-    }
-
     pub fn load(&self, events: &mut Events, row: &Row) -> Result<()> {
         let f = Fields(row);
         events.json.push((f.i64(self.nid)?, f.str(self.json)?.into()));
@@ -159,22 +142,15 @@ impl JsonCols {
     }
 }
 
-pub struct RedactionCols {
-    id: Col,
-    redacts: Col,
-    validated: Col,
+columns! {
+    pub struct RedactionCols {
+        id: required("redaction_event_id"),
+        redacts: required("redacts_event_id"),
+        validated: required("validated"),
+    }
 }
 
 impl RedactionCols {
-    pub fn bind(t: &TableHeader) -> Result<Self> {
-        let h = Header(t);
-        Ok(RedactionCols {
-            id: h.required("redaction_event_id")?,
-            redacts: h.required("redacts_event_id")?,
-            validated: h.required("validated")?,
-        })
-    }
-
     pub fn load(&self, events: &mut Events, row: &Row) -> Result<()> {
         let f = Fields(row);
         let r = Redaction { redacts_event_id: f.string(self.redacts)?, validated: f.bool(self.validated)? };

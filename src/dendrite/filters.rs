@@ -4,8 +4,8 @@
 
 use anyhow::Result;
 
-use super::columns::{Col, Fields, Header};
-use crate::dump::{Row, TableHeader};
+use super::columns::{columns, Fields};
+use crate::dump::Row;
 
 pub struct Filter {
     pub localpart: String,
@@ -24,18 +24,15 @@ impl Filters {
     }
 }
 
-pub struct FilterCols {
-    json: Col,
-    id: Col,
-    localpart: Col,
+columns! {
+    pub struct FilterCols {
+        json: required("filter"),
+        id: required("id"),
+        localpart: required("localpart"),
+    }
 }
 
 impl FilterCols {
-    pub fn bind(t: &TableHeader) -> Result<Self> {
-        let h = Header(t);
-        Ok(FilterCols { json: h.required("filter")?, id: h.required("id")?, localpart: h.required("localpart")? })
-    }
-
     pub fn load(&self, f: &mut Filters, row: &Row) -> Result<()> {
         let r = Fields(row);
         f.filters.push(Filter { localpart: r.string(self.localpart)?, id: r.i64(self.id)?, json: r.string(self.json)? });

@@ -20,8 +20,8 @@
 
 use anyhow::{anyhow, Result};
 
-use super::columns::{Col, Fields, Header};
-use crate::dump::{Row, TableHeader};
+use super::columns::{columns, Fields};
+use crate::dump::Row;
 
 pub struct DeviceKey {
     pub user_id: String,
@@ -154,24 +154,16 @@ impl Keys {
     }
 }
 
-pub struct DeviceKeyCols {
-    user: Col,
-    device: Col,
-    ts: Col,
-    json: Col,
+columns! {
+    pub struct DeviceKeyCols {
+        user: required("user_id"),
+        device: required("device_id"),
+        ts: required("ts_added_secs"),
+        json: required("key_json"),
+    }
 }
 
 impl DeviceKeyCols {
-    pub fn bind(t: &TableHeader) -> Result<Self> {
-        let h = Header(t);
-        Ok(DeviceKeyCols {
-            user: h.required("user_id")?,
-            device: h.required("device_id")?,
-            ts: h.required("ts_added_secs")?,
-            json: h.required("key_json")?,
-        })
-    }
-
     pub fn load(&self, k: &mut Keys, row: &Row) -> Result<()> {
         let f = Fields(row);
         k.device_keys.push(DeviceKey {
@@ -184,28 +176,18 @@ impl DeviceKeyCols {
     }
 }
 
-pub struct OneTimeKeyCols {
-    user: Col,
-    device: Col,
-    key_id: Col,
-    algorithm: Col,
-    ts: Col,
-    json: Col,
+columns! {
+    pub struct OneTimeKeyCols {
+        user: required("user_id"),
+        device: required("device_id"),
+        key_id: required("key_id"),
+        algorithm: required("algorithm"),
+        ts: required("ts_added_secs"),
+        json: required("key_json"),
+    }
 }
 
 impl OneTimeKeyCols {
-    pub fn bind(t: &TableHeader) -> Result<Self> {
-        let h = Header(t);
-        Ok(OneTimeKeyCols {
-            user: h.required("user_id")?,
-            device: h.required("device_id")?,
-            key_id: h.required("key_id")?,
-            algorithm: h.required("algorithm")?,
-            ts: h.required("ts_added_secs")?,
-            json: h.required("key_json")?,
-        })
-    }
-
     pub fn load(&self, k: &mut Keys, row: &Row) -> Result<()> {
         let f = Fields(row);
         k.one_time_keys.push(OneTimeKey {
@@ -220,28 +202,18 @@ impl OneTimeKeyCols {
     }
 }
 
-pub struct FallbackKeyCols {
-    user: Col,
-    device: Col,
-    key_id: Col,
-    algorithm: Col,
-    json: Col,
-    used: Option<Col>,
+columns! {
+    pub struct FallbackKeyCols {
+        user: required("user_id"),
+        device: required("device_id"),
+        key_id: required("key_id"),
+        algorithm: required("algorithm"),
+        json: required("key_json"),
+        used: optional("used"),
+    }
 }
 
 impl FallbackKeyCols {
-    pub fn bind(t: &TableHeader) -> Result<Self> {
-        let h = Header(t);
-        Ok(FallbackKeyCols {
-            user: h.required("user_id")?,
-            device: h.required("device_id")?,
-            key_id: h.required("key_id")?,
-            algorithm: h.required("algorithm")?,
-            json: h.required("key_json")?,
-            used: h.optional("used"),
-        })
-    }
-
     pub fn load(&self, k: &mut Keys, row: &Row) -> Result<()> {
         let f = Fields(row);
         k.fallback_keys.push(FallbackKey {
@@ -256,22 +228,15 @@ impl FallbackKeyCols {
     }
 }
 
-pub struct CrossSigningKeyCols {
-    user: Col,
-    kind: Col,
-    data: Col,
+columns! {
+    pub struct CrossSigningKeyCols {
+        user: required("user_id"),
+        kind: required("key_type"),
+        data: required("key_data"),
+    }
 }
 
 impl CrossSigningKeyCols {
-    pub fn bind(t: &TableHeader) -> Result<Self> {
-        let h = Header(t);
-        Ok(CrossSigningKeyCols {
-            user: h.required("user_id")?,
-            kind: h.required("key_type")?,
-            data: h.required("key_data")?,
-        })
-    }
-
     pub fn load(&self, k: &mut Keys, row: &Row) -> Result<()> {
         let f = Fields(row);
         k.cross_signing_keys.push(CrossSigningKey {
@@ -283,26 +248,17 @@ impl CrossSigningKeyCols {
     }
 }
 
-pub struct CrossSigningSigCols {
-    origin_user: Col,
-    origin_key: Col,
-    target_user: Col,
-    target_key: Col,
-    signature: Col,
+columns! {
+    pub struct CrossSigningSigCols {
+        origin_user: required("origin_user_id"),
+        origin_key: required("origin_key_id"),
+        target_user: required("target_user_id"),
+        target_key: required("target_key_id"),
+        signature: required("signature"),
+    }
 }
 
 impl CrossSigningSigCols {
-    pub fn bind(t: &TableHeader) -> Result<Self> {
-        let h = Header(t);
-        Ok(CrossSigningSigCols {
-            origin_user: h.required("origin_user_id")?,
-            origin_key: h.required("origin_key_id")?,
-            target_user: h.required("target_user_id")?,
-            target_key: h.required("target_key_id")?,
-            signature: h.required("signature")?,
-        })
-    }
-
     pub fn load(&self, k: &mut Keys, row: &Row) -> Result<()> {
         let f = Fields(row);
         k.cross_signing_sigs.push(CrossSigningSig {
@@ -316,28 +272,18 @@ impl CrossSigningSigCols {
     }
 }
 
-pub struct BackupVersionCols {
-    user: Col,
-    version: Col,
-    algorithm: Col,
-    auth_data: Col,
-    etag: Col,
-    deleted: Option<Col>,
+columns! {
+    pub struct BackupVersionCols {
+        user: required("user_id"),
+        version: required("version"),
+        algorithm: required("algorithm"),
+        auth_data: required("auth_data"),
+        etag: required("etag"),
+        deleted: optional("deleted"),
+    }
 }
 
 impl BackupVersionCols {
-    pub fn bind(t: &TableHeader) -> Result<Self> {
-        let h = Header(t);
-        Ok(BackupVersionCols {
-            user: h.required("user_id")?,
-            version: h.required("version")?,
-            algorithm: h.required("algorithm")?,
-            auth_data: h.required("auth_data")?,
-            etag: h.required("etag")?,
-            deleted: h.optional("deleted"),
-        })
-    }
-
     pub fn load(&self, k: &mut Keys, row: &Row) -> Result<()> {
         let f = Fields(row);
         k.backup_versions.push(BackupVersion {
@@ -353,32 +299,20 @@ impl BackupVersionCols {
     }
 }
 
-pub struct BackupSessionCols {
-    user: Col,
-    room: Col,
-    session: Col,
-    version: Col,
-    first_index: Col,
-    forwarded: Col,
-    verified: Col,
-    data: Col,
+columns! {
+    pub struct BackupSessionCols {
+        user: required("user_id"),
+        room: required("room_id"),
+        session: required("session_id"),
+        version: required("version"),
+        first_index: required("first_message_index"),
+        forwarded: required("forwarded_count"),
+        verified: required("is_verified"),
+        data: required("session_data"),
+    }
 }
 
 impl BackupSessionCols {
-    pub fn bind(t: &TableHeader) -> Result<Self> {
-        let h = Header(t);
-        Ok(BackupSessionCols {
-            user: h.required("user_id")?,
-            room: h.required("room_id")?,
-            session: h.required("session_id")?,
-            version: h.required("version")?,
-            first_index: h.required("first_message_index")?,
-            forwarded: h.required("forwarded_count")?,
-            verified: h.required("is_verified")?,
-            data: h.required("session_data")?,
-        })
-    }
-
     pub fn load(&self, k: &mut Keys, row: &Row) -> Result<()> {
         let f = Fields(row);
         k.backup_sessions.push(BackupSession {

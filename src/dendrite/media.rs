@@ -17,7 +17,7 @@ use std::path::PathBuf;
 
 use anyhow::Result;
 
-use super::columns::{Col, Fields, Header};
+use super::columns::{columns, Col, Fields, Header};
 use crate::dump::{self, Row, TableHeader, Visitor, Want};
 
 pub struct Media {
@@ -50,32 +50,20 @@ pub struct MediaStore {
     pub thumbnails: BTreeMap<(String, String), Vec<Thumbnail>>,
 }
 
-pub struct MediaCols {
-    id: Col,
-    origin: Col,
-    kind: Col,
-    size: Col,
-    created: Col,
-    name: Option<Col>,
-    hash: Col,
-    user: Option<Col>,
+columns! {
+    pub struct MediaCols {
+        id: required("media_id"),
+        origin: required("media_origin"),
+        kind: required("content_type"),
+        size: required("file_size_bytes"),
+        created: required("creation_ts"),
+        name: optional("upload_name"),
+        hash: required("base64hash"),
+        user: optional("user_id"),
+    }
 }
 
 impl MediaCols {
-    pub fn bind(t: &TableHeader) -> Result<Self> {
-        let h = Header(t);
-        Ok(MediaCols {
-            id: h.required("media_id")?,
-            origin: h.required("media_origin")?,
-            kind: h.required("content_type")?,
-            size: h.required("file_size_bytes")?,
-            created: h.required("creation_ts")?,
-            name: h.optional("upload_name"),
-            hash: h.required("base64hash")?,
-            user: h.optional("user_id"),
-        })
-    }
-
     pub fn load(&self, m: &mut MediaStore, row: &Row) -> Result<()> {
         let f = Fields(row);
         let media = Media {
@@ -92,30 +80,19 @@ impl MediaCols {
     }
 }
 
-pub struct ThumbnailCols {
-    id: Col,
-    origin: Col,
-    kind: Col,
-    size: Col,
-    width: Col,
-    height: Col,
-    method: Col,
+columns! {
+    pub struct ThumbnailCols {
+        id: required("media_id"),
+        origin: required("media_origin"),
+        kind: required("content_type"),
+        size: required("file_size_bytes"),
+        width: required("width"),
+        height: required("height"),
+        method: required("resize_method"),
+    }
 }
 
 impl ThumbnailCols {
-    pub fn bind(t: &TableHeader) -> Result<Self> {
-        let h = Header(t);
-        Ok(ThumbnailCols {
-            id: h.required("media_id")?,
-            origin: h.required("media_origin")?,
-            kind: h.required("content_type")?,
-            size: h.required("file_size_bytes")?,
-            width: h.required("width")?,
-            height: h.required("height")?,
-            method: h.required("resize_method")?,
-        })
-    }
-
     pub fn load(&self, m: &mut MediaStore, row: &Row) -> Result<()> {
         let f = Fields(row);
         let t = Thumbnail {

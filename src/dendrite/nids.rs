@@ -10,8 +10,8 @@ use std::collections::BTreeMap;
 
 use anyhow::Result;
 
-use super::columns::{Col, Fields, Header};
-use crate::dump::{Row, TableHeader};
+use super::columns::{columns, Fields};
+use crate::dump::Row;
 
 /// Pre-assigned event type NIDs (`roomserver/types/types.go`).
 pub const TYPE_CREATE: i64 = 1;
@@ -34,17 +34,14 @@ impl Nids {
     }
 }
 
-pub struct TypeCols {
-    nid: Col,
-    name: Col,
+columns! {
+    pub struct TypeCols {
+        nid: required("event_type_nid"),
+        name: required("event_type"),
+    }
 }
 
 impl TypeCols {
-    pub fn bind(t: &TableHeader) -> Result<Self> {
-        let h = Header(t);
-        Ok(TypeCols { nid: h.required("event_type_nid")?, name: h.required("event_type")? })
-    }
-
     pub fn load(&self, nids: &mut Nids, row: &Row) -> Result<()> {
         let f = Fields(row);
         nids.event_types.insert(f.i64(self.nid)?, f.str(self.name)?.into());
@@ -52,20 +49,14 @@ impl TypeCols {
     }
 }
 
-pub struct StateKeyCols {
-    nid: Col,
-    key: Col,
+columns! {
+    pub struct StateKeyCols {
+        nid: required("event_state_key_nid"),
+        key: required("event_state_key"),
+    }
 }
 
 impl StateKeyCols {
-    pub fn bind(t: &TableHeader) -> Result<Self> {
-        let h = Header(t);
-        Ok(StateKeyCols {
-            nid: h.required("event_state_key_nid")?,
-            key: h.required("event_state_key")?,
-        })
-    }
-
     pub fn load(&self, nids: &mut Nids, row: &Row) -> Result<()> {
         let f = Fields(row);
         nids.state_keys.insert(f.i64(self.nid)?, f.str(self.key)?.into());

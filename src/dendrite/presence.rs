@@ -5,8 +5,8 @@
 
 use anyhow::Result;
 
-use super::columns::{Col, Fields, Header};
-use crate::dump::{Row, TableHeader};
+use super::columns::{columns, Fields};
+use crate::dump::Row;
 
 pub struct Presence {
     pub user_id: String,
@@ -28,26 +28,17 @@ impl PresenceData {
     }
 }
 
-pub struct PresenceCols {
-    id: Col,
-    user: Col,
-    presence: Col,
-    status: Option<Col>,
-    active: Option<Col>,
+columns! {
+    pub struct PresenceCols {
+        id: required("id"),
+        user: required("user_id"),
+        presence: required("presence"),
+        status: optional("status_msg"),
+        active: optional("last_active_ts"),
+    }
 }
 
 impl PresenceCols {
-    pub fn bind(t: &TableHeader) -> Result<Self> {
-        let h = Header(t);
-        Ok(PresenceCols {
-            id: h.required("id")?,
-            user: h.required("user_id")?,
-            presence: h.required("presence")?,
-            status: h.optional("status_msg"),
-            active: h.optional("last_active_ts"),
-        })
-    }
-
     pub fn load(&self, p: &mut PresenceData, row: &Row) -> Result<()> {
         let f = Fields(row);
         p.max_presence_position = p.max_presence_position.max(f.i64(self.id)?);

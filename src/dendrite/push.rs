@@ -7,8 +7,8 @@
 
 use anyhow::Result;
 
-use super::columns::{Col, Fields, Header};
-use crate::dump::{Row, TableHeader};
+use super::columns::{columns, Fields};
+use crate::dump::Row;
 
 pub struct Pusher {
     pub id: i64,
@@ -37,42 +37,25 @@ impl Pushers {
     }
 }
 
-pub struct PusherCols {
-    id: Col,
-    localpart: Col,
-    server: Option<Col>,
-    session: Option<Col>,
-    profile_tag: Option<Col>,
-    kind: Col,
-    app_id: Col,
-    app_name: Col,
-    device_name: Col,
-    pushkey: Col,
-    ts: Option<Col>,
-    lang: Col,
-    data: Col,
+columns! {
+    pub struct PusherCols {
+        id: required("id"),
+        localpart: required("localpart"),
+        server: optional("server_name"),
+        session: optional("session_id"),
+        profile_tag: optional("profile_tag"),
+        kind: required("kind"),
+        app_id: required("app_id"),
+        app_name: required("app_display_name"),
+        device_name: required("device_display_name"),
+        pushkey: required("pushkey"),
+        ts: optional("pushkey_ts_ms"),
+        lang: required("lang"),
+        data: required("data"),
+    }
 }
 
 impl PusherCols {
-    pub fn bind(t: &TableHeader) -> Result<Self> {
-        let h = Header(t);
-        Ok(PusherCols {
-            id: h.required("id")?,
-            localpart: h.required("localpart")?,
-            server: h.optional("server_name"),
-            session: h.optional("session_id"),
-            profile_tag: h.optional("profile_tag"),
-            kind: h.required("kind")?,
-            app_id: h.required("app_id")?,
-            app_name: h.required("app_display_name")?,
-            device_name: h.required("device_display_name")?,
-            pushkey: h.required("pushkey")?,
-            ts: h.optional("pushkey_ts_ms"),
-            lang: h.required("lang")?,
-            data: h.required("data")?,
-        })
-    }
-
     pub fn load(&self, p: &mut Pushers, row: &Row) -> Result<()> {
         let f = Fields(row);
         p.pushers.push(Pusher {

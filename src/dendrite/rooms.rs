@@ -9,8 +9,8 @@ use std::collections::{BTreeMap, HashMap};
 
 use anyhow::Result;
 
-use super::columns::{Col, Fields, Header};
-use crate::dump::{Row, TableHeader};
+use super::columns::{columns, Fields};
+use crate::dump::Row;
 
 pub struct Room {
     pub nid: i64,
@@ -73,26 +73,17 @@ impl Rooms {
     }
 }
 
-pub struct RoomCols {
-    nid: Col,
-    id: Col,
-    latest: Col,
-    snapshot: Col,
-    version: Col,
+columns! {
+    pub struct RoomCols {
+        nid: required("room_nid"),
+        id: required("room_id"),
+        latest: required("latest_event_nids"),
+        snapshot: required("state_snapshot_nid"),
+        version: required("room_version"),
+    }
 }
 
 impl RoomCols {
-    pub fn bind(t: &TableHeader) -> Result<Self> {
-        let h = Header(t);
-        Ok(RoomCols {
-            nid: h.required("room_nid")?,
-            id: h.required("room_id")?,
-            latest: h.required("latest_event_nids")?,
-            snapshot: h.required("state_snapshot_nid")?,
-            version: h.required("room_version")?,
-        })
-    }
-
     pub fn load(&self, rooms: &mut Rooms, row: &Row) -> Result<()> {
         let f = Fields(row);
         let room = Room {
@@ -107,22 +98,15 @@ impl RoomCols {
     }
 }
 
-pub struct AliasCols {
-    alias: Col,
-    room: Col,
-    creator: Col,
+columns! {
+    pub struct AliasCols {
+        alias: required("alias"),
+        room: required("room_id"),
+        creator: required("creator_id"),
+    }
 }
 
 impl AliasCols {
-    pub fn bind(t: &TableHeader) -> Result<Self> {
-        let h = Header(t);
-        Ok(AliasCols {
-            alias: h.required("alias")?,
-            room: h.required("room_id")?,
-            creator: h.required("creator_id")?,
-        })
-    }
-
     pub fn load(&self, rooms: &mut Rooms, row: &Row) -> Result<()> {
         let f = Fields(row);
         let alias = Alias { room_id: f.string(self.room)?, creator_id: f.string(self.creator)? };
@@ -131,25 +115,17 @@ impl AliasCols {
     }
 }
 
-pub struct PublishedCols {
-    room: Col,
-    published: Col,
-    appservice: Option<Col>,
-    network: Option<Col>,
+columns! {
+    pub struct PublishedCols {
+        room: required("room_id"),
+        published: required("published"),
+        // Both added in v0.10.5; older rows are the server's own directory.
+        appservice: optional("appservice_id"),
+        network: optional("network_id"),
+    }
 }
 
 impl PublishedCols {
-    pub fn bind(t: &TableHeader) -> Result<Self> {
-        let h = Header(t);
-        Ok(PublishedCols {
-            room: h.required("room_id")?,
-            published: h.required("published")?,
-            // Both added in v0.10.5; older rows are the server's own directory.
-            appservice: h.optional("appservice_id"),
-            network: h.optional("network_id"),
-        })
-    }
-
     pub fn load(&self, rooms: &mut Rooms, row: &Row) -> Result<()> {
         let f = Fields(row);
         let room = f.string(self.room)?;
@@ -166,24 +142,16 @@ impl PublishedCols {
     }
 }
 
-pub struct MemberCols {
-    room: Col,
-    target: Col,
-    target_local: Option<Col>,
-    forgotten: Option<Col>,
+columns! {
+    pub struct MemberCols {
+        room: required("room_nid"),
+        target: required("target_nid"),
+        target_local: optional("target_local"),
+        forgotten: optional("forgotten"),
+    }
 }
 
 impl MemberCols {
-    pub fn bind(t: &TableHeader) -> Result<Self> {
-        let h = Header(t);
-        Ok(MemberCols {
-            room: h.required("room_nid")?,
-            target: h.required("target_nid")?,
-            target_local: h.optional("target_local"),
-            forgotten: h.optional("forgotten"),
-        })
-    }
-
     pub fn load(&self, rooms: &mut Rooms, row: &Row) -> Result<()> {
         let f = Fields(row);
         let m = MemberRow {
@@ -195,26 +163,17 @@ impl MemberCols {
     }
 }
 
-pub struct InviteCols {
-    event_id: Col,
-    room: Col,
-    target: Col,
-    retired: Col,
-    json: Col,
+columns! {
+    pub struct InviteCols {
+        event_id: required("invite_event_id"),
+        room: required("room_nid"),
+        target: required("target_nid"),
+        retired: required("retired"),
+        json: required("invite_event_json"),
+    }
 }
 
 impl InviteCols {
-    pub fn bind(t: &TableHeader) -> Result<Self> {
-        let h = Header(t);
-        Ok(InviteCols {
-            event_id: h.required("invite_event_id")?,
-            room: h.required("room_nid")?,
-            target: h.required("target_nid")?,
-            retired: h.required("retired")?,
-            json: h.required("invite_event_json")?,
-        })
-    }
-
     pub fn load(&self, rooms: &mut Rooms, row: &Row) -> Result<()> {
         let f = Fields(row);
         let invite = Invite {

@@ -17,9 +17,9 @@ use std::collections::BTreeMap;
 
 use anyhow::Result;
 
-use super::columns::{Col, Fields, Header};
+use super::columns::{columns, Fields};
 use super::events::Events;
-use crate::dump::{Row, TableHeader};
+use crate::dump::Row;
 
 #[derive(Default)]
 pub struct State {
@@ -87,17 +87,14 @@ impl State {
     }
 }
 
-pub struct BlockCols {
-    nid: Col,
-    events: Col,
+columns! {
+    pub struct BlockCols {
+        nid: required("state_block_nid"),
+        events: required("event_nids"),
+    }
 }
 
 impl BlockCols {
-    pub fn bind(t: &TableHeader) -> Result<Self> {
-        let h = Header(t);
-        Ok(BlockCols { nid: h.required("state_block_nid")?, events: h.required("event_nids")? })
-    }
-
     pub fn load(&self, state: &mut State, row: &Row) -> Result<()> {
         let f = Fields(row);
         state.blocks.insert(f.i64(self.nid)?, f.i64_array(self.events)?);
@@ -105,23 +102,17 @@ impl BlockCols {
     }
 }
 
-pub struct SnapshotCols {
-    nid: Col,
-    blocks: Col,
-}
-
-impl SnapshotCols {
-    pub fn bind(t: &TableHeader) -> Result<Self> {
-        let h = Header(t);
+columns! {
+    pub struct SnapshotCols {
         // room_nid is not read: snapshots with equal block lists are shared
         // between rooms (the empty one by all), so it names only the last
         // inserter. The room comes from the events using a snapshot.
-        Ok(SnapshotCols {
-            nid: h.required("state_snapshot_nid")?,
-            blocks: h.required("state_block_nids")?,
-        })
+        nid: required("state_snapshot_nid"),
+        blocks: required("state_block_nids"),
     }
+}
 
+impl SnapshotCols {
     pub fn load(&self, state: &mut State, row: &Row) -> Result<()> {
         let f = Fields(row);
         state.snapshots.insert(f.i64(self.nid)?, f.i64_array(self.blocks)?);

@@ -12,8 +12,8 @@ use std::collections::BTreeMap;
 
 use anyhow::Result;
 
-use super::columns::{Col, Fields, Header};
-use crate::dump::{Row, TableHeader};
+use super::columns::{columns, Fields};
+use crate::dump::Row;
 
 pub struct StreamEvent {
     /// Stream position (`syncapi_output_room_events.id`).
@@ -55,24 +55,16 @@ impl SyncApi {
     }
 }
 
-pub struct StreamCols {
-    id: Col,
-    event_id: Col,
-    session: Option<Col>,
-    txn: Option<Col>,
+columns! {
+    pub struct StreamCols {
+        id: required("id"),
+        event_id: required("event_id"),
+        session: optional("session_id"),
+        txn: optional("transaction_id"),
+    }
 }
 
 impl StreamCols {
-    pub fn bind(t: &TableHeader) -> Result<Self> {
-        let h = Header(t);
-        Ok(StreamCols {
-            id: h.required("id")?,
-            event_id: h.required("event_id")?,
-            session: h.optional("session_id"),
-            txn: h.optional("transaction_id"),
-        })
-    }
-
     pub fn load(&self, sync: &mut SyncApi, row: &Row) -> Result<()> {
         let f = Fields(row);
         let ev = StreamEvent {
@@ -85,28 +77,18 @@ impl StreamCols {
     }
 }
 
-pub struct ReceiptCols {
-    id: Col,
-    room: Col,
-    kind: Col,
-    user: Col,
-    event: Col,
-    ts: Col,
+columns! {
+    pub struct ReceiptCols {
+        id: required("id"),
+        room: required("room_id"),
+        kind: required("receipt_type"),
+        user: required("user_id"),
+        event: required("event_id"),
+        ts: required("receipt_ts"),
+    }
 }
 
 impl ReceiptCols {
-    pub fn bind(t: &TableHeader) -> Result<Self> {
-        let h = Header(t);
-        Ok(ReceiptCols {
-            id: h.required("id")?,
-            room: h.required("room_id")?,
-            kind: h.required("receipt_type")?,
-            user: h.required("user_id")?,
-            event: h.required("event_id")?,
-            ts: h.required("receipt_ts")?,
-        })
-    }
-
     pub fn load(&self, sync: &mut SyncApi, row: &Row) -> Result<()> {
         let f = Fields(row);
         sync.receipts.push(Receipt {
@@ -121,24 +103,16 @@ impl ReceiptCols {
     }
 }
 
-pub struct ToDeviceCols {
-    id: Col,
-    user: Col,
-    device: Col,
-    content: Col,
+columns! {
+    pub struct ToDeviceCols {
+        id: required("id"),
+        user: required("user_id"),
+        device: required("device_id"),
+        content: required("content"),
+    }
 }
 
 impl ToDeviceCols {
-    pub fn bind(t: &TableHeader) -> Result<Self> {
-        let h = Header(t);
-        Ok(ToDeviceCols {
-            id: h.required("id")?,
-            user: h.required("user_id")?,
-            device: h.required("device_id")?,
-            content: h.required("content")?,
-        })
-    }
-
     pub fn load(&self, sync: &mut SyncApi, row: &Row) -> Result<()> {
         let f = Fields(row);
         sync.to_device.push(ToDevice {

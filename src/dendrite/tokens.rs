@@ -3,8 +3,8 @@
 
 use anyhow::Result;
 
-use super::columns::{Col, Fields, Header};
-use crate::dump::{Row, TableHeader};
+use super::columns::{columns, Fields};
+use crate::dump::Row;
 
 pub struct RegistrationToken {
     pub token: String,
@@ -27,26 +27,17 @@ impl RegistrationTokens {
     }
 }
 
-pub struct TokenCols {
-    token: Col,
-    pending: Option<Col>,
-    completed: Option<Col>,
-    uses: Option<Col>,
-    expiry: Option<Col>,
+columns! {
+    pub struct TokenCols {
+        token: required("token"),
+        pending: optional("pending"),
+        completed: optional("completed"),
+        uses: optional("uses_allowed"),
+        expiry: optional("expiry_time"),
+    }
 }
 
 impl TokenCols {
-    pub fn bind(t: &TableHeader) -> Result<Self> {
-        let h = Header(t);
-        Ok(TokenCols {
-            token: h.required("token")?,
-            pending: h.optional("pending"),
-            completed: h.optional("completed"),
-            uses: h.optional("uses_allowed"),
-            expiry: h.optional("expiry_time"),
-        })
-    }
-
     pub fn load(&self, t: &mut RegistrationTokens, row: &Row) -> Result<()> {
         let f = Fields(row);
         t.tokens.push(RegistrationToken {
