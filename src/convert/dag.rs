@@ -33,7 +33,7 @@ pub fn edges_and_auth<'m>(model: &'m Model, plan: &Plan<'m>, skipped: &mut Skipp
         if !p.is_rejected() {
             let mut seen = BTreeSet::new();
             for prev in &p.fields.prev_events {
-                if seen.insert(prev.as_str()) {
+                if seen.insert(&**prev) {
                     edges.push(vec![Value::from(&*p.event.event_id), Value::from(prev.clone())]);
                 }
             }
@@ -99,8 +99,8 @@ pub fn backward_extremities<'m>(plan: &Plan<'m>) -> Table<'m> {
     let mut rows: BTreeSet<(&str, &'m str)> = BTreeSet::new();
     for p in plan.events.iter().filter(|p| !p.is_outlier() && !p.is_rejected()) {
         for prev in &p.fields.prev_events {
-            if !in_dag.contains(prev.as_str()) {
-                rows.insert((prev.as_str(), p.room.room_id.as_str()));
+            if !in_dag.contains(&**prev) {
+                rows.insert((&**prev, p.room.room_id.as_str()));
             }
         }
     }
@@ -114,6 +114,7 @@ pub fn backward_extremities<'m>(plan: &Plan<'m>) -> Table<'m> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::borrow::Cow;
     use crate::dendrite::event_json::EventFields;
     use crate::dendrite::events::Event;
     use crate::dendrite::rooms::Room;
@@ -135,12 +136,12 @@ mod tests {
         }
     }
 
-    fn planned<'m>(e: &'m Event, room: &'m Room, kind: Kind, prevs: &[&str]) -> Planned<'m> {
+    fn planned<'m>(e: &'m Event, room: &'m Room, kind: Kind, prevs: &[&'m str]) -> Planned<'m> {
         Planned {
             event: e,
             room,
             json: "{}",
-            fields: EventFields { prev_events: prevs.iter().map(|p| p.to_string()).collect(), ..EventFields::default() },
+            fields: EventFields { prev_events: prevs.iter().map(|p| Cow::Borrowed(*p)).collect(), ..EventFields::default() },
             event_type: "t",
             state_key: e.is_state().then_some(""),
             kind,

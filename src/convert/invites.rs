@@ -31,7 +31,7 @@ pub struct OutOfBand<'m> {
     room: &'m Room,
     target: &'m str,
     json: Cow<'m, str>,
-    fields: EventFields,
+    fields: EventFields<'m>,
     stream_ordering: i64,
     received_ts: i64,
 }

@@ -32,7 +32,7 @@ pub fn room_memberships<'m>(model: &'m Model, plan: &Plan<'m>, skipped: &mut Ski
         &["event_id", "user_id", "sender", "room_id", "membership", "forgotten", "display_name", "avatar_url", "event_stream_ordering", "participant"],
     );
     for p in plan.events.iter().filter(|p| p.event.type_nid == TYPE_MEMBER && !p.is_rejected()) {
-        let (Some(user), Some(sender), Some(membership)) = (p.state_key, p.fields.sender.as_deref(), p.fields.membership.as_deref()) else {
+        let (Some(user), Some(sender), Some(membership)) = (p.state_key, p.fields.sender.as_deref(), p.fields.membership()) else {
             skipped.add("room_memberships", "member event without a string sender or content.membership (event kept)");
             continue;
         };
@@ -44,8 +44,8 @@ pub fn room_memberships<'m>(model: &'m Model, plan: &Plan<'m>, skipped: &mut Ski
             Value::from(p.room.room_id.as_str()),
             Value::from(membership.to_string()),
             Value::Int(forgotten.into()),
-            Value::from(p.fields.displayname.clone().filter(|s| !s.contains('\0'))),
-            Value::from(p.fields.avatar_url.clone().filter(|s| !s.contains('\0'))),
+            Value::from(p.fields.displayname().filter(|s| !s.contains('\0')).map(str::to_owned)),
+            Value::from(p.fields.avatar_url().filter(|s| !s.contains('\0')).map(str::to_owned)),
             Value::Int(p.stream_ordering),
             Value::Bool(false),
         ]);
@@ -92,7 +92,7 @@ fn resolve<'m, 'p>(plan: &'p Plan<'m>, entries: &[StateEntry], skipped: &mut Ski
 fn local_join(ctx: &Context, state: &[&Planned<'_>]) -> bool {
     state.iter().any(|p| {
         p.event_type == "m.room.member"
-            && p.fields.membership.as_deref() == Some("join")
+            && p.fields.membership() == Some("join")
             && p.state_key.is_some_and(|u| ctx.is_local(u))
     })
 }
@@ -104,7 +104,7 @@ pub fn current_tables<'m>(ctx: &Context, state: &[(&'m Room, Vec<&Planned<'m>>)]
     for (room, events) in state {
         let joined = local_join(ctx, events);
         for p in events {
-            let membership = if p.event_type == "m.room.member" { p.fields.membership.clone() } else { None };
+            let membership = if p.event_type == "m.room.member" { p.fields.membership().map(str::to_owned) } else { None };
             if joined {
                 current.push(vec![
                     Value::from(&*p.event.event_id),

@@ -45,7 +45,7 @@ pub struct Planned<'m> {
     pub event: &'m Event,
     pub room: &'m Room,
     pub json: &'m str,
-    pub fields: EventFields,
+    pub fields: EventFields<'m>,
     pub event_type: &'m str,
     /// `None` for non-state events.
     pub state_key: Option<&'m str>,
@@ -115,15 +115,10 @@ fn plan_one<'m>(
         skipped.add(WHAT, "no roomserver_event_json row");
         return None;
     };
-    let Ok(mut fields) = EventFields::parse(json) else {
+    let Ok(fields) = EventFields::parse(json) else {
         skipped.add(WHAT, "event JSON does not parse");
         return None;
     };
-    // Held for every event until the file is written: drop what the NIDs and
-    // the room already say.
-    fields.event_type = None;
-    fields.state_key = None;
-    fields.room_id = None;
     let Some(event_type) = model.nids.event_type(e.type_nid) else {
         skipped.add(WHAT, "event type NID not in roomserver_event_types");
         return None;

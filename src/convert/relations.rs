@@ -108,7 +108,7 @@ mod tests {
             event: e,
             room,
             json: "{}",
-            fields: EventFields { relation: Some(relation), ..EventFields::default() },
+            fields: EventFields { relation: Some(Box::new(relation)), ..EventFields::default() },
             event_type: "m.room.message",
             state_key: None,
             kind,

@@ -81,7 +81,7 @@ pub fn rooms<'m>(model: &'m Model, set: &RoomSet, plan: &Plan<'_>) -> Table<'m> 
         .events
         .iter()
         .filter(|p| p.event.type_nid == TYPE_CREATE && p.state_key == Some(""))
-        .filter_map(|p| Some((p.event.room_nid, p.fields.sender.clone()?)))
+        .filter_map(|p| Some((p.event.room_nid, p.fields.sender.as_deref()?.to_owned())))
         .collect();
     let mut t = Table::new("rooms", &["room_id", "is_public", "creator", "room_version", "has_auth_chain_index"]);
     for room in model.rooms.by_nid.values().filter(|r| set.converted(r.nid)) {

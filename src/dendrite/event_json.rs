@@ -6,30 +6,44 @@
 //! `displayname`, a `m.relates_to` that is a string) never drops the event.
 //! Only JSON that does not parse at all is an error.
 //!
-//! `content` is captured raw and parsed in a second step for the same reason:
-//! a non-object `content` must not fail the outer parse.
+//! The fields are held for every event until the SQL is written, so they cost
+//! little: strings borrow from the JSON (only one with escapes is copied),
+//! and what few events have (membership, a relation) is boxed.
+//!
+//! Traps: fields are captured raw first and converted after, and a declared
+//! field whose value `serde_json::Value` would refuse (a lone surrogate, a
+//! number out of range) still fails the parse, as a plain `Value` field
+//! would; fields are declared in the same order as before, because serde's
+//! derive also reads a JSON array positionally into a struct.
+//! `content` is parsed in a second step, so a non-object `content` reads as
+//! empty content instead of failing the outer parse.
+
+use std::borrow::Cow;
 
 use serde::Deserialize;
 use serde_json::value::RawValue;
-use serde_json::Value;
+use serde_json::{Error, Value};
 
 #[derive(Debug, Default, PartialEq)]
-pub struct EventFields {
-    pub event_type: Option<String>,
-    pub state_key: Option<String>,
-    pub sender: Option<String>,
-    pub room_id: Option<String>,
+pub struct EventFields<'a> {
+    pub sender: Option<Cow<'a, str>>,
     pub origin_server_ts: Option<i64>,
     /// Event IDs, from either format: `["$a", …]` (v3+) or `[["$a", {hashes}], …]` (v1, v2).
-    pub prev_events: Vec<String>,
+    pub prev_events: Box<[Cow<'a, str>]>,
     /// Top-level `redacts` (v1–v10) or `content.redacts` (v11+).
-    pub redacts: Option<String>,
-    pub membership: Option<String>,
-    pub displayname: Option<String>,
-    pub avatar_url: Option<String>,
-    pub relation: Option<Relation>,
+    pub redacts: Option<Cow<'a, str>>,
+    /// `content.membership`, `displayname`, `avatar_url`, if any is a string.
+    pub member: Option<Box<Member<'a>>>,
+    pub relation: Option<Box<Relation>>,
     /// `content.url` is a string (Synapse's `contains_url`).
     pub contains_url: bool,
+}
+
+#[derive(Debug, Default, PartialEq)]
+pub struct Member<'a> {
+    pub membership: Option<Cow<'a, str>>,
+    pub displayname: Option<Cow<'a, str>>,
+    pub avatar_url: Option<Cow<'a, str>>,
 }
 
 #[derive(Debug, PartialEq)]
@@ -40,63 +54,97 @@ pub struct Relation {
     pub key: Option<String>,
 }
 
+type Raw<'a> = Option<&'a RawValue>;
+
 #[derive(Deserialize)]
 struct Top<'a> {
-    #[serde(rename = "type", default)]
-    event_type: Value,
-    #[serde(default)]
-    state_key: Value,
-    #[serde(default)]
-    sender: Value,
-    #[serde(default)]
-    room_id: Value,
+    #[serde(rename = "type", borrow, default)]
+    event_type: Raw<'a>,
+    #[serde(borrow, default)]
+    state_key: Raw<'a>,
+    #[serde(borrow, default)]
+    sender: Raw<'a>,
+    #[serde(borrow, default)]
+    room_id: Raw<'a>,
     #[serde(default)]
     origin_server_ts: Value,
-    #[serde(default)]
-    prev_events: Value,
-    #[serde(default)]
-    redacts: Value,
     #[serde(borrow, default)]
-    content: Option<&'a RawValue>,
+    prev_events: Raw<'a>,
+    #[serde(borrow, default)]
+    redacts: Raw<'a>,
+    #[serde(borrow, default)]
+    content: Raw<'a>,
 }
 
-#[derive(Deserialize, Default)]
-struct Content {
-    #[serde(default)]
-    membership: Value,
-    #[serde(default)]
-    displayname: Value,
-    #[serde(default)]
-    avatar_url: Value,
-    #[serde(default)]
-    redacts: Value,
-    #[serde(default)]
-    url: Value,
+#[derive(Deserialize)]
+struct Content<'a> {
+    #[serde(borrow, default)]
+    membership: Raw<'a>,
+    #[serde(borrow, default)]
+    displayname: Raw<'a>,
+    #[serde(borrow, default)]
+    avatar_url: Raw<'a>,
+    #[serde(borrow, default)]
+    redacts: Raw<'a>,
+    #[serde(borrow, default)]
+    url: Raw<'a>,
     #[serde(rename = "m.relates_to", default)]
     relates_to: Value,
 }
 
-fn string(v: Value) -> Option<String> {
-    match v {
-        Value::String(s) => Some(s),
-        _ => None,
-    }
+/// What `content` contributes, after conversion.
+#[derive(Default)]
+struct ContentFields<'a> {
+    member: Member<'a>,
+    redacts: Option<Cow<'a, str>>,
+    relation: Option<Relation>,
+    contains_url: bool,
 }
 
-fn prev_event_ids(v: Value) -> Vec<String> {
-    let Value::Array(items) = v else { return Vec::new() };
-    items
-        .into_iter()
-        .filter_map(|item| match item {
-            Value::String(s) => Some(s),
-            Value::Array(mut pair) if !pair.is_empty() => string(pair.swap_remove(0)),
-            _ => None,
-        })
-        .collect()
+/// A string field: borrowed unless it has escapes; any other value is absent
+/// (after the check a `Value` field would have made).
+fn string<'a>(raw: Raw<'a>) -> Result<Option<Cow<'a, str>>, Error> {
+    let Some(raw) = raw else { return Ok(None) };
+    let text = raw.get();
+    if !text.starts_with('"') {
+        serde_json::from_str::<Value>(text)?;
+        return Ok(None);
+    }
+    Ok(Some(match serde_json::from_str::<&str>(text) {
+        Ok(plain) => Cow::Borrowed(plain),
+        Err(_) => Cow::Owned(serde_json::from_str::<String>(text)?),
+    }))
+}
+
+fn prev_event_ids<'a>(raw: Raw<'a>) -> Result<Box<[Cow<'a, str>]>, Error> {
+    let Some(list) = raw.filter(|r| r.get().starts_with('[')) else {
+        string(raw)?;
+        return Ok(Box::default());
+    };
+    let items: Vec<&RawValue> = serde_json::from_str(list.get())?;
+    let mut ids = Vec::with_capacity(items.len());
+    for item in items {
+        if !item.get().starts_with('[') {
+            ids.extend(string(Some(item))?);
+            continue;
+        }
+        // v1/v2: [event ID, hashes]
+        let pair: Vec<&RawValue> = serde_json::from_str(item.get())?;
+        let mut parts = pair.into_iter();
+        ids.extend(string(parts.next())?);
+        for rest in parts {
+            string(Some(rest))?;
+        }
+    }
+    Ok(ids.into_boxed_slice())
 }
 
 fn relation(v: Value) -> Option<Relation> {
     let Value::Object(mut m) = v else { return None };
+    let string = |v: Value| match v {
+        Value::String(s) => Some(s),
+        _ => None,
+    };
     Some(Relation {
         rel_type: string(m.remove("rel_type")?)?,
         event_id: string(m.remove("event_id")?)?,
@@ -104,28 +152,57 @@ fn relation(v: Value) -> Option<Relation> {
     })
 }
 
-impl EventFields {
-    pub fn parse(json: &str) -> Result<EventFields, serde_json::Error> {
-        let top: Top = serde_json::from_str(json)?;
-        // A content that is not an object reads as empty content.
-        let content: Content = top
-            .content
-            .and_then(|raw| serde_json::from_str(raw.get()).ok())
-            .unwrap_or_default();
-        Ok(EventFields {
-            event_type: string(top.event_type),
-            state_key: string(top.state_key),
-            sender: string(top.sender),
-            room_id: string(top.room_id),
-            origin_server_ts: top.origin_server_ts.as_i64(),
-            prev_events: prev_event_ids(top.prev_events),
-            redacts: string(top.redacts).or_else(|| string(content.redacts)),
-            membership: string(content.membership),
-            displayname: string(content.displayname),
-            avatar_url: string(content.avatar_url),
-            relation: relation(content.relates_to),
-            contains_url: matches!(content.url, Value::String(_)),
+impl<'a> ContentFields<'a> {
+    fn read(raw: &'a RawValue) -> Result<ContentFields<'a>, Error> {
+        let c: Content<'a> = serde_json::from_str(raw.get())?;
+        Ok(ContentFields {
+            member: Member {
+                membership: string(c.membership)?,
+                displayname: string(c.displayname)?,
+                avatar_url: string(c.avatar_url)?,
+            },
+            redacts: string(c.redacts)?,
+            contains_url: string(c.url)?.is_some(),
+            relation: relation(c.relates_to),
         })
+    }
+}
+
+impl<'a> EventFields<'a> {
+    pub fn parse(json: &'a str) -> Result<EventFields<'a>, Error> {
+        let top: Top<'a> = serde_json::from_str(json)?;
+        // Read only to fail as before on what `Value` refuses; the NIDs say these.
+        for unused in [top.event_type, top.state_key, top.room_id] {
+            string(unused)?;
+        }
+        let sender = string(top.sender)?;
+        let prev_events = prev_event_ids(top.prev_events)?;
+        let redacts = string(top.redacts)?;
+        // A content that is not an object (or has a field `Value` refuses) reads as empty content.
+        let content = top.content.and_then(|raw| ContentFields::read(raw).ok()).unwrap_or_default();
+        let m = content.member;
+        let has_member = m.membership.is_some() || m.displayname.is_some() || m.avatar_url.is_some();
+        Ok(EventFields {
+            sender,
+            origin_server_ts: top.origin_server_ts.as_i64(),
+            prev_events,
+            redacts: redacts.or(content.redacts),
+            member: has_member.then(|| Box::new(m)),
+            relation: content.relation.map(Box::new),
+            contains_url: content.contains_url,
+        })
+    }
+
+    pub fn membership(&self) -> Option<&str> {
+        self.member.as_ref()?.membership.as_deref()
+    }
+
+    pub fn displayname(&self) -> Option<&str> {
+        self.member.as_ref()?.displayname.as_deref()
+    }
+
+    pub fn avatar_url(&self) -> Option<&str> {
+        self.member.as_ref()?.avatar_url.as_deref()
     }
 }
 
@@ -136,9 +213,9 @@ mod tests {
     #[test]
     fn reads_v1_and_v3_prev_events() {
         let v1 = r#"{"prev_events":[["$a:s",{"sha256":"x"}],["$b:s",{}]],"type":"m.room.message"}"#;
-        assert_eq!(EventFields::parse(v1).unwrap().prev_events, ["$a:s", "$b:s"]);
+        assert_eq!(EventFields::parse(v1).unwrap().prev_events[..], ["$a:s", "$b:s"]);
         let v3 = r#"{"prev_events":["$a","$b"]}"#;
-        assert_eq!(EventFields::parse(v3).unwrap().prev_events, ["$a", "$b"]);
+        assert_eq!(EventFields::parse(v3).unwrap().prev_events[..], ["$a", "$b"]);
     }
 
     #[test]
@@ -147,13 +224,14 @@ mod tests {
                    "content":{"membership":"join","displayname":12,"avatar_url":null,
                               "m.relates_to":"nope","url":{"x":1}}}"#;
         let f = EventFields::parse(j).unwrap();
-        assert_eq!(f.membership.as_deref(), Some("join"));
+        assert_eq!(f.membership(), Some("join"));
         assert_eq!(f.sender, None);
-        assert_eq!(f.displayname, None);
+        assert_eq!(f.displayname(), None);
         assert_eq!(f.relation, None);
         assert!(!f.contains_url);
-        let not_object = r#"{"type":"x","content":[1,2]}"#;
-        assert_eq!(EventFields::parse(not_object).unwrap().event_type.as_deref(), Some("x"));
+        let not_object = r#"{"sender":"@x:s","content":[1,2]}"#;
+        let f = EventFields::parse(not_object).unwrap();
+        assert_eq!((f.sender.as_deref(), f.member), (Some("@x:s"), None));
         assert!(EventFields::parse("{not json").is_err());
     }
 
@@ -163,11 +241,36 @@ mod tests {
         let f = EventFields::parse(j).unwrap();
         assert_eq!(
             f.relation,
-            Some(Relation { rel_type: "m.annotation".into(), event_id: "$t".into(), key: Some("👍".into()) })
+            Some(Box::new(Relation { rel_type: "m.annotation".into(), event_id: "$t".into(), key: Some("👍".into()) }))
         );
         assert!(f.contains_url);
         assert_eq!(EventFields::parse(r#"{"redacts":"$x"}"#).unwrap().redacts.as_deref(), Some("$x"));
         let v11 = r#"{"content":{"redacts":"$y"}}"#;
         assert_eq!(EventFields::parse(v11).unwrap().redacts.as_deref(), Some("$y"));
+    }
+
+    #[test]
+    fn strings_borrow_unless_escaped() {
+        let j = r#"{"sender":"@a:s","prev_events":["$p\/q"],"content":{"displayname":"A \"B\""}}"#;
+        let f = EventFields::parse(j).unwrap();
+        assert!(matches!(f.sender, Some(Cow::Borrowed("@a:s"))));
+        assert!(matches!(&f.prev_events[..], [Cow::Owned(id)] if id == "$p/q"));
+        assert_eq!(f.displayname(), Some("A \"B\""));
+    }
+
+    #[test]
+    fn what_serde_json_value_refuses_still_fails() {
+        // A lone surrogate in a declared field, and a number out of range:
+        // serde_json::Value refuses both, so the old Value-typed parse failed.
+        assert!(serde_json::from_str::<Value>(r#""\ud800""#).is_err());
+        assert!(serde_json::from_str::<Value>("1e400").is_err());
+        assert!(EventFields::parse(r#"{"sender":"\ud800"}"#).is_err());
+        assert!(EventFields::parse(r#"{"room_id":1e400}"#).is_err());
+        assert!(EventFields::parse(r#"{"prev_events":[["$a",{"x":"\udc00"}]]}"#).is_err());
+        // In content, the same makes the content empty, not the event fail.
+        let f = EventFields::parse(r#"{"sender":"@a:s","content":{"membership":"join","url":"\ud800"}}"#).unwrap();
+        assert_eq!((f.membership(), f.contains_url), (None, false));
+        // Undeclared fields are not checked (nor were they before).
+        assert!(EventFields::parse(r#"{"content":{"body":"\ud800"},"extra":1e400}"#).is_ok());
     }
 }
