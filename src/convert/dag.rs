@@ -17,6 +17,9 @@
 //!   where backfill can start.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::rc::Rc;
+
+use anyhow::Result;
 
 use crate::dendrite::Model;
 use crate::synapse::Value;
@@ -25,39 +28,42 @@ use super::plan::{Kind, Plan};
 use super::report::Skipped;
 use super::table::Table;
 
-/// `event_edges` and `event_auth`.
-pub fn edges_and_auth<'m>(model: &'m Model, plan: &Plan<'m>, skipped: &mut Skipped) -> [Table<'m>; 2] {
-    let mut edges = Table::new("event_edges", &["event_id", "prev_event_id"]);
-    let mut auth = Table::new("event_auth", &["event_id", "auth_id", "room_id"]);
-    for p in &plan.events {
-        if !p.is_rejected() {
-            let mut seen = BTreeSet::new();
-            for prev in &p.fields.prev_events {
-                if seen.insert(&**prev) {
-                    edges.push(vec![Value::from(&*p.event.event_id), Value::from(prev.clone())]);
+/// `event_edges`, made while written (a row per event).
+pub fn edges<'m>(plan: Rc<Plan<'m>>, skipped: &mut Skipped) -> Result<Table<'m>> {
+    Table::streamed("event_edges", &["event_id", "prev_event_id"], skipped, move |sink, _| {
+        for p in plan.events.iter().filter(|p| !p.is_rejected()) {
+            for prev in distinct(&p.fields.prev_events) {
+                sink(&[Value::from(&*p.event.event_id), Value::from(&**prev)])?;
+            }
+        }
+        Ok(())
+    })
+}
+
+/// `event_auth`, made while written (rows for every state event).
+pub fn auth<'m>(model: &'m Model, plan: Rc<Plan<'m>>, skipped: &mut Skipped) -> Result<Table<'m>> {
+    Table::streamed("event_auth", &["event_id", "auth_id", "room_id"], skipped, move |sink, skip| {
+        for p in plan.events.iter().filter(|p| p.state_key.is_some()) {
+            for &nid in distinct(&p.event.auth_event_nids) {
+                match plan.get(nid) {
+                    Some(a) => sink(&[
+                        Value::from(&*p.event.event_id),
+                        Value::from(&*a.event.event_id),
+                        Value::from(p.room.room_id.as_str()),
+                    ])?,
+                    None if model.events.get(nid).is_some() => skip("auth event not carried over"),
+                    None => skip("auth event NID not in roomserver_events"),
                 }
             }
         }
-        if p.state_key.is_none() {
-            continue;
-        }
-        let mut seen = BTreeSet::new();
-        for &nid in p.event.auth_event_nids.iter() {
-            if !seen.insert(nid) {
-                continue;
-            }
-            match plan.get(nid) {
-                Some(a) => auth.push(vec![
-                    Value::from(&*p.event.event_id),
-                    Value::from(&*a.event.event_id),
-                    Value::from(p.room.room_id.as_str()),
-                ]),
-                None if model.events.get(nid).is_some() => skipped.add("event_auth", "auth event not carried over"),
-                None => skipped.add("event_auth", "auth event NID not in roomserver_events"),
-            }
-        }
-    }
-    [edges, auth]
+        Ok(())
+    })
+}
+
+/// Each item once, at its first place. Lists are short (events name a few
+/// prev and auth events), so a scan beats building a set per event.
+fn distinct<T: PartialEq>(items: &[T]) -> impl Iterator<Item = &T> {
+    items.iter().enumerate().filter(|&(i, x)| !items[..i].contains(x)).map(|(_, x)| x)
 }
 
 pub fn room_depth<'m>(plan: &Plan<'m>) -> Table<'m> {
@@ -156,7 +162,10 @@ mod tests {
             Value::Text(t) => t.to_string(),
             other => format!("{other:?}"),
         };
-        t.rows.iter().map(|r| (s(&r[0]), s(&r[1]))).collect()
+        let mut out = Vec::new();
+        t.each_row(&mut |r| Ok(out.push((s(&r[0]), s(&r[1]))))).unwrap();
+        assert_eq!(out.len(), t.len(), "{}: rows counted as made", t.name);
+        out
     }
 
     #[test]
@@ -169,7 +178,7 @@ mod tests {
             event(4, true, &[1, 99]),    // rejected state event: auth rows, no edges; 99 is unknown
             event(5, true, &[1]),        // outlier state event: both
         ];
-        let plan = Plan {
+        let plan = Rc::new(Plan {
             events: vec![
                 planned(&evs[0], &room, Kind::Live, &[]),
                 planned(&evs[1], &room, Kind::Live, &["$e1", "$e1"]),
@@ -177,10 +186,11 @@ mod tests {
                 planned(&evs[3], &room, Kind::Rejected, &["$e3"]),
                 planned(&evs[4], &room, Kind::Outlier, &["$e0"]),
             ],
-        };
+        });
         let model = Model::default();
         let mut skipped = Skipped::default();
-        let [edges, auth] = edges_and_auth(&model, &plan, &mut skipped);
+        let edges = edges(Rc::clone(&plan), &mut skipped).unwrap();
+        let auth = auth(&model, Rc::clone(&plan), &mut skipped).unwrap();
         let p = |a: &str, b: &str| (a.to_string(), b.to_string());
         assert_eq!(pairs(&edges), vec![p("$e2", "$e1"), p("$e3", "$e2"), p("$e3", "$gone"), p("$e5", "$e0")]);
         assert_eq!(pairs(&auth), vec![p("$e2", "$e1"), p("$e4", "$e1"), p("$e5", "$e1")]);

@@ -184,20 +184,11 @@ pub fn events_row<'m>(p: &Planned<'m>) -> Vec<Value<'m>> {
 }
 
 /// `events`, `event_json`, `state_events` and `rejections` for every planned
-/// event. The first two (one row per event, the JSON in every row) are made
-/// while they are written, not held.
+/// event. The first three (a row per event or state event, the JSON in
+/// every `event_json` row) are made while they are written, not held.
 pub fn tables<'m>(model: &'m Model, plan: Rc<Plan<'m>>) -> [Table<'m>; 4] {
-    let mut state = Table::new("state_events", &["event_id", "room_id", "type", "state_key"]);
     let mut rejections = Table::new("rejections", &["event_id", "reason", "last_check"]);
     for p in &plan.events {
-        if let Some(key) = p.state_key {
-            state.push(vec![
-                Value::from(&*p.event.event_id),
-                Value::from(p.room.room_id.as_str()),
-                Value::from(p.event_type),
-                Value::from(key),
-            ]);
-        }
         if p.is_rejected() {
             rejections.push(vec![
                 Value::from(&*p.event.event_id),
@@ -207,6 +198,21 @@ pub fn tables<'m>(model: &'m Model, plan: Rc<Plan<'m>>) -> [Table<'m>; 4] {
         }
     }
     let n = plan.events.len();
+    let for_state = Rc::clone(&plan);
+    let state = Table::produced(
+        "state_events",
+        &["event_id", "room_id", "type", "state_key"],
+        plan.events.iter().filter(|p| p.state_key.is_some()).count(),
+        Box::new(move |sink| {
+            for p in &for_state.events {
+                if let Some(key) = p.state_key {
+                    let room = p.room.room_id.as_str();
+                    sink(&[Value::from(&*p.event.event_id), Value::from(room), Value::from(p.event_type), Value::from(key)])?;
+                }
+            }
+            Ok(())
+        }),
+    );
     let for_events = Rc::clone(&plan);
     let events = Table::produced(
         "events",

@@ -7,6 +7,10 @@
 //! rejected events), and an event that should have one but has none is
 //! reported (the load's invariant would refuse it otherwise).
 
+use std::rc::Rc;
+
+use anyhow::Result;
+
 use crate::dendrite::Model;
 use crate::synapse::Value;
 
@@ -43,21 +47,20 @@ pub fn tables<'m>(model: &'m Model, rooms: &RoomSet, groups: &StateGroups, skipp
     [sg, edges, state]
 }
 
-pub fn event_to_state_groups<'m>(plan: &Plan<'m>, groups: &StateGroups, skipped: &mut Skipped) -> Table<'m> {
-    let mut t = Table::new("event_to_state_groups", &["event_id", "state_group"]);
-    for p in plan.events.iter().filter(|p| !p.is_outlier()) {
-        match groups.by_event.get(&p.event.nid) {
-            Some(&g) => t.push(vec![Value::from(&*p.event.event_id), Value::Int(g)]),
-            None => {
-                let reason = match groups.skipped.get(&p.event.nid) {
+/// `event_to_state_groups`, made while written (a row per event).
+pub fn event_to_state_groups<'m>(plan: Rc<Plan<'m>>, groups: Rc<StateGroups>, skipped: &mut Skipped) -> Result<Table<'m>> {
+    Table::streamed("event_to_state_groups", &["event_id", "state_group"], skipped, move |sink, skip| {
+        for p in plan.events.iter().filter(|p| !p.is_outlier()) {
+            match groups.by_event.get(&p.event.nid) {
+                Some(&g) => sink(&[Value::from(&*p.event.event_id), Value::Int(g)])?,
+                None => skip(match groups.skipped.get(&p.event.nid) {
                     Some(Skip::MissingSnapshot) => "its state snapshot is not in roomserver_state_snapshots",
                     Some(Skip::MissingBlock) => "its state snapshot names a missing state block",
                     Some(Skip::UnknownRoom) => "its room is not in roomserver_rooms",
                     None => "no state group was built for it",
-                };
-                skipped.add("event_to_state_groups", reason);
+                }),
             }
         }
-    }
-    t
+        Ok(())
+    })
 }

@@ -43,6 +43,7 @@ mod fixture_tests;
 
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
+use std::rc::Rc;
 use std::time::Duration;
 
 use anyhow::{bail, Context as _, Result};
@@ -209,23 +210,24 @@ fn convert<'m>(model: &'m Model, ctx: &'m Context, skipped: &mut Skipped) -> Res
     out.push(accounts::threepids(model, &accounts, skipped));
 
     let room_set = rooms::RoomSet::choose(model, ctx, skipped);
-    let state_groups = state::build(model);
+    let state_groups = Rc::new(state::build(model));
     skipped.add_n("state blocks", "entry names an event not in roomserver_events", state_groups.missing_block_events);
-    let plan = std::rc::Rc::new(plan::Plan::build(model, &room_set, &ctx.streams, &state_groups, skipped));
+    let plan = Rc::new(plan::Plan::build(model, &room_set, &ctx.streams, &state_groups, skipped));
     out.push(rooms::rooms(model, &room_set, &plan));
     out.extend(rooms::aliases(model, ctx, &room_set, skipped));
     out.push(rooms::appservice_room_list(model, &room_set, skipped));
 
-    out.extend(events::tables(model, std::rc::Rc::clone(&plan)));
+    out.extend(events::tables(model, Rc::clone(&plan)));
     let out_of_band = invites::collect(model, ctx, &room_set, &plan, skipped);
     let [oob_events, oob_json, oob_state, oob_members, oob_local] = invites::tables(&out_of_band);
     out.extend([oob_events, oob_json, oob_state]);
-    out.extend(dag::edges_and_auth(model, &plan, skipped));
+    out.push(dag::edges(Rc::clone(&plan), skipped)?);
+    out.push(dag::auth(model, Rc::clone(&plan), skipped)?);
     out.push(relations::redactions(model, &plan, skipped));
     out.push(relations::event_relations(&plan));
     out.push(relations::threads(&plan));
     out.extend(groups::tables(model, &room_set, &state_groups, skipped));
-    out.push(groups::event_to_state_groups(&plan, &state_groups, skipped));
+    out.push(groups::event_to_state_groups(Rc::clone(&plan), Rc::clone(&state_groups), skipped)?);
     out.push(dag::room_depth(&plan));
     out.push(dag::forward_extremities(model, &plan, skipped));
     out.push(dag::backward_extremities(&plan));

@@ -4,12 +4,17 @@
 //! Values borrow from the model where they can (event JSON, IDs), so a table
 //! costs little more than its row vectors. The biggest tables (one row per
 //! event) are not held at all: a [`Producer`] makes their rows one at a time
-//! while the writer writes them.
+//! while the writer writes them, and [`Table::streamed`] runs a producer
+//! once up front to count rows and record what it leaves out.
 
+use super::report::Skipped;
 use crate::synapse::Value;
 
+/// Where a producer hands its rows.
+pub type Sink<'s> = dyn FnMut(&[Value<'_>]) -> anyhow::Result<()> + 's;
+
 /// Hands each row to `sink`, in order; used for tables too big to hold.
-pub type Producer<'m> = Box<dyn Fn(&mut dyn FnMut(&[Value<'_>]) -> anyhow::Result<()>) -> anyhow::Result<()> + 'm>;
+pub type Producer<'m> = Box<dyn Fn(&mut Sink<'_>) -> anyhow::Result<()> + 'm>;
 
 pub struct Table<'m> {
     pub name: &'static str,
@@ -29,8 +34,29 @@ impl<'m> Table<'m> {
         Table { name, columns, rows: Vec::new(), produced: Some((len, producer)) }
     }
 
+    /// A table whose rows `visit` makes twice: now, to count them and to
+    /// record in `skipped` (under the table's name) each reason it gives for
+    /// leaving something out, and again while the table is written.
+    pub fn streamed(
+        name: &'static str,
+        columns: &'static [&'static str],
+        skipped: &mut Skipped,
+        visit: impl Fn(&mut Sink<'_>, &mut dyn FnMut(&'static str)) -> anyhow::Result<()> + 'm,
+    ) -> anyhow::Result<Table<'m>> {
+        let mut len = 0;
+        visit(
+            &mut |row| {
+                assert_eq!(row.len(), columns.len(), "row for {name} has the wrong number of values");
+                len += 1;
+                Ok(())
+            },
+            &mut |reason| skipped.add(name, reason),
+        )?;
+        Ok(Table::produced(name, columns, len, Box::new(move |sink| visit(sink, &mut |_| {}))))
+    }
+
     /// Every row, held and produced, to `sink`.
-    pub fn each_row(&self, sink: &mut dyn FnMut(&[Value<'_>]) -> anyhow::Result<()>) -> anyhow::Result<()> {
+    pub fn each_row(&self, sink: &mut Sink<'_>) -> anyhow::Result<()> {
         for r in &self.rows {
             sink(r)?;
         }
