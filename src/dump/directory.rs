@@ -18,7 +18,6 @@ use super::archive::toc::{self, DataRef};
 use super::archive::{Archive, Body};
 use super::compress::{self, Codec, Counting};
 use super::error::DumpError;
-use super::lines::SliceLines;
 use super::table::{End, ReadCtx};
 use super::Want;
 
@@ -65,16 +64,10 @@ pub fn read(a: &Archive, dir: &Path, ctx: &mut ReadCtx<'_>) -> Result<()> {
         };
         let size = std::fs::metadata(&path)?.len();
         if let Some((table, Want::Rows)) = a.begin(idx, ctx)? {
-            let file = File::open(&path)?;
-            if codec == Codec::None {
-                let map = if size == 0 { None } else { Some(super::lines::map_file(&file)?) };
-                let mut lines = SliceLines::new(map.as_deref().unwrap_or(&[]));
-                ctx.rows(&mut lines, &table, Want::Rows, End::Eof)?;
-            } else {
-                let counted = Counting { inner: file, count: ctx.progress.current.clone() };
-                let data = compress::decoder(codec, counted)?;
-                super::pipeline::lines(data, |lines| ctx.rows(lines, &table, Want::Rows, End::Eof))?;
-            }
+            // Read, not mapped, even uncompressed (see `Input::PlainFile`).
+            let counted = Counting { inner: File::open(&path)?, count: ctx.progress.current.clone() };
+            let data = compress::decoder(codec, counted)?;
+            super::pipeline::lines(data, |lines| ctx.rows(lines, &table, Want::Rows, End::Eof))?;
         }
         ctx.progress.base += size;
         ctx.progress.current.set(0);

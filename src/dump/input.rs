@@ -8,14 +8,12 @@ use std::io::{self, Cursor, Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
-use memmap2::Mmap;
 
 use super::archive::Archive;
 use super::compress::{self, Codec, Counting};
 use super::copy_text::CopyDecoder;
 use super::detect::{self, Kind};
 use super::error::DumpError;
-use super::lines::SliceLines;
 use super::table::{Progress, ReadCtx};
 use super::{custom, directory, plain, tar, DumpInfo, Format, Visitor};
 
@@ -30,9 +28,10 @@ pub struct DumpSet {
 }
 
 enum Input {
-    /// An uncompressed plain dump, memory-mapped.
-    PlainMapped(Mmap),
-    /// A compressed plain dump file, decompressed while reading.
+    /// A plain dump file, decompressed (if it is compressed) while reading.
+    /// Read, not memory-mapped, even uncompressed: the pages of a mapping
+    /// count as the process's memory until it is dropped, which for a dump
+    /// of gigabytes would double the peak on top of the model.
     PlainFile(Codec),
     /// A plain dump on stdin (taken once).
     PlainStdin(Option<Box<dyn Read + Send>>),
@@ -82,11 +81,6 @@ fn open_one(path: &Path) -> Result<(Input, DumpInfo)> {
     let mut file = file;
     file.seek(SeekFrom::Start(0))?;
     match kind {
-        Kind::Plain(Codec::None) => {
-            let map = super::lines::map_file(&file)?;
-            let info = plain_info(path, Format::Plain, &head, size);
-            Ok((Input::PlainMapped(map), info))
-        }
         Kind::Plain(codec) => {
             let inner = compress::peek_decompressed(codec, &head, HEAD);
             let info = plain_info(path, compressed_format(codec), &inner, size);
@@ -201,7 +195,6 @@ fn locate(path: &Path) -> impl Fn(anyhow::Error) -> anyhow::Error + '_ {
 
 fn read_input(input: &mut Input, ctx: &mut ReadCtx<'_>) -> Result<()> {
     match input {
-        Input::PlainMapped(map) => plain::read(&mut SliceLines::new(map), ctx),
         Input::PlainFile(codec) => {
             let file = File::open(ctx.path)?;
             let counted = Counting { inner: file, count: ctx.progress.current.clone() };

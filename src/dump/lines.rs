@@ -1,8 +1,8 @@
 //! Line sources: the bytes of a plain dump or of one table's COPY data,
 //! handed out one line at a time without copying when possible.
 //!
-//! `SliceLines` walks a memory-mapped (or in-memory) buffer and returns
-//! sub-slices of it. `StreamLines` reads from any `Read` (a decompressor,
+//! `SliceLines` walks an in-memory buffer (tests) and returns sub-slices of
+//! it. `StreamLines` reads from any `Read` (a decompressor,
 //! stdin, a tar member) into a buffer that grows only to the longest line,
 //! so memory stays bounded by the biggest row, not by the dump.
 
@@ -28,7 +28,8 @@ pub trait LineSource {
     }
 }
 
-/// Maps a whole file read-only for a sequential pass. The kernel is told
+/// Maps a whole file read-only for a sequential pass (custom archives,
+/// which are read by offset). The kernel is told
 /// we read front to back (read-ahead, early reclaim of what is behind us).
 pub fn map_file(file: &std::fs::File) -> io::Result<memmap2::Mmap> {
     // Pre-faulting saves a page fault per 4 KiB (a third of the time on a
@@ -47,18 +48,21 @@ pub fn map_file(file: &std::fs::File) -> io::Result<memmap2::Mmap> {
     Ok(map)
 }
 
+#[cfg(test)]
 pub struct SliceLines<'a> {
     data: &'a [u8],
     pos: usize,
     last: usize,
 }
 
+#[cfg(test)]
 impl<'a> SliceLines<'a> {
     pub fn new(data: &'a [u8]) -> Self {
         Self { data, pos: 0, last: 0 }
     }
 }
 
+#[cfg(test)]
 impl LineSource for SliceLines<'_> {
     fn next_line(&mut self) -> io::Result<Option<Line<'_>>> {
         let rest = &self.data[self.pos..];
