@@ -24,7 +24,7 @@ use anyhow::Result;
 use crate::dendrite::Model;
 use crate::synapse::Value;
 
-use super::plan::{Kind, Plan};
+use super::plan::{Kind, Plan, Planned};
 use super::report::Skipped;
 use super::table::Table;
 
@@ -99,13 +99,12 @@ pub fn forward_extremities<'m>(model: &'m Model, plan: &Plan<'m>, skipped: &mut 
     t
 }
 
-pub fn backward_extremities<'m>(plan: &Plan<'m>) -> Table<'m> {
-    let in_dag: BTreeSet<&str> =
-        plan.events.iter().filter(|p| !p.is_outlier() && !p.is_rejected()).map(|p| p.event_id()).collect();
+pub fn backward_extremities<'m>(model: &Model, plan: &Plan<'m>) -> Table<'m> {
+    let in_dag = |p: &Planned<'_>| !p.is_outlier() && !p.is_rejected();
     let mut rows: BTreeSet<(&str, &'m str)> = BTreeSet::new();
-    for p in plan.events.iter().filter(|p| !p.is_outlier() && !p.is_rejected()) {
+    for p in plan.events.iter().filter(|p| in_dag(p)) {
         for prev in &p.fields.prev_events {
-            if !in_dag.contains(&**prev) {
+            if !plan.by_event_id(model, prev).is_some_and(in_dag) {
                 rows.insert((&**prev, p.room.room_id.as_str()));
             }
         }
@@ -122,9 +121,8 @@ mod tests {
     use super::*;
     use std::borrow::Cow;
     use crate::dendrite::event_json::EventFields;
-    use crate::dendrite::events::Event;
+    use crate::dendrite::events::{Event, Events};
     use crate::dendrite::rooms::Room;
-    use crate::convert::plan::Planned;
 
     fn event(nid: i64, state: bool, auth: &[i64]) -> Event {
         Event {
@@ -171,13 +169,15 @@ mod tests {
     #[test]
     fn edges_and_auth_follow_synapse_rules() {
         let room = Room { nid: 1, room_id: "!r:s".into(), version: "10".into(), latest_event_nids: Box::new([]), state_snapshot_nid: 0 };
-        let evs = [
+        let mut model = Model::default();
+        model.events = Events::of(vec![
             event(1, true, &[]),
             event(2, true, &[1, 1]),     // state: auth rows, de-duplicated
             event(3, false, &[1, 2]),    // message: no auth rows
             event(4, true, &[1, 99]),    // rejected state event: auth rows, no edges; 99 is unknown
             event(5, true, &[1]),        // outlier state event: both
-        ];
+        ]);
+        let evs = &model.events.all;
         let plan = Rc::new(Plan {
             events: vec![
                 planned(&evs[0], &room, Kind::Live, &[]),
@@ -187,7 +187,6 @@ mod tests {
                 planned(&evs[4], &room, Kind::Outlier, &["$e0"]),
             ],
         });
-        let model = Model::default();
         let mut skipped = Skipped::default();
         let edges = edges(Rc::clone(&plan), &mut skipped).unwrap();
         let auth = auth(&model, Rc::clone(&plan), &mut skipped).unwrap();
@@ -196,6 +195,6 @@ mod tests {
         assert_eq!(pairs(&auth), vec![p("$e2", "$e1"), p("$e4", "$e1"), p("$e5", "$e1")]);
         assert_eq!(skipped.iter().collect::<Vec<_>>(), vec![("event_auth", "auth event NID not in roomserver_events", 1)]);
         // Backward extremities: prevs not stored as non-outliers, from non-outlier, non-rejected events.
-        assert_eq!(pairs(&backward_extremities(&plan)), vec![p("$gone", "!r:s")]);
+        assert_eq!(pairs(&backward_extremities(&model, &plan)), vec![p("$gone", "!r:s")]);
     }
 }

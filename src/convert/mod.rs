@@ -230,7 +230,7 @@ fn convert<'m>(model: &'m Model, ctx: &'m Context, skipped: &mut Skipped) -> Res
     out.push(groups::event_to_state_groups(Rc::clone(&plan), Rc::clone(&state_groups), skipped)?);
     out.push(dag::room_depth(&plan));
     out.push(dag::forward_extremities(model, &plan, skipped));
-    out.push(dag::backward_extremities(&plan));
+    out.push(dag::backward_extremities(model, &plan));
     out.push(membership::room_memberships(model, &plan, skipped));
     let current = membership::current_state(model, &plan, skipped);
     out.extend(membership::current_tables(ctx, &current));

@@ -88,6 +88,12 @@ impl<'m> Plan<'m> {
         Plan { events }
     }
 
+    /// The planned event with this event ID (a lookup, not an index: the plan
+    /// is held for every event already).
+    pub fn by_event_id(&self, model: &Model, event_id: &str) -> Option<&Planned<'m>> {
+        model.events.by_event_id(event_id).and_then(|e| self.get(e.nid))
+    }
+
     /// The planned event with this NID.
     pub fn get(&self, nid: i64) -> Option<&Planned<'m>> {
         self.events.binary_search_by_key(&nid, |p| p.event.nid).ok().map(|i| &self.events[i])

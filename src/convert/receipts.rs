@@ -17,8 +17,6 @@ use super::table::Table;
 use super::Context;
 
 pub fn tables<'m>(model: &'m Model, ctx: &Context, rooms: &RoomSet, plan: &Plan<'m>, skipped: &mut Skipped) -> [Table<'m>; 2] {
-    let orderings: std::collections::BTreeMap<&str, i64> =
-        plan.events.iter().map(|p| (p.event_id(), p.stream_ordering)).collect();
     let mut linear = Table::new(
         "receipts_linearized",
         &["stream_id", "room_id", "receipt_type", "user_id", "event_id", "data", "instance_name", "event_stream_ordering", "thread_id"],
@@ -39,7 +37,7 @@ pub fn tables<'m>(model: &'m Model, ctx: &Context, rooms: &RoomSet, plan: &Plan<
             Value::from(r.event_id.as_str()),
             Value::from(data.clone()),
             Value::from("master"),
-            Value::from(orderings.get(r.event_id.as_str()).copied()),
+            Value::from(plan.by_event_id(model, &r.event_id).map(|p| p.stream_ordering)),
             Value::Null,
         ]);
         graph.push(vec![

@@ -92,6 +92,16 @@ impl Events {
     }
 }
 
+#[cfg(test)]
+impl Events {
+    /// Events as a finished model holds them.
+    pub fn of(all: Vec<Event>) -> Events {
+        let mut events = Events { all, ..Events::default() };
+        events.finish().expect("distinct event NIDs");
+        events
+    }
+}
+
 columns! {
     pub struct EventCols {
         nid: required("event_nid"),
