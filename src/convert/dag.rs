@@ -144,14 +144,12 @@ mod tests {
         Planned {
             event: e,
             room,
-            json: "{}",
             fields: EventFields { prev_events: prevs.iter().map(|p| Cow::Borrowed(*p)).collect(), ..EventFields::default() },
             event_type: "t",
             state_key: e.is_state().then_some(""),
             kind,
             stream_ordering: e.nid,
             received_ts: 0,
-            format_version: 3,
         }
     }
 

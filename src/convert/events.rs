@@ -149,7 +149,7 @@ impl<'m> MetaSources<'m> {
         });
         Meta {
             soft_failed: p.kind == Kind::SoftFailed,
-            redacted: self.redacted_targets.contains(id) || was_redacted(p.json),
+            redacted: self.redacted_targets.contains(id) || was_redacted(p.json()),
             recheck_redaction_false: self.validated_redactions.contains(id),
             out_of_band_membership: false,
             txn,
@@ -232,13 +232,13 @@ pub fn tables<'m>(model: &'m Model, plan: Rc<Plan<'m>>) -> [Table<'m>; 4] {
 }
 
 fn event_json_row<'a>(model: &'a Model, sources: &MetaSources<'a>, extras: &'a super::unsigned::Extras<'a>, p: &'a Planned<'a>) -> anyhow::Result<Vec<Value<'a>>> {
-    let body = persisted_json(p.json, &extras.for_event(p)).map_err(|e| anyhow::anyhow!("event {}: {e}", p.event_id()))?;
+    let body = persisted_json(p.json(), &extras.for_event(p)).map_err(|e| anyhow::anyhow!("event {}: {e}", p.event_id()))?;
     Ok(vec![
         Value::from(&*p.event.event_id),
         Value::from(p.room.room_id.as_str()),
         Value::from(sources.meta(model, p).to_json()),
         Value::Text(body),
-        Value::Int(p.format_version),
+        Value::Int(p.format_version()),
     ])
 }
 

@@ -152,7 +152,7 @@ pub fn guest_access_stats<'m>(state: &[(&'m Room, Vec<&Planned<'m>>)]) -> Table<
         let value = events
             .iter()
             .filter(|p| p.event_type == "m.room.guest_access" && p.state_key == Some(""))
-            .filter_map(|p| serde_json::from_str::<Event>(p.json).ok())
+            .filter_map(|p| serde_json::from_str::<Event>(p.json()).ok())
             .find_map(|e| e.content.guest_access.as_str().filter(|v| !v.contains('\0')).map(str::to_owned));
         if let Some(v) = value {
             t.push(vec![Value::from(room.room_id.as_str()), Value::from(v)]);

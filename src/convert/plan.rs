@@ -44,7 +44,7 @@ pub enum Kind {
 pub struct Planned<'m> {
     pub event: &'m Event,
     pub room: &'m Room,
-    pub json: &'m str,
+    /// Parsed from the event's JSON, borrowing from it.
     pub fields: EventFields<'m>,
     pub event_type: &'m str,
     /// `None` for non-state events.
@@ -52,10 +52,9 @@ pub struct Planned<'m> {
     pub kind: Kind,
     pub stream_ordering: i64,
     pub received_ts: i64,
-    pub format_version: i64,
 }
 
-impl Planned<'_> {
+impl<'m> Planned<'m> {
     pub fn is_outlier(&self) -> bool {
         self.kind == Kind::Outlier
     }
@@ -66,6 +65,16 @@ impl Planned<'_> {
 
     pub fn event_id(&self) -> &str {
         &self.event.event_id
+    }
+
+    /// The event JSON as Dendrite stored it (every planned event has one).
+    pub fn json(&self) -> &'m str {
+        self.event.json.as_deref().unwrap_or_default()
+    }
+
+    /// `event_json.format_version`, from the room version.
+    pub fn format_version(&self) -> i64 {
+        format_version(&self.room.version).expect("converted rooms have known versions")
     }
 }
 
@@ -150,18 +159,15 @@ fn plan_one<'m>(
         skipped.add("event state", "state at the event unknown (snapshot or block missing): stored as an outlier");
         kind = Kind::Outlier;
     }
-    let format_version = format_version(&room.version).expect("converted rooms have known versions");
     Some(Planned {
         event: e,
         room,
-        json,
         fields,
         event_type,
         state_key,
         kind,
         stream_ordering: in_stream.map_or(0, |s| s.position),
         received_ts: 0,
-        format_version,
     })
 }
 
@@ -231,14 +237,12 @@ mod tests {
         Planned {
             event: e,
             room,
-            json: "{}",
             fields: EventFields { origin_server_ts: Some(ts), ..EventFields::default() },
             event_type: "m.room.message",
             state_key: None,
             kind,
             stream_ordering: position,
             received_ts: 0,
-            format_version: 3,
         }
     }
 

@@ -27,7 +27,7 @@ use super::table::Table;
 pub fn redactions<'m>(model: &'m Model, plan: &Plan<'m>, skipped: &mut Skipped) -> Table<'m> {
     let mut t = Table::new("redactions", &["event_id", "redacts", "have_censored", "received_ts", "recheck"]);
     for p in plan.events.iter().filter(|p| p.event_type == "m.room.redaction" && !p.is_rejected()) {
-        let Some(target) = p.fields.redacts.as_deref() else { continue };
+        let Some(target) = p.fields.redacts() else { continue };
         let validated = model.events.redactions.get(p.event_id()).is_some_and(|r| r.validated);
         let target_known = model.events.by_event_id(target).is_some();
         if !validated && target_known {
@@ -48,7 +48,7 @@ pub fn redactions<'m>(model: &'m Model, plan: &Plan<'m>, skipped: &mut Skipped) 
 pub fn event_relations<'m>(plan: &Plan<'m>) -> Table<'m> {
     let mut t = Table::new("event_relations", &["event_id", "relates_to_id", "relation_type", "aggregation_key"]);
     for p in plan.events.iter().filter(|p| !p.is_rejected()) {
-        let Some(rel) = &p.fields.relation else { continue };
+        let Some(rel) = p.fields.relation() else { continue };
         let key = if rel.rel_type == "m.annotation" { rel.key.clone() } else { None };
         t.push(vec![
             Value::from(&*p.event.event_id),
@@ -64,7 +64,7 @@ pub fn threads<'m>(plan: &Plan<'m>) -> Table<'m> {
     // (room, root) → (topological, stream, child event ID)
     let mut latest: BTreeMap<(&'m str, &str), (i64, i64, &'m str)> = BTreeMap::new();
     for p in plan.events.iter().filter(|p| !matches!(p.kind, Kind::Rejected | Kind::Outlier | Kind::SoftFailed)) {
-        let Some(rel) = p.fields.relation.as_ref().filter(|r| r.rel_type == "m.thread") else { continue };
+        let Some(rel) = p.fields.relation().filter(|r| r.rel_type == "m.thread") else { continue };
         let candidate = (p.event.depth, p.stream_ordering, &*p.event.event_id);
         let slot = latest.entry((p.room.room_id.as_str(), rel.event_id.as_str())).or_insert(candidate);
         if (candidate.0, candidate.1) > (slot.0, slot.1) {
@@ -82,7 +82,7 @@ pub fn threads<'m>(plan: &Plan<'m>) -> Table<'m> {
 mod tests {
     use super::*;
     use crate::convert::plan::Planned;
-    use crate::dendrite::event_json::{EventFields, Relation};
+    use crate::dendrite::event_json::{EventFields, Rare, Relation};
     use crate::dendrite::events::Event;
     use crate::dendrite::rooms::Room;
 
@@ -107,14 +107,12 @@ mod tests {
         Planned {
             event: e,
             room,
-            json: "{}",
-            fields: EventFields { relation: Some(Box::new(relation)), ..EventFields::default() },
+            fields: EventFields { rare: Some(Box::new(Rare { relation: Some(relation), ..Rare::default() })), ..EventFields::default() },
             event_type: "m.room.message",
             state_key: None,
             kind,
             stream_ordering: e.nid,
             received_ts: 0,
-            format_version: 3,
         }
     }
 

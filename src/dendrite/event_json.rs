@@ -8,7 +8,7 @@
 //!
 //! The fields are held for every event until the SQL is written, so they cost
 //! little: strings borrow from the JSON (only one with escapes is copied),
-//! and what few events have (membership, a relation) is boxed.
+//! and what few events have (membership, a relation, `redacts`) is boxed.
 //!
 //! Traps: fields are captured raw first and converted after, and a declared
 //! field whose value `serde_json::Value` would refuse (a lone surrogate, a
@@ -30,20 +30,20 @@ pub struct EventFields<'a> {
     pub origin_server_ts: Option<i64>,
     /// Event IDs, from either format: `["$a", …]` (v3+) or `[["$a", {hashes}], …]` (v1, v2).
     pub prev_events: Box<[Cow<'a, str>]>,
-    /// Top-level `redacts` (v1–v10) or `content.redacts` (v11+).
-    pub redacts: Option<Cow<'a, str>>,
-    /// `content.membership`, `displayname`, `avatar_url`, if any is a string.
-    pub member: Option<Box<Member<'a>>>,
-    pub relation: Option<Box<Relation>>,
+    /// What few events have; `None` when it would be all empty.
+    pub rare: Option<Box<Rare<'a>>>,
     /// `content.url` is a string (Synapse's `contains_url`).
     pub contains_url: bool,
 }
 
 #[derive(Debug, Default, PartialEq)]
-pub struct Member<'a> {
+pub struct Rare<'a> {
+    /// Top-level `redacts` (v1–v10) or `content.redacts` (v11+).
+    pub redacts: Option<Cow<'a, str>>,
     pub membership: Option<Cow<'a, str>>,
     pub displayname: Option<Cow<'a, str>>,
     pub avatar_url: Option<Cow<'a, str>>,
+    pub relation: Option<Relation>,
 }
 
 #[derive(Debug, PartialEq)]
@@ -95,9 +95,7 @@ struct Content<'a> {
 /// What `content` contributes, after conversion.
 #[derive(Default)]
 struct ContentFields<'a> {
-    member: Member<'a>,
-    redacts: Option<Cow<'a, str>>,
-    relation: Option<Relation>,
+    rare: Rare<'a>,
     contains_url: bool,
 }
 
@@ -156,14 +154,14 @@ impl<'a> ContentFields<'a> {
     fn read(raw: &'a RawValue) -> Result<ContentFields<'a>, Error> {
         let c: Content<'a> = serde_json::from_str(raw.get())?;
         Ok(ContentFields {
-            member: Member {
+            rare: Rare {
                 membership: string(c.membership)?,
                 displayname: string(c.displayname)?,
                 avatar_url: string(c.avatar_url)?,
+                redacts: string(c.redacts)?,
+                relation: relation(c.relates_to),
             },
-            redacts: string(c.redacts)?,
             contains_url: string(c.url)?.is_some(),
-            relation: relation(c.relates_to),
         })
     }
 }
@@ -180,29 +178,35 @@ impl<'a> EventFields<'a> {
         let redacts = string(top.redacts)?;
         // A content that is not an object (or has a field `Value` refuses) reads as empty content.
         let content = top.content.and_then(|raw| ContentFields::read(raw).ok()).unwrap_or_default();
-        let m = content.member;
-        let has_member = m.membership.is_some() || m.displayname.is_some() || m.avatar_url.is_some();
+        let mut rare = content.rare;
+        rare.redacts = redacts.or(rare.redacts);
         Ok(EventFields {
             sender,
             origin_server_ts: top.origin_server_ts.as_i64(),
             prev_events,
-            redacts: redacts.or(content.redacts),
-            member: has_member.then(|| Box::new(m)),
-            relation: content.relation.map(Box::new),
+            rare: (rare != Rare::default()).then(|| Box::new(rare)),
             contains_url: content.contains_url,
         })
     }
 
+    pub fn redacts(&self) -> Option<&str> {
+        self.rare.as_ref()?.redacts.as_deref()
+    }
+
     pub fn membership(&self) -> Option<&str> {
-        self.member.as_ref()?.membership.as_deref()
+        self.rare.as_ref()?.membership.as_deref()
     }
 
     pub fn displayname(&self) -> Option<&str> {
-        self.member.as_ref()?.displayname.as_deref()
+        self.rare.as_ref()?.displayname.as_deref()
     }
 
     pub fn avatar_url(&self) -> Option<&str> {
-        self.member.as_ref()?.avatar_url.as_deref()
+        self.rare.as_ref()?.avatar_url.as_deref()
+    }
+
+    pub fn relation(&self) -> Option<&Relation> {
+        self.rare.as_ref()?.relation.as_ref()
     }
 }
 
@@ -227,11 +231,11 @@ mod tests {
         assert_eq!(f.membership(), Some("join"));
         assert_eq!(f.sender, None);
         assert_eq!(f.displayname(), None);
-        assert_eq!(f.relation, None);
+        assert_eq!(f.relation(), None);
         assert!(!f.contains_url);
         let not_object = r#"{"sender":"@x:s","content":[1,2]}"#;
         let f = EventFields::parse(not_object).unwrap();
-        assert_eq!((f.sender.as_deref(), f.member), (Some("@x:s"), None));
+        assert_eq!((f.sender.as_deref(), f.rare), (Some("@x:s"), None));
         assert!(EventFields::parse("{not json").is_err());
     }
 
@@ -240,13 +244,13 @@ mod tests {
         let j = r#"{"content":{"m.relates_to":{"rel_type":"m.annotation","event_id":"$t","key":"👍"},"url":"mxc://s/m"}}"#;
         let f = EventFields::parse(j).unwrap();
         assert_eq!(
-            f.relation,
-            Some(Box::new(Relation { rel_type: "m.annotation".into(), event_id: "$t".into(), key: Some("👍".into()) }))
+            f.relation(),
+            Some(&Relation { rel_type: "m.annotation".into(), event_id: "$t".into(), key: Some("👍".into()) })
         );
         assert!(f.contains_url);
-        assert_eq!(EventFields::parse(r#"{"redacts":"$x"}"#).unwrap().redacts.as_deref(), Some("$x"));
+        assert_eq!(EventFields::parse(r#"{"redacts":"$x"}"#).unwrap().redacts(), Some("$x"));
         let v11 = r#"{"content":{"redacts":"$y"}}"#;
-        assert_eq!(EventFields::parse(v11).unwrap().redacts.as_deref(), Some("$y"));
+        assert_eq!(EventFields::parse(v11).unwrap().redacts(), Some("$y"));
     }
 
     #[test]
