@@ -143,7 +143,7 @@ impl<'m> MetaSources<'m> {
 
     pub fn meta(&self, model: &'m Model, p: &Planned<'_>) -> Meta<'m> {
         let id = p.event_id();
-        let txn = model.sync.stream.get(id).and_then(|s| {
+        let txn = model.sync.by_nid(p.event.nid).and_then(|s| {
             let device = self.sessions.get(&s.session_id?)?;
             Some((*device, s.transaction_id.as_deref()?))
         });

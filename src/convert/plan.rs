@@ -151,7 +151,7 @@ fn plan_one<'m>(
     } else {
         None
     };
-    let in_stream = model.sync.stream.get(&*e.event_id);
+    let in_stream = model.sync.by_nid(e.nid);
     let mut kind = classify(e, in_stream.is_some(), extremities.contains(&e.nid));
     if kind != Kind::Outlier && !groups.by_event.contains_key(&e.nid) {
         // Synapse needs the state at every non-outlier event; without it the

@@ -122,7 +122,7 @@ pub fn before(model: &Model, e: &Event) -> Before {
         return Before::Snapshot(e.snapshot_nid);
     }
     let is_create = e.type_nid == TYPE_CREATE && model.nids.state_key(e.state_key_nid) == Some("");
-    if is_create && (e.sent_to_output || model.sync.stream.contains_key(&*e.event_id)) {
+    if is_create && (e.sent_to_output || model.sync.by_nid(e.nid).is_some()) {
         Before::Empty
     } else {
         Before::Unknown

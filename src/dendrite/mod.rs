@@ -194,7 +194,7 @@ impl Loader {
         }
         m.events.finish()?;
         m.rooms.finish();
-        m.sync.finish();
+        m.sync.finish(&m.events);
         m.user.finish();
         Ok(m)
     }

@@ -12,6 +12,7 @@ use std::collections::BTreeMap;
 
 use anyhow::Result;
 
+use super::events::Events;
 use super::columns::{columns, Fields};
 use crate::dump::Row;
 
@@ -41,17 +42,35 @@ pub struct ToDevice {
 
 #[derive(Default)]
 pub struct SyncApi {
-    /// event ID → its place in the stream. One entry per timeline event, so
-    /// kept small: the room is the roomserver's, the JSON the roomserver's.
-    pub stream: BTreeMap<Box<str>, StreamEvent>,
+    /// event ID → its place in the stream, while loading (the events table
+    /// may come later); [`SyncApi::finish`] moves it into `stream`.
+    loading: BTreeMap<Box<str>, StreamEvent>,
+    /// (event NID, its place in the stream), sorted by NID, for the events
+    /// `roomserver_events` has. One entry per timeline event, so kept small:
+    /// keyed by NID rather than by a second copy of the event ID; the room
+    /// is the roomserver's, the JSON the roomserver's.
+    pub stream: Vec<(i64, StreamEvent)>,
+    /// The highest stream position, events the roomserver lacks included.
+    pub max_position: i64,
     pub receipts: Vec<Receipt>,
     pub to_device: Vec<ToDevice>,
 }
 
 impl SyncApi {
-    pub(super) fn finish(&mut self) {
+    pub(super) fn finish(&mut self, events: &Events) {
+        let loading = std::mem::take(&mut self.loading);
+        self.max_position = loading.values().map(|s| s.position).max().unwrap_or(0);
+        let mut stream: Vec<(i64, StreamEvent)> =
+            loading.into_iter().filter_map(|(id, s)| Some((events.by_event_id(&id)?.nid, s))).collect();
+        stream.sort_unstable_by_key(|(nid, _)| *nid);
+        self.stream = stream;
         self.receipts.sort_by_key(|r| r.id);
         self.to_device.sort_by_key(|t| t.id);
+    }
+
+    /// The place in the stream of the event with this NID, if it has one.
+    pub fn by_nid(&self, nid: i64) -> Option<&StreamEvent> {
+        self.stream.binary_search_by_key(&nid, |(n, _)| *n).ok().map(|i| &self.stream[i].1)
     }
 }
 
@@ -72,7 +91,7 @@ impl StreamCols {
             session_id: f.opt_i64(self.session)?,
             transaction_id: f.opt_string(self.txn)?,
         };
-        sync.stream.insert(f.str(self.event_id)?.into(), ev);
+        sync.loading.insert(f.str(self.event_id)?.into(), ev);
         Ok(())
     }
 }
@@ -122,5 +141,43 @@ impl ToDeviceCols {
             content: f.string(self.content)?,
         });
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dendrite::events::Event;
+
+    fn event(nid: i64, id: &str) -> Event {
+        Event {
+            nid,
+            room_nid: 1,
+            type_nid: 9,
+            state_key_nid: 0,
+            sent_to_output: true,
+            snapshot_nid: 1,
+            depth: nid,
+            is_rejected: false,
+            event_id: id.into(),
+            auth_event_nids: Box::new([]),
+            json: None,
+        }
+    }
+
+    #[test]
+    fn stream_is_keyed_by_nid_and_the_maximum_counts_every_row() {
+        let events = Events::of(vec![event(2, "$a"), event(1, "$b")]);
+        let mut sync = SyncApi::default();
+        for (id, position) in [("$a", 5), ("$gone", 300), ("$b", 7)] {
+            sync.loading.insert(id.into(), StreamEvent { position, session_id: None, transaction_id: None });
+        }
+        sync.finish(&events);
+        let got: Vec<(i64, i64)> = sync.stream.iter().map(|(nid, s)| (*nid, s.position)).collect();
+        assert_eq!(got, vec![(1, 7), (2, 5)]);
+        assert_eq!(sync.by_nid(2).map(|s| s.position), Some(5));
+        assert!(sync.by_nid(3).is_none());
+        // An event the roomserver lacks still holds a stream position clients may have seen.
+        assert_eq!(sync.max_position, 300);
     }
 }

@@ -418,7 +418,7 @@ fn snapshot_zero_is_an_outlier_except_for_a_create_event_in_the_timeline() {
         session_id: None,
         transaction_id: None,
     };
-    m.sync.stream.insert("$e2".into(), stream);
+    m.sync.stream.push((2, stream));
     // A create event after Dendrite's v0.4 migration: snapshot 0, but in the timeline.
     assert_eq!(before(&m, &ev(1, CREATE, 1, 0, true)), Before::Empty);
     assert_eq!(before(&m, &ev(2, CREATE, 1, 0, false)), Before::Empty, "found in the sync stream");
