@@ -18,6 +18,7 @@ pub mod filters;
 pub mod keys;
 pub mod media;
 pub mod nids;
+pub mod notifications;
 pub mod positions;
 pub mod presence;
 pub mod push;

@@ -4,7 +4,7 @@
 
 use anyhow::Result;
 
-use super::{account_data, filters, keys, presence, push, tokens};
+use super::{account_data, filters, keys, notifications, presence, push, tokens};
 use crate::dump::{Row, TableHeader};
 
 #[derive(Default)]
@@ -15,6 +15,7 @@ pub struct UserData {
     pub filters: filters::Filters,
     pub presence: presence::PresenceData,
     pub tokens: tokens::RegistrationTokens,
+    pub notifications: notifications::Notifications,
 }
 
 impl UserData {
@@ -26,6 +27,7 @@ impl UserData {
         self.filters.finish();
         self.presence.finish();
         self.tokens.finish();
+        self.notifications.finish();
     }
 }
 
@@ -43,6 +45,7 @@ pub enum Bound {
     Filters(filters::FilterCols),
     Presence(presence::PresenceCols),
     Tokens(tokens::TokenCols),
+    Notifications(notifications::NotificationCols),
 }
 
 impl Bound {
@@ -61,6 +64,7 @@ impl Bound {
             "syncapi_filter" => Bound::Filters(filters::FilterCols::bind(t)?),
             "syncapi_presence" => Bound::Presence(presence::PresenceCols::bind(t)?),
             "userapi_registration_tokens" => Bound::Tokens(tokens::TokenCols::bind(t)?),
+            "userapi_notifications" => Bound::Notifications(notifications::NotificationCols::bind(t)?),
             _ => return Ok(None),
         }))
     }
@@ -86,6 +90,7 @@ impl Bound {
             Bound::Filters(c) => c.load(&mut u.filters, row),
             Bound::Presence(c) => c.load(&mut u.presence, row),
             Bound::Tokens(c) => c.load(&mut u.tokens, row),
+            Bound::Notifications(c) => c.load(&mut u.notifications, row),
         }
     }
 }

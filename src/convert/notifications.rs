@@ -1,0 +1,166 @@
+//! Notification history: Dendrite's `userapi_notifications` → Synapse's
+//! `event_push_actions` (synapse-storage.md §A.3), the table Synapse's
+//! `/notifications` reads (`get_push_actions_for_user`: `notif = 1`, newest
+//! stream ordering first, `ts` = the event's `received_ts`).
+//!
+//! Per row: the event's stream and topological ordering as the plan assigns
+//! them; `actions` in Synapse's stored form (`_serialize_action`: the empty
+//! string for its two default action lists, else compact JSON); `thread_id`
+//! as Synapse's push evaluator picks it (the root of an `m.thread` relation,
+//! else the thread of the related event, else `main`).
+//!
+//! Traps: `read` is not stored anywhere in Synapse, `/notifications` derives
+//! it from the user's read receipt, which is carried (receipts.rs). Only
+//! events that became live or backfilled events carry notifications;
+//! Synapse never notifies for outliers, rejected or soft-failed events.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde_json::{json, Value as Json};
+
+use super::plan::{Kind, Plan, Planned};
+use super::report::Skipped;
+use super::table::Table;
+use super::userdata::UserContext;
+use crate::dendrite::notifications::Notification;
+use crate::dendrite::Model;
+use crate::synapse::Value;
+
+const WHAT: &str = "userapi_notifications";
+const COLUMNS: &[&str] = &[
+    "room_id", "event_id", "user_id", "profile_tag", "actions", "topological_ordering", "stream_ordering", "notif",
+    "highlight", "unread", "thread_id",
+];
+
+pub fn event_push_actions<'m>(model: &'m Model, ctx: &UserContext, plan: &Plan<'m>, skipped: &mut Skipped) -> Table<'m> {
+    let events: BTreeMap<&str, &Planned<'m>> = plan.events.iter().map(|p| (p.event_id(), p)).collect();
+    let relations = Relations::of(plan);
+    let mut t = Table::new("event_push_actions", COLUMNS);
+    let mut seen = BTreeSet::new();
+    for n in &model.user.notifications.rows {
+        let Some(user) = user_id(n, ctx) else {
+            skipped.add(WHAT, "user is not a carried local account");
+            continue;
+        };
+        let Some(p) = events.get(n.event_id.as_str()).filter(|p| p.room.room_id == n.room_id) else {
+            skipped.add(WHAT, "event is not carried over (or is in another room)");
+            continue;
+        };
+        if !matches!(p.kind, Kind::Live | Kind::Backfilled) {
+            skipped.add(WHAT, "event is an outlier, rejected or soft-failed");
+            continue;
+        }
+        // Synapse's unique key is (room, event, user, profile_tag).
+        if !seen.insert((n.event_id.as_str(), user.clone(), n.profile_tag.as_str())) {
+            skipped.add(WHAT, "second notification for the same event and user");
+            continue;
+        }
+        t.push(vec![
+            Value::from(n.room_id.as_str()),
+            Value::from(n.event_id.as_str()),
+            Value::from(user),
+            Value::from(n.profile_tag.as_str()),
+            Value::from(stored_actions(&n.actions, n.highlight)),
+            Value::Int(p.event.depth),
+            Value::Int(p.stream_ordering),
+            Value::Int(1),
+            Value::Int(i64::from(n.highlight)),
+            Value::Int(1),
+            Value::from(relations.thread_id(p)),
+        ]);
+    }
+    t
+}
+
+fn user_id(n: &Notification, ctx: &UserContext) -> Option<String> {
+    if n.server_name.as_ref().is_some_and(|s| *s != ctx.server_name) {
+        return None;
+    }
+    let user = format!("@{}:{}", n.localpart, ctx.server_name);
+    ctx.users.contains(&user).then_some(user)
+}
+
+/// Synapse's stored form of a notification's actions: `""` when they equal
+/// the default list for its highlight flag (the column is NOT NULL; the
+/// empty string is not JSON, so it cannot clash), else compact JSON.
+pub fn stored_actions(actions: &Json, highlight: bool) -> String {
+    let default = if highlight {
+        json!(["notify", {"set_tweak": "sound", "value": "default"}, {"set_tweak": "highlight"}])
+    } else {
+        json!(["notify", {"set_tweak": "highlight", "value": false}])
+    };
+    if *actions == default {
+        String::new()
+    } else {
+        actions.to_string()
+    }
+}
+
+/// `event_relations` as the converter writes it (non-rejected events).
+struct Relations<'a> {
+    parent: BTreeMap<&'a str, (&'a str, &'a str)>,
+}
+
+impl<'a> Relations<'a> {
+    fn of(plan: &'a Plan<'_>) -> Relations<'a> {
+        let parent = plan
+            .events
+            .iter()
+            .filter(|p| !p.is_rejected())
+            .filter_map(|p| p.fields.relation.as_ref().map(|r| (p.event_id(), (r.rel_type.as_str(), r.event_id.as_str()))))
+            .collect();
+        Relations { parent }
+    }
+
+    /// A thread relation names its root; any other relation inherits the
+    /// thread of its parent, looked up like Synapse's `get_thread_id`: up to
+    /// four relation hops from the parent, the farthest `m.thread` wins.
+    fn thread_id(&self, p: &Planned<'_>) -> String {
+        let Some(rel) = &p.fields.relation else { return "main".to_owned() };
+        if rel.rel_type == "m.thread" {
+            return rel.event_id.clone();
+        }
+        let mut found = None;
+        let mut at = rel.event_id.as_str();
+        for _ in 0..4 {
+            let Some(&(rel_type, up)) = self.parent.get(at) else { break };
+            if rel_type == "m.thread" {
+                found = Some(up);
+            }
+            at = up;
+        }
+        found.unwrap_or("main").to_owned()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_action_lists_are_stored_as_the_empty_string() {
+        // Synapse 1.163.2 event_push_actions.py: DEFAULT_NOTIF_ACTION and
+        // DEFAULT_HIGHLIGHT_ACTION, each compressed to "" only under its own
+        // highlight flag.
+        let notif: Json = serde_json::from_str(r#"["notify",{"value":false,"set_tweak":"highlight"}]"#).unwrap();
+        let high: Json =
+            serde_json::from_str(r#"["notify",{"set_tweak":"sound","value":"default"},{"set_tweak":"highlight"}]"#).unwrap();
+        assert_eq!(stored_actions(&notif, false), "");
+        assert_eq!(stored_actions(&high, true), "");
+        assert_eq!(stored_actions(&notif, true), r#"["notify",{"set_tweak":"highlight","value":false}]"#);
+        assert_eq!(
+            stored_actions(&high, false),
+            r#"["notify",{"set_tweak":"sound","value":"default"},{"set_tweak":"highlight"}]"#
+        );
+    }
+
+    #[test]
+    fn other_action_lists_are_compact_json() {
+        // What Dendrite's default rules produce for a room message: no
+        // highlight tweak at all, so not Synapse's default list.
+        let plain: Json = serde_json::from_str(r#"[ "notify" ]"#).unwrap();
+        assert_eq!(stored_actions(&plain, false), r#"["notify"]"#);
+        let sound: Json = serde_json::from_str(r#"["notify", {"set_tweak": "sound", "value": "default"}]"#).unwrap();
+        assert_eq!(stored_actions(&sound, false), r#"["notify",{"set_tweak":"sound","value":"default"}]"#);
+    }
+}
