@@ -9,8 +9,11 @@
 //! as Synapse's push evaluator picks it (the root of an `m.thread` relation,
 //! else the thread of the related event, else `main`).
 //!
-//! Traps: `read` is not stored anywhere in Synapse, `/notifications` derives
-//! it from the user's read receipt, which is carried (receipts.rs). Only
+//! Traps: Dendrite lists only rows not marked read (its select says
+//! `AND NOT read`), so rows marked read are left out: carrying them would
+//! bring back notifications the user had already dismissed. Synapse stores
+//! no read flag; `/notifications` derives `read` from the user's read
+//! receipt, which is carried (receipts.rs). Only
 //! events that became live or backfilled events carry notifications;
 //! Synapse never notifies for outliers, rejected or soft-failed events.
 
@@ -38,6 +41,11 @@ pub fn event_push_actions<'m>(model: &'m Model, ctx: &UserContext, plan: &Plan<'
     let mut t = Table::new("event_push_actions", COLUMNS);
     let mut seen = BTreeSet::new();
     for n in &model.user.notifications.rows {
+        if n.read {
+            // Dendrite's /notifications selects `NOT read` rows only.
+            skipped.add(WHAT, "marked read: Dendrite no longer lists it");
+            continue;
+        }
         let Some(user) = user_id(n, ctx) else {
             skipped.add(WHAT, "user is not a carried local account");
             continue;

@@ -20,6 +20,8 @@ pub struct Notification {
     pub room_id: String,
     pub event_id: String,
     pub highlight: bool,
+    /// Marked read by a receipt: Dendrite's `/notifications` no longer lists it.
+    pub read: bool,
     /// The push actions (a JSON array), as Dendrite stored them.
     pub actions: serde_json::Value,
     pub profile_tag: String,
@@ -43,6 +45,7 @@ pub struct NotificationCols {
     room_id: Col,
     event_id: Col,
     highlight: Col,
+    read: Option<Col>,
     json: Col,
 }
 
@@ -63,6 +66,7 @@ impl NotificationCols {
             room_id: h.required("room_id")?,
             event_id: h.required("event_id")?,
             highlight: h.required("highlight")?,
+            read: h.optional("read"),
             json: h.required("notification_json")?,
         })
     }
@@ -80,6 +84,7 @@ impl NotificationCols {
             room_id: f.string(self.room_id)?,
             event_id: f.string(self.event_id)?,
             highlight: f.bool(self.highlight)?,
+            read: f.bool_or(self.read, false)?,
             actions: stored.actions,
             profile_tag: stored.profile_tag,
         });

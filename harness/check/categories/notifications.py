@@ -6,13 +6,32 @@ room_id, actions, profile_tag, read flag and event. Rules (docs/e2e-checks.md):
 - `notifications-order`: Dendrite 0.13.8 lists oldest first (notifications_table.go selects by
   id ascending); Synapse newest first by stream ordering (event_push_actions.py
   get_push_actions_for_user: ORDER BY epa.stream_ordering DESC). Expected against Synapse: the
-  recorded list sorted by the event's stream position in the dump (syncapi topology table, the
-  converter's stream ordering for live events), descending.
+  recorded list sorted by the stream ordering the converter gives each event, descending: the
+  event's Dendrite stream position for live events, below every live event for events Dendrite
+  fetched as history (exclude_from_sync; Synapse numbers backfilled events negatively, the
+  deepest nearest zero), in depth order.
+- `read-from-receipts`: Dendrite lists only notifications its receipt handling has not marked
+  read (selectNotificationSQL: "AND NOT read"), so every recorded `read` is false; Synapse
+  computes `read` for each listed notification as "the user's latest m.read/m.read.private
+  receipt in the room is at or after the event" by (topological, stream) ordering
+  (rest/client/notifications.py). Expected against Synapse: that comparison made with the
+  dump's receipts (syncapi_receipts) and the orderings above (depth = topological ordering).
 - `notification-ts`: Dendrite answers with the time it created the notification (ts_ms);
   Synapse with the event's received_ts (rest/client/notifications.py: "ts": pa.received_ts),
   which the converter sets to the event's origin_server_ts raised so it never decreases along
   the stream (Dendrite keeps no receive time). Against Synapse: ts >= the event's
   origin_server_ts, and not after Dendrite's ts unless raised; checked as ts >= origin_server_ts.
+- `duplicate-notifications`: Dendrite 0.13.8 can store and list one event several times for a
+  user (basic: rows 57 and 58 of userapi_notifications, erin's invite; carol has events listed
+  two and four times); Synapse holds one push action per (room, event, user, profile_tag)
+  (unique index event_push_actions_room_id_event_id_user_id_profile_tag). Expected: the
+  recorded list with repeated event IDs dropped, the first kept (the converter keeps the first
+  row by id, and skips and counts the rest).
+- `redacted-after-notifying`: Dendrite's notification keeps a copy of the event as it was when it
+  notified; Synapse serves the event as it is now (rest/client/notifications.py serializes
+  get_events()), redacted when a redaction arrived later. When Synapse's event carries
+  unsigned.redacted_because, its content must be a part of the recorded content (a redaction
+  only removes keys); the content is otherwise compared exactly.
 - `day-old-pruning`: Synapse deletes non-highlight push actions whose event was received more
   than a day before its clock once they are rotated (event_push_actions.py
   _remove_old_push_actions_that_have_rotated, every 30 s); the converter marks everything
@@ -21,6 +40,8 @@ room_id, actions, profile_tag, read flag and event. Rules (docs/e2e-checks.md):
 from __future__ import annotations
 
 import time
+
+from ..fixture import read_table
 
 NAME, GROUP = "notifications", "issue5"
 DAY_MS = 24 * 60 * 60 * 1000
@@ -39,14 +60,89 @@ def prunable(n: dict, now_ms: int) -> bool:
         (n.get("event") or {}).get("origin_server_ts", now_ms) < now_ms - DAY_MS + SLACK_MS
 
 
-def shape(n: dict, ts_ok: bool | None) -> dict:
+def first_of_each(notifs: list) -> list:
+    """Rule `duplicate-notifications`."""
+    seen, out = set(), []
+    for n in notifs:
+        if n["event"]["event_id"] not in seen:
+            seen.add(n["event"]["event_id"])
+            out.append(n)
+    return out
+
+
+def redacted_part(exp_content: dict, act_event: dict) -> dict:
+    """Rule `redacted-after-notifying`: the recorded content cut down to the keys Synapse's
+    redacted event kept, when those keep their recorded values (else unchanged, so it differs)."""
+    act_content = act_event.get("content") or {}
+    if "redacted_because" not in (act_event.get("unsigned") or {}):
+        return exp_content
+    if all(k in exp_content and exp_content[k] == v for k, v in act_content.items()):
+        return {k: exp_content[k] for k in act_content}
+    return exp_content
+
+
+def shape(n: dict, ts_ok: bool | None, content: dict | None = None) -> dict:
     """What is compared of one notification; `ts` replaced by the rule's verdict when given."""
     out = {k: n.get(k) for k in ("room_id", "actions", "profile_tag", "read")}
-    ev = n.get("event") or {}
+    ev = dict(n.get("event") or {})
+    if content is not None:
+        ev["content"] = content
     out["event"] = {k: ev.get(k) for k in ("event_id", "type", "sender", "origin_server_ts", "content",
                                            "state_key") if k in ev}
     out["ts"] = n.get("ts") if ts_ok is None else ts_ok
     return out
+
+
+def synapse_order(f):
+    """Rule `notifications-order`: event_id -> a key ordered like Synapse's stream ordering."""
+    topo, pos = f.topology(), f.positions()
+
+    def key(event_id: str) -> tuple:
+        depth, stream = topo.get(event_id, (0, 0))
+        backfilled = pos.get(event_id, (0, "", False))[2]
+        return (0, depth) if backfilled else (1, stream)
+    return key
+
+
+def read_flags(f, user_id: str, key) -> dict[str, tuple]:
+    """Rule `read-from-receipts`: room -> (topological, stream key) of the user's latest receipt."""
+    topo, out = f.topology(), {}
+    for r in read_table(f.path / "dendrite.dump", "syncapi_receipts"):
+        if r["user_id"] != user_id or r["receipt_type"] not in ("m.read", "m.read.private"):
+            continue
+        at = (topo.get(r["event_id"], (0, 0))[0], key(r["event_id"]))
+        if r["room_id"] not in out or out[r["room_id"]][1] < at[1]:
+            out[r["room_id"]] = at
+    return out
+
+
+def synapse_expectation(f, name: str, exp: list, act: list, now_ms: int) -> list:
+    key = synapse_order(f)
+    exp = sorted(first_of_each(exp), key=lambda n: key(n["event"]["event_id"]), reverse=True)
+    have = {n["event"]["event_id"] for n in act}
+    exp = [dict(n) for n in exp if n["event"]["event_id"] in have or not prunable(n, now_ms)]
+    receipts, topo = read_flags(f, f.user(name)["user_id"], key), f.topology()
+    for n in exp:
+        ev = n["event"]["event_id"]
+        r = receipts.get(n["room_id"])
+        n["read"] = r is not None and r >= (topo.get(ev, (0, 0))[0], key(ev))
+    return exp
+
+
+def pairs(exp: list, act: list):
+    """The k-th occurrence of an event ID in one list with its k-th in the other."""
+    seen: dict[str, int] = {}
+    index: dict[tuple, dict] = {}
+    for n in act:
+        k = (n["event"]["event_id"], seen.get(n["event"]["event_id"], 0))
+        seen[k[0]] = k[1] + 1
+        index[k] = n
+    seen = {}
+    for n in exp:
+        k = (n["event"]["event_id"], seen.get(n["event"]["event_id"], 0))
+        seen[k[0]] = k[1] + 1
+        if k in index:
+            yield n, index[k]
 
 
 def run(ctx) -> None:
@@ -64,19 +160,14 @@ def run(ctx) -> None:
         exp = list(rec["body"].get("notifications") or [])
         act = list((body or {}).get("notifications") or [])
         if ctx.server != "dendrite":
-            topo = f.topology()
-            exp.sort(key=lambda n: topo.get(n["event"]["event_id"], (0, 0))[1], reverse=True)
-            have = {n["event"]["event_id"] for n in act}
-            exp = [n for n in exp if n["event"]["event_id"] in have or not prunable(n, now_ms)]
+            exp = synapse_expectation(f, name, exp, act, now_ms)
         t.compare(NAME, f"{name} /notifications event IDs in order",
                   [n["event"]["event_id"] for n in exp], [n["event"]["event_id"] for n in act])
-        by_id = {n["event"]["event_id"]: n for n in act}
-        for e in exp:
-            a = by_id.get(e["event"]["event_id"])
-            if a is None:
-                continue   # reported by the sequence comparison
+        for e, a in pairs(exp, act):   # a missing one is reported by the sequence comparison
             if ctx.server == "dendrite":
                 pe, pa = shape(e, None), shape(a, None)
             else:   # rule notification-ts
-                pe, pa = shape(e, True), shape(a, a.get("ts", 0) >= e["event"]["origin_server_ts"])
+                content = redacted_part(e["event"].get("content") or {}, a["event"])
+                pe = shape(e, True, content)
+                pa = shape(a, a.get("ts", 0) >= e["event"]["origin_server_ts"])
             t.compare(NAME, f"{name} /notifications {e['event']['event_id']}", pe, pa)
