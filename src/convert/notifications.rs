@@ -63,21 +63,54 @@ pub fn event_push_actions<'m>(model: &'m Model, ctx: &UserContext, plan: &Plan<'
             skipped.add(WHAT, "second notification for the same event and user");
             continue;
         }
+        let highlight = has_highlight(&n.actions);
+        let notif = n.actions.as_array().is_some_and(|a| a.iter().any(|x| x == "notify"));
         t.push(vec![
             Value::from(n.room_id.as_str()),
             Value::from(n.event_id.as_str()),
             Value::from(user),
             Value::from(n.profile_tag.as_str()),
-            Value::from(stored_actions(&n.actions, n.highlight)),
+            Value::from(stored_actions(&n.actions, highlight)),
             Value::Int(p.event.depth),
             Value::Int(p.stream_ordering),
-            Value::Int(1),
-            Value::Int(i64::from(n.highlight)),
-            Value::Int(1),
+            Value::Int(i64::from(notif)),
+            Value::Int(i64::from(highlight)),
+            Value::Int(i64::from(counts_as_unread(p))),
             Value::from(relations.thread_id(p)),
         ]);
     }
     t
+}
+
+/// Synapse's `_action_has_highlight`: the first `highlight` tweak decides,
+/// its `value` defaulting to true. Dendrite's own `highlight` column is not
+/// used: 0.13.8 leaves it false for actions that do highlight (full fixture,
+/// bob's mention in a DM), and Synapse's counts and clean-up read this one.
+pub fn has_highlight(actions: &Json) -> bool {
+    let tweak = actions.as_array().into_iter().flatten().find(|a| a.get("set_tweak").is_some_and(|t| t == "highlight"));
+    tweak.is_some_and(|t| t.get("value").map_or(true, |v| v.as_bool().unwrap_or(true)))
+}
+
+/// Synapse's `_should_count_as_unread` (bulk_push_rule_evaluator.py), for
+/// the `unread` column: not a notice, not an edit; then a non-empty string
+/// body, a topic/name/avatar/tombstone state event, or an encrypted message.
+fn counts_as_unread(p: &Planned<'_>) -> bool {
+    let event: Json = serde_json::from_str(p.json).unwrap_or(Json::Null);
+    let content = &event["content"];
+    let is_state = p.state_key.is_some();
+    if !is_state && p.event_type == "m.room.message" && content["msgtype"] == "m.notice" {
+        return false;
+    }
+    if p.fields.relation.as_ref().is_some_and(|r| r.rel_type == "m.replace") {
+        return false;
+    }
+    if content["body"].as_str().is_some_and(|b| !b.is_empty()) {
+        return true;
+    }
+    if is_state {
+        return matches!(p.event_type, "m.room.topic" | "m.room.name" | "m.room.avatar" | "m.room.tombstone");
+    }
+    p.event_type == "m.room.encrypted"
 }
 
 fn user_id(n: &Notification, ctx: &UserContext) -> Option<String> {
@@ -160,6 +193,15 @@ mod tests {
             stored_actions(&high, false),
             r#"["notify",{"set_tweak":"sound","value":"default"},{"set_tweak":"highlight"}]"#
         );
+    }
+
+    #[test]
+    fn highlight_is_the_first_highlight_tweak_defaulting_to_true() {
+        let j = |s: &str| serde_json::from_str::<Json>(s).unwrap();
+        assert!(has_highlight(&j(r#"["notify",{"set_tweak":"sound","value":"default"},{"set_tweak":"highlight"}]"#)));
+        assert!(!has_highlight(&j(r#"["notify",{"set_tweak":"highlight","value":false}]"#)));
+        assert!(!has_highlight(&j(r#"["notify",{"set_tweak":"sound","value":"default"}]"#)));
+        assert!(!has_highlight(&j(r#"["notify",{"set_tweak":"highlight","value":false},{"set_tweak":"highlight"}]"#)));
     }
 
     #[test]

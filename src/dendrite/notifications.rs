@@ -6,7 +6,8 @@
 //! `notification_json.room_id` and `.ts` are written empty/zero (Dendrite
 //! fills them from the columns when it answers), so only `actions` and
 //! `profile_tag` come from the JSON. `ts_ms` (when Dendrite notified) has no
-//! Synapse column: Synapse answers with the event's `received_ts`. `server_name` is missing before v0.10.8.
+//! Synapse column: Synapse answers with the event's `received_ts`. `server_name` is missing before v0.10.8. The `highlight` column is not
+//! read: it can be false for actions that highlight (convert/notifications.rs).
 
 use anyhow::{Context as _, Result};
 
@@ -19,7 +20,6 @@ pub struct Notification {
     pub server_name: Option<String>,
     pub room_id: String,
     pub event_id: String,
-    pub highlight: bool,
     /// Marked read by a receipt: Dendrite's `/notifications` no longer lists it.
     pub read: bool,
     /// The push actions (a JSON array), as Dendrite stored them.
@@ -44,7 +44,6 @@ pub struct NotificationCols {
     server: Option<Col>,
     room_id: Col,
     event_id: Col,
-    highlight: Col,
     read: Option<Col>,
     json: Col,
 }
@@ -65,7 +64,6 @@ impl NotificationCols {
             server: h.optional("server_name"),
             room_id: h.required("room_id")?,
             event_id: h.required("event_id")?,
-            highlight: h.required("highlight")?,
             read: h.optional("read"),
             json: h.required("notification_json")?,
         })
@@ -83,7 +81,6 @@ impl NotificationCols {
             server_name: f.opt_string(self.server)?,
             room_id: f.string(self.room_id)?,
             event_id: f.string(self.event_id)?,
-            highlight: f.bool(self.highlight)?,
             read: f.bool_or(self.read, false)?,
             actions: stored.actions,
             profile_tag: stored.profile_tag,

@@ -51,9 +51,9 @@ SLACK_MS = 60 * 60 * 1000   # an hour's margin either side of Synapse's day-old 
 
 
 def is_highlight(actions: list) -> bool:
-    """The push rule evaluator's highlight: a `highlight` tweak whose value is not false."""
-    return any(isinstance(a, dict) and a.get("set_tweak") == "highlight" and a.get("value", True) is not False
-               for a in actions)
+    """Synapse's _action_has_highlight: the first `highlight` tweak's value, default true."""
+    tweak = next((a for a in actions if isinstance(a, dict) and a.get("set_tweak") == "highlight"), None)
+    return tweak is not None and tweak.get("value", True) is not False
 
 
 def prunable(n: dict, now_ms: int) -> bool:
