@@ -61,6 +61,13 @@ pub fn collect<'m>(model: &'m Model, ctx: &Context, rooms: &RoomSet, plan: &Plan
     out
 }
 
+/// (event ID, room ID, depth, stream ordering) of each carried invite: Synapse
+/// computes push actions for invites that arrive over federation too
+/// (handlers/federation.py on_invite_request), so they can be notifications.
+pub fn positions<'a>(invites: &'a [OutOfBand<'_>]) -> impl Iterator<Item = (&'a str, &'a str, i64, i64)> {
+    invites.iter().map(|i| (i.invite.event_id.as_str(), i.room.room_id.as_str(), i.fields_depth(), i.stream_ordering))
+}
+
 /// `events`, `event_json`, `state_events`, `room_memberships`, `local_current_membership`.
 pub fn tables<'m>(invites: &[OutOfBand<'m>]) -> [Table<'m>; 5] {
     let mut events = Table::new("events", EVENTS_COLUMNS);

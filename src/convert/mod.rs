@@ -240,7 +240,7 @@ fn convert<'m>(model: &'m Model, ctx: &'m Context, skipped: &mut Skipped) -> Res
     out.extend(receipts::tables(model, ctx, &room_set, &plan, skipped));
     let user_ctx = userdata::UserContext::new(model, ctx, &out);
     out.extend(userdata::convert(model, &user_ctx, skipped)?);
-    out.push(notifications::event_push_actions(model, &user_ctx, &plan, skipped));
+    out.push(notifications::event_push_actions(model, &user_ctx, &plan, invites::positions(&out_of_band), skipped));
     out.extend(media::tables(&model.media, &ctx.server_name, skipped));
     Ok(out)
 }

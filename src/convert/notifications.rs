@@ -14,8 +14,10 @@
 //! bring back notifications the user had already dismissed. Synapse stores
 //! no read flag; `/notifications` derives `read` from the user's read
 //! receipt, which is carried (receipts.rs). Only
-//! events that became live or backfilled events carry notifications;
-//! Synapse never notifies for outliers, rejected or soft-failed events.
+//! events that became live or backfilled events, and carried out-of-band
+//! invites (Synapse evaluates push rules for a federated invite too), carry
+//! notifications; Synapse never notifies for other outliers, rejected or
+//! soft-failed events.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -35,9 +37,42 @@ const COLUMNS: &[&str] = &[
     "highlight", "unread", "thread_id",
 ];
 
-pub fn event_push_actions<'m>(model: &'m Model, ctx: &UserContext, plan: &Plan<'m>, skipped: &mut Skipped) -> Table<'m> {
-    let events: BTreeMap<&str, &Planned<'m>> = plan.events.iter().map(|p| (p.event_id(), p)).collect();
+/// Where a notified event sits in Synapse.
+struct Target<'a> {
+    room_id: &'a str,
+    depth: i64,
+    stream_ordering: i64,
+    thread_id: String,
+    unread: bool,
+}
+
+pub fn event_push_actions<'m, 'i>(
+    model: &'m Model,
+    ctx: &UserContext,
+    plan: &Plan<'m>,
+    invites: impl Iterator<Item = (&'i str, &'i str, i64, i64)>,
+    skipped: &mut Skipped,
+) -> Table<'m> {
     let relations = Relations::of(plan);
+    let mut targets: BTreeMap<&str, Option<Target>> = BTreeMap::new();
+    for p in &plan.events {
+        let notifiable = matches!(p.kind, Kind::Live | Kind::Backfilled);
+        targets.insert(
+            p.event_id(),
+            notifiable.then(|| Target {
+                room_id: &p.room.room_id,
+                depth: p.event.depth,
+                stream_ordering: p.stream_ordering,
+                thread_id: relations.thread_id(p),
+                unread: counts_as_unread(p),
+            }),
+        );
+    }
+    let mut invite_targets = BTreeMap::new();
+    for (event_id, room_id, depth, stream_ordering) in invites {
+        // An invite has no body and is not a counted state type: not unread.
+        invite_targets.insert(event_id, Target { room_id, depth, stream_ordering, thread_id: "main".to_owned(), unread: false });
+    }
     let mut t = Table::new("event_push_actions", COLUMNS);
     let mut seen = BTreeSet::new();
     for n in &model.user.notifications.rows {
@@ -50,12 +85,22 @@ pub fn event_push_actions<'m>(model: &'m Model, ctx: &UserContext, plan: &Plan<'
             skipped.add(WHAT, "user is not a carried local account");
             continue;
         };
-        let Some(p) = events.get(n.event_id.as_str()).filter(|p| p.room.room_id == n.room_id) else {
-            skipped.add(WHAT, "event is not carried over (or is in another room)");
-            continue;
+        let target = match targets.get(n.event_id.as_str()) {
+            Some(Some(target)) => target,
+            Some(None) => {
+                skipped.add(WHAT, "event is an outlier, rejected or soft-failed");
+                continue;
+            }
+            None => match invite_targets.get(n.event_id.as_str()) {
+                Some(target) => target,
+                None => {
+                    skipped.add(WHAT, "event is not carried over");
+                    continue;
+                }
+            },
         };
-        if !matches!(p.kind, Kind::Live | Kind::Backfilled) {
-            skipped.add(WHAT, "event is an outlier, rejected or soft-failed");
+        if target.room_id != n.room_id {
+            skipped.add(WHAT, "event is in another room than the notification says");
             continue;
         }
         // Synapse's unique key is (room, event, user, profile_tag).
@@ -63,23 +108,27 @@ pub fn event_push_actions<'m>(model: &'m Model, ctx: &UserContext, plan: &Plan<'
             skipped.add(WHAT, "second notification for the same event and user");
             continue;
         }
-        let highlight = has_highlight(&n.actions);
-        let notif = n.actions.as_array().is_some_and(|a| a.iter().any(|x| x == "notify"));
-        t.push(vec![
-            Value::from(n.room_id.as_str()),
-            Value::from(n.event_id.as_str()),
-            Value::from(user),
-            Value::from(n.profile_tag.as_str()),
-            Value::from(stored_actions(&n.actions, highlight)),
-            Value::Int(p.event.depth),
-            Value::Int(p.stream_ordering),
-            Value::Int(i64::from(notif)),
-            Value::Int(i64::from(highlight)),
-            Value::Int(i64::from(counts_as_unread(p))),
-            Value::from(relations.thread_id(p)),
-        ]);
+        t.push(row(n, user, target));
     }
     t
+}
+
+fn row<'m>(n: &'m Notification, user: String, target: &Target<'_>) -> Vec<Value<'m>> {
+    let highlight = has_highlight(&n.actions);
+    let notif = n.actions.as_array().is_some_and(|a| a.iter().any(|x| x == "notify"));
+    vec![
+        Value::from(n.room_id.as_str()),
+        Value::from(n.event_id.as_str()),
+        Value::from(user),
+        Value::from(n.profile_tag.as_str()),
+        Value::from(stored_actions(&n.actions, highlight)),
+        Value::Int(target.depth),
+        Value::Int(target.stream_ordering),
+        Value::Int(i64::from(notif)),
+        Value::Int(i64::from(highlight)),
+        Value::Int(i64::from(target.unread)),
+        Value::from(target.thread_id.clone()),
+    ]
 }
 
 /// Synapse's `_action_has_highlight`: the first `highlight` tweak decides,

@@ -9,7 +9,9 @@ room_id, actions, profile_tag, read flag and event. Rules (docs/e2e-checks.md):
   recorded list sorted by the stream ordering the converter gives each event, descending: the
   event's Dendrite stream position for live events, below every live event for events Dendrite
   fetched as history (exclude_from_sync; Synapse numbers backfilled events negatively, the
-  deepest nearest zero), in depth order.
+  deepest nearest zero), in depth order; an invite received over federation into a room the
+  server was not in (no room event in the dump) is above everything (the converter numbers
+  carried out-of-band invites after all history, in event ID order).
 - `read-from-receipts`: Dendrite lists only notifications its receipt handling has not marked
   read (selectNotificationSQL: "AND NOT read"), so every recorded `read` is false; Synapse
   computes `read` for each listed notification as "the user's latest m.read/m.read.private
@@ -100,7 +102,9 @@ def synapse_order(f):
     topo, pos = f.topology(), f.positions()
 
     def key(event_id: str) -> tuple:
-        depth, stream = topo.get(event_id, (0, 0))
+        if event_id not in topo:   # an invite over federation: above all history, by event ID
+            return (2, event_id)
+        depth, stream = topo[event_id]
         backfilled = pos.get(event_id, (0, "", False))[2]
         return (0, depth) if backfilled else (1, stream)
     return key
