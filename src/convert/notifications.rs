@@ -53,26 +53,9 @@ pub fn event_push_actions<'m, 'i>(
     invites: impl Iterator<Item = (&'i str, &'i str, i64, i64)>,
     skipped: &mut Skipped,
 ) -> Table<'m> {
-    let relations = Relations::of(plan);
-    let mut targets: BTreeMap<&str, Option<Target>> = BTreeMap::new();
-    for p in &plan.events {
-        let notifiable = matches!(p.kind, Kind::Live | Kind::Backfilled);
-        targets.insert(
-            p.event_id(),
-            notifiable.then(|| Target {
-                room_id: &p.room.room_id,
-                depth: p.event.depth,
-                stream_ordering: p.stream_ordering,
-                thread_id: relations.thread_id(p),
-                unread: counts_as_unread(p),
-            }),
-        );
-    }
-    let mut invite_targets = BTreeMap::new();
-    for (event_id, room_id, depth, stream_ordering) in invites {
-        // An invite has no body and is not a counted state type: not unread.
-        invite_targets.insert(event_id, Target { room_id, depth, stream_ordering, thread_id: "main".to_owned(), unread: false });
-    }
+    // Carried out-of-band invites (few): an invite has no body and is not a
+    // counted state type, so it does not count as unread.
+    let invites: BTreeMap<&str, (&str, i64, i64)> = invites.map(|(e, room, depth, so)| (e, (room, depth, so))).collect();
     let mut t = Table::new("event_push_actions", COLUMNS);
     let mut seen = BTreeSet::new();
     for n in &model.user.notifications.rows {
@@ -85,14 +68,22 @@ pub fn event_push_actions<'m, 'i>(
             skipped.add(WHAT, "user is not a carried local account");
             continue;
         };
-        let target = match targets.get(n.event_id.as_str()) {
-            Some(Some(target)) => target,
-            Some(None) => {
+        let target = match plan.by_event_id(model, &n.event_id) {
+            Some(p) if matches!(p.kind, Kind::Live | Kind::Backfilled) => Target {
+                room_id: &p.room.room_id,
+                depth: p.event.depth,
+                stream_ordering: p.stream_ordering,
+                thread_id: thread_id(model, plan, p),
+                unread: counts_as_unread(p),
+            },
+            Some(_) => {
                 skipped.add(WHAT, "event is an outlier, rejected or soft-failed");
                 continue;
             }
-            None => match invite_targets.get(n.event_id.as_str()) {
-                Some(target) => target,
+            None => match invites.get(n.event_id.as_str()) {
+                Some(&(room_id, depth, stream_ordering)) => {
+                    Target { room_id, depth, stream_ordering, thread_id: "main".to_owned(), unread: false }
+                }
                 None => {
                     skipped.add(WHAT, "event is not carried over");
                     continue;
@@ -108,7 +99,7 @@ pub fn event_push_actions<'m, 'i>(
             skipped.add(WHAT, "second notification for the same event and user");
             continue;
         }
-        t.push(row(n, user, target));
+        t.push(row(n, user, &target));
     }
     t
 }
@@ -144,13 +135,13 @@ pub fn has_highlight(actions: &Json) -> bool {
 /// the `unread` column: not a notice, not an edit; then a non-empty string
 /// body, a topic/name/avatar/tombstone state event, or an encrypted message.
 fn counts_as_unread(p: &Planned<'_>) -> bool {
-    let event: Json = serde_json::from_str(p.json).unwrap_or(Json::Null);
+    let event: Json = serde_json::from_str(p.json()).unwrap_or(Json::Null);
     let content = &event["content"];
     let is_state = p.state_key.is_some();
     if !is_state && p.event_type == "m.room.message" && content["msgtype"] == "m.notice" {
         return false;
     }
-    if p.fields.relation.as_ref().is_some_and(|r| r.rel_type == "m.replace") {
+    if p.fields.relation().is_some_and(|r| r.rel_type == "m.replace") {
         return false;
     }
     if content["body"].as_str().is_some_and(|b| !b.is_empty()) {
@@ -186,41 +177,28 @@ pub fn stored_actions(actions: &Json, highlight: bool) -> String {
     }
 }
 
-/// `event_relations` as the converter writes it (non-rejected events).
-struct Relations<'a> {
-    parent: BTreeMap<&'a str, (&'a str, &'a str)>,
-}
-
-impl<'a> Relations<'a> {
-    fn of(plan: &'a Plan<'_>) -> Relations<'a> {
-        let parent = plan
-            .events
-            .iter()
-            .filter(|p| !p.is_rejected())
-            .filter_map(|p| p.fields.relation.as_ref().map(|r| (p.event_id(), (r.rel_type.as_str(), r.event_id.as_str()))))
-            .collect();
-        Relations { parent }
+/// The thread Synapse files a notification under (its push evaluator): the
+/// root of an `m.thread` relation; for any other relation the thread of the
+/// related event, looked up like `get_thread_id` over `event_relations`
+/// (non-rejected events): up to four hops from the parent, the farthest
+/// `m.thread` wins; else `main`.
+fn thread_id(model: &Model, plan: &Plan<'_>, p: &Planned<'_>) -> String {
+    let Some(rel) = p.fields.relation() else { return "main".to_owned() };
+    if rel.rel_type == "m.thread" {
+        return rel.event_id.to_string();
     }
-
-    /// A thread relation names its root; any other relation inherits the
-    /// thread of its parent, looked up like Synapse's `get_thread_id`: up to
-    /// four relation hops from the parent, the farthest `m.thread` wins.
-    fn thread_id(&self, p: &Planned<'_>) -> String {
-        let Some(rel) = &p.fields.relation else { return "main".to_owned() };
-        if rel.rel_type == "m.thread" {
-            return rel.event_id.clone();
+    let mut found = None;
+    let mut at = rel.event_id.to_string();
+    for _ in 0..4 {
+        let Some(up) = plan.by_event_id(model, &at).filter(|q| !q.is_rejected()).and_then(|q| q.fields.relation()) else {
+            break;
+        };
+        if up.rel_type == "m.thread" {
+            found = Some(up.event_id.to_string());
         }
-        let mut found = None;
-        let mut at = rel.event_id.as_str();
-        for _ in 0..4 {
-            let Some(&(rel_type, up)) = self.parent.get(at) else { break };
-            if rel_type == "m.thread" {
-                found = Some(up);
-            }
-            at = up;
-        }
-        found.unwrap_or("main").to_owned()
+        at = up.event_id.to_string();
     }
+    found.unwrap_or_else(|| "main".to_owned())
 }
 
 #[cfg(test)]
