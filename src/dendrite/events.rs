@@ -73,6 +73,9 @@ impl Events {
 
     pub(super) fn finish(&mut self) -> Result<()> {
         self.all.sort_unstable_by_key(|e| e.nid);
+        // Held until the SQL is written: give back what doubling while
+        // reading over-allocated (up to as much again).
+        self.all.shrink_to_fit();
         if let Some(w) = self.all.windows(2).find(|w| w[0].nid == w[1].nid) {
             anyhow::bail!("roomserver_events holds event NID {} twice", w[0].nid);
         }
