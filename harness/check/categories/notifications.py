@@ -40,9 +40,24 @@ room_id, actions, profile_tag, read flag and event. Rules (docs/e2e-checks.md):
   imported as rotated. Dendrite does the same (notifications_table.go Clean: non-highlights
   older than a day by ts_ms). Such a recorded notification may be missing from either answer
   once the fixture is a day old (an hour's margin).
+
+Unread counts, `/sync` `unread_notifications` of every joined room in the user's recorded
+`sync_full_state.json` (filter: timeline limit 1, no state), compared per room:
+- against Dendrite: its recorded numbers.
+- against Synapse, rule `counts-since-receipt`: Synapse counts, per room, the push actions after
+  the user's latest m.read/m.read.private receipt, or after the user's membership event when
+  there is none (event_push_actions.py _get_unread_counts_by_receipt_txn, no
+  event_push_summary rows); highlights by their actions. Dendrite counts every row not marked
+  read, duplicates and invites before the join included, highlights by its own column, which
+  0.13.8 leaves false for mentions (docs/userdata.md, "Unread counts": 14 of 46 rooms
+  differ). Expected: the recorded notifications (rule `duplicate-notifications`) of the room
+  after that receipt or membership event by the converter's stream order (rule
+  `notifications-order`), those missing by `day-old-pruning` left out; highlight_count those
+  of them whose actions highlight.
 """
 from __future__ import annotations
 
+import json
 import time
 
 from ..fixture import read_table
@@ -170,6 +185,8 @@ def run(ctx) -> None:
         else:   # rule day-old-pruning (Dendrite's own clean-up, notifications_table.go Clean)
             have = {n["event"]["event_id"] for n in act}
             exp = [n for n in exp if n["event"]["event_id"] in have or not prunable(n, now_ms)]
+        check_counts(ctx, name, tok, list(rec["body"].get("notifications") or []),
+                     {n["event"]["event_id"] for n in act})
         t.compare(NAME, f"{name} /notifications event IDs in order",
                   [n["event"]["event_id"] for n in exp], [n["event"]["event_id"] for n in act])
         for e, a in pairs(exp, act):   # a missing one is reported by the sequence comparison
@@ -180,3 +197,48 @@ def run(ctx) -> None:
                 pe = shape(e, True, content)
                 pa = shape(a, a.get("ts", 0) >= e["event"]["origin_server_ts"])
             t.compare(NAME, f"{name} /notifications {e['event']['event_id']}", pe, pa)
+
+
+SYNC_FILTER = json.dumps({"room": {"timeline": {"limit": 1}, "state": {"types": []}},
+                          "presence": {"not_types": ["*"]}})
+
+
+def own_membership(room: dict, user_id: str) -> str | None:
+    """The user's membership event in a recorded full-state /sync room (state, then timeline)."""
+    found = None
+    for sec in ("state", "timeline"):
+        for e in (room.get(sec) or {}).get("events") or []:
+            if e.get("type") == "m.room.member" and e.get("state_key") == user_id:
+                found = e["event_id"]
+    return found
+
+
+def synapse_counts(f, name: str, room_id: str, room: dict, listed: list, served: set) -> dict:
+    """Rule `counts-since-receipt`."""
+    key, uid = synapse_order(f), f.user(name)["user_id"]
+    receipt = read_flags(f, uid, key).get(room_id)
+    member = own_membership(room, uid)
+    since = receipt[1] if receipt else (key(member) if member else None)
+    counted = [x for x in first_of_each(listed) if x["room_id"] == room_id
+               and (since is None or key(x["event"]["event_id"]) > since)
+               and x["event"]["event_id"] in served]
+    return {"notification_count": len(counted),
+            "highlight_count": sum(1 for x in counted if is_highlight(x.get("actions") or []))}
+
+
+def check_counts(ctx, name: str, tok: str, listed: list, served: set) -> None:
+    f, t = ctx.fixture, ctx.tally
+    rec = f.expected(f"{name}/sync_full_state.json")
+    if rec is None or rec["status"] != 200:
+        return
+    st, body = ctx.client.call("GET", "/sync", token=tok, params={"filter": SYNC_FILTER})
+    got = ((body or {}).get("rooms") or {}).get("join") or {} if st == 200 else {}
+    for room_id, room in sorted(((rec["body"].get("rooms") or {}).get("join") or {}).items()):
+        a = (got.get(room_id) or {}).get("unread_notifications") or {}
+        a = {k: a.get(k, 0) for k in ("notification_count", "highlight_count")}
+        if ctx.server == "dendrite":
+            e = room.get("unread_notifications") or {}
+            e = {k: e.get(k, 0) for k in ("notification_count", "highlight_count")}
+        else:
+            e = synapse_counts(f, name, room_id, room, listed, served)
+        t.compare(NAME, f"{name} {f.room_name(room_id)} unread_notifications", e, a)
