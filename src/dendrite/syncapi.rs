@@ -8,7 +8,6 @@
 //! is not read: its topological position is the event's `depth`, which
 //! `roomserver_events` has, and its stream position is the `id` read here.
 
-use std::collections::BTreeMap;
 
 use anyhow::Result;
 
@@ -42,9 +41,10 @@ pub struct ToDevice {
 
 #[derive(Default)]
 pub struct SyncApi {
-    /// event ID → its place in the stream, while loading (the events table
-    /// may come later); [`SyncApi::finish`] moves it into `stream`.
-    loading: BTreeMap<Box<str>, StreamEvent>,
+    /// (event ID, its place in the stream) in dump order, while loading (the
+    /// events table may come later); [`SyncApi::finish`] moves it into
+    /// `stream`. A list, not a map: one block the allocator gives back.
+    loading: Vec<(Box<str>, StreamEvent)>,
     /// (event NID, its place in the stream), sorted by NID, for the events
     /// `roomserver_events` has. One entry per timeline event, so kept small:
     /// keyed by NID rather than by a second copy of the event ID; the room
@@ -58,8 +58,11 @@ pub struct SyncApi {
 
 impl SyncApi {
     pub(super) fn finish(&mut self, events: &Events) {
-        let loading = std::mem::take(&mut self.loading);
-        self.max_position = loading.values().map(|s| s.position).max().unwrap_or(0);
+        let mut loading = std::mem::take(&mut self.loading);
+        loading.sort_by(|a, b| a.0.cmp(&b.0)); // stable: an ID's rows stay in dump order
+        // A repeated event ID: its last row wins (swapped into the kept slot).
+        loading.dedup_by(|later, kept| later.0 == kept.0 && { std::mem::swap(later, kept); true });
+        self.max_position = loading.iter().map(|(_, s)| s.position).max().unwrap_or(0);
         let mut stream: Vec<(i64, StreamEvent)> =
             loading.into_iter().filter_map(|(id, s)| Some((events.by_event_id(&id)?.nid, s))).collect();
         stream.sort_unstable_by_key(|(nid, _)| *nid);
@@ -91,7 +94,7 @@ impl StreamCols {
             session_id: f.opt_i64(self.session)?,
             transaction_id: f.opt_string(self.txn)?,
         };
-        sync.loading.insert(f.str(self.event_id)?.into(), ev);
+        sync.loading.push((f.str(self.event_id)?.into(), ev));
         Ok(())
     }
 }
@@ -169,12 +172,12 @@ mod tests {
     fn stream_is_keyed_by_nid_and_the_maximum_counts_every_row() {
         let events = Events::of(vec![event(2, "$a"), event(1, "$b")]);
         let mut sync = SyncApi::default();
-        for (id, position) in [("$a", 5), ("$gone", 300), ("$b", 7)] {
-            sync.loading.insert(id.into(), StreamEvent { position, session_id: None, transaction_id: None });
+        for (id, position) in [("$a", 9), ("$gone", 300), ("$b", 7), ("$a", 5)] {
+            sync.loading.push((id.into(), StreamEvent { position, session_id: None, transaction_id: None }));
         }
         sync.finish(&events);
         let got: Vec<(i64, i64)> = sync.stream.iter().map(|(nid, s)| (*nid, s.position)).collect();
-        assert_eq!(got, vec![(1, 7), (2, 5)]);
+        assert_eq!(got, vec![(1, 7), (2, 5)], "one entry per event, its last row");
         assert_eq!(sync.by_nid(2).map(|s| s.position), Some(5));
         assert!(sync.by_nid(3).is_none());
         // An event the roomserver lacks still holds a stream position clients may have seen.
