@@ -84,20 +84,9 @@ impl Parser<'_> {
         let s = self.s;
         let rest = &s[self.pos..];
         if let Some(quoted) = rest.strip_prefix('"') {
-            let mut out = String::new();
-            let mut chars = quoted.char_indices();
-            while let Some((i, c)) = chars.next() {
-                if c != '"' {
-                    out.push(c);
-                } else if quoted[i + 1..].starts_with('"') {
-                    out.push('"');
-                    chars.next();
-                } else {
-                    self.pos += 1 + i + 1;
-                    return Some(out);
-                }
-            }
-            return None;
+            let (name, after) = quoted_ident(quoted)?;
+            self.pos = s.len() - after.len();
+            return Some(name);
         }
         let len = rest
             .find(|c: char| !(c.is_alphanumeric() || c == '_' || c == '$'))
@@ -109,6 +98,25 @@ impl Parser<'_> {
         self.pos += len;
         Some(word)
     }
+}
+
+/// The body of a quoted identifier (`s` starts after its opening quote; `""`
+/// stands for one quote): the name and what follows the closing quote, or
+/// `None` when the quote is never closed. Shared with the setval parser.
+pub(crate) fn quoted_ident(s: &str) -> Option<(String, &str)> {
+    let mut out = String::new();
+    let mut chars = s.char_indices();
+    while let Some((i, c)) = chars.next() {
+        if c != '"' {
+            out.push(c);
+        } else if s[i + 1..].starts_with('"') {
+            out.push('"');
+            chars.next();
+        } else {
+            return Some((out, &s[i + 1..]));
+        }
+    }
+    None
 }
 
 #[cfg(test)]

@@ -128,19 +128,8 @@ fn qualified_name(s: &str) -> Option<(String, String)> {
 /// PostgreSQL folds to lower case.
 fn ident(s: &str) -> Option<(String, &str)> {
     if let Some(quoted) = s.strip_prefix('"') {
-        let mut out = String::new();
-        let mut chars = quoted.char_indices();
-        while let Some((i, c)) = chars.next() {
-            if c != '"' {
-                out.push(c);
-            } else if quoted[i + 1..].starts_with('"') {
-                out.push('"');
-                chars.next();
-            } else {
-                return (!out.is_empty()).then(|| (out, &quoted[i + 1..]));
-            }
-        }
-        return None;
+        let (name, rest) = super::copy_stmt::quoted_ident(quoted)?;
+        return (!name.is_empty()).then_some((name, rest));
     }
     let len = s.find(|c: char| !(c.is_alphanumeric() || c == '_' || c == '$')).unwrap_or(s.len());
     let word = &s[..len];
