@@ -13,9 +13,8 @@
 //! as soon as every data entry was seen, never reading what follows.
 
 use std::fs::File;
-use std::io::{self, BufReader, Cursor, Read, Seek, SeekFrom};
+use std::io::{self, BufReader, Read, Seek, SeekFrom};
 
-use memmap2::Mmap;
 use std::path::Path;
 
 use anyhow::Result;
@@ -37,8 +36,11 @@ pub struct Body {
     len: u64,
 }
 
-/// The archive, memory-mapped: no read syscalls, and seeking is free.
-type Src = ArchiveReader<Cursor<Mmap>>;
+/// The archive, read through a buffer. Not memory-mapped: a mapping's
+/// pages count as the process's memory until it ends (the whole archive,
+/// on top of the model, for `-Z0`), and the reads cost little next to the
+/// decompression.
+type Src = ArchiveReader<BufReader<File>>;
 
 pub fn open_file(_path: &Path, file: File) -> Result<Archive> {
     let len = file.metadata()?.len();
@@ -53,7 +55,7 @@ pub fn open_file(_path: &Path, file: File) -> Result<Archive> {
 
 pub fn read(a: &Archive, body: &Body, ctx: &mut ReadCtx<'_>) -> Result<()> {
     let file = File::open(ctx.path)?;
-    let mut r: Src = ArchiveReader::new(Cursor::new(super::lines::map_file(&file)?));
+    let mut r: Src = ArchiveReader::new(BufReader::with_capacity(256 * 1024, file));
     r.int_size = a.header.int_size;
     r.off_size = a.header.off_size;
 

@@ -1,7 +1,7 @@
 //! Directory-format dumps (`pg_dump -Fd`): `toc.dat` (header + TOC, format
 //! code 3) and one file per data entry, named in the TOC (`3363.dat`), with
 //! a suffix for the compression: `.gz` (a real gzip file, not zlib), `.lz4`
-//! (LZ4 frame) or `.zst`. Uncompressed files are memory-mapped.
+//! (LZ4 frame) or `.zst`. Every file is streamed, uncompressed ones too.
 //!
 //! pg_restore also accepts a compressed `toc.dat.gz|.lz4|.zst` and data
 //! files whose suffix differs from the header's codec; so do we.

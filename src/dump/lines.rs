@@ -21,31 +21,11 @@ pub trait LineSource {
     fn next_line(&mut self) -> io::Result<Option<Line<'_>>>;
     /// Offset of the start of the line last returned, in the decoded stream.
     fn line_offset(&self) -> u64;
-    /// Input bytes consumed, when the source itself knows (a mapped file);
+    /// Input bytes consumed, when the source itself knows (a buffer in memory);
     /// streamed sources are counted by a `Counting` reader instead.
     fn consumed(&self) -> Option<u64> {
         None
     }
-}
-
-/// Maps a whole file read-only for a sequential pass (custom archives,
-/// which are read by offset). The kernel is told
-/// we read front to back (read-ahead, early reclaim of what is behind us).
-pub fn map_file(file: &std::fs::File) -> io::Result<memmap2::Mmap> {
-    // Pre-faulting saves a page fault per 4 KiB (a third of the time on a
-    // cached file) but reads the whole file in at once: only for files that
-    // comfortably fit in the page cache.
-    let small = file.metadata()?.len() <= 4 << 30;
-    let mut options = memmap2::MmapOptions::new();
-    if small {
-        options.populate();
-    }
-    // SAFETY: a mapping is sound only while nobody modifies or truncates
-    // the file. A dump is not written while it is being read; if it were,
-    // we could read torn rows or be killed by SIGBUS.
-    let map = unsafe { options.map(file)? };
-    let _ = map.advise(memmap2::Advice::Sequential);
-    Ok(map)
 }
 
 #[cfg(test)]
