@@ -1,7 +1,9 @@
 """One module per category of client-visible checks. Each defines NAME, GROUP (the issue whose
 data it checks: issue4 accounts/rooms/history, issue5 E2EE and user data, issue6 media and
 server identity) and run(ctx). Order in ALL is the order they run: read-only comparisons first,
-then `live`, which changes the server (new events, a new user, a new device).
+then those that change the server: `encrypted` sends a post-migration message into `secret`
+(which notifies its members, so `notifications` must run before it), `keys_claim` uses up
+one-time keys, and `live` sends events and adds a user and devices.
 
 To add a category: write a module with those three names and list it here.
 """
@@ -10,6 +12,6 @@ from . import (account_data, directory, encrypted, hierarchy, history, keys, key
 
 ALL = [login, rooms, history, state, profile, directory, resume,
        relations, hierarchy, user_directory,
-       keys, account_data, encrypted, keys_claim, notifications, media, server_keys,
+       keys, account_data, notifications, encrypted, keys_claim, media, server_keys,
        live]
 GROUPS = sorted({m.GROUP for m in ALL})
