@@ -125,19 +125,7 @@ mod tests {
     use crate::dendrite::rooms::Room;
 
     fn event(nid: i64, state: bool, auth: &[i64]) -> Event {
-        Event {
-            nid,
-            room_nid: 1,
-            type_nid: 9,
-            state_key_nid: if state { 1 } else { 0 },
-            sent_to_output: true,
-            snapshot_nid: 1,
-            depth: nid,
-            is_rejected: false,
-            event_id: format!("$e{nid}").into(),
-            auth_event_nids: auth.into(),
-            json: None,
-        }
+        Event { state_key_nid: if state { 1 } else { 0 }, auth_event_nids: auth.into(), ..Event::test(nid) }
     }
 
     fn planned<'m>(e: &'m Event, room: &'m Room, kind: Kind, prevs: &[&'m str]) -> Planned<'m> {

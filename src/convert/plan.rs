@@ -218,19 +218,7 @@ mod tests {
     use super::*;
 
     fn event(nid: i64, type_nid: i64, snapshot: i64, rejected: bool, sent: bool) -> Event {
-        Event {
-            nid,
-            room_nid: 1,
-            type_nid,
-            state_key_nid: 0,
-            sent_to_output: sent,
-            snapshot_nid: snapshot,
-            depth: nid,
-            is_rejected: rejected,
-            event_id: format!("$e{nid}").into(),
-            auth_event_nids: Box::new([]),
-            json: None,
-        }
+        Event { type_nid, sent_to_output: sent, snapshot_nid: snapshot, is_rejected: rejected, ..Event::test(nid) }
     }
 
     fn planned<'m>(e: &'m Event, room: &'m Room, kind: Kind, position: i64, ts: i64) -> Planned<'m> {

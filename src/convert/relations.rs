@@ -87,19 +87,7 @@ mod tests {
     use crate::dendrite::rooms::Room;
 
     fn event(nid: i64, depth: i64) -> Event {
-        Event {
-            nid,
-            room_nid: 1,
-            type_nid: 9,
-            state_key_nid: 0,
-            sent_to_output: true,
-            snapshot_nid: 1,
-            depth,
-            is_rejected: false,
-            event_id: format!("$e{nid}").into(),
-            auth_event_nids: Box::new([]),
-            json: None,
-        }
+        Event { depth, ..Event::test(nid) }
     }
 
     fn related<'m>(e: &'m Event, room: &'m Room, kind: Kind, rel: &str, to: &str, key: Option<&str>) -> Planned<'m> {

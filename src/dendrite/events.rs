@@ -38,6 +38,25 @@ impl Event {
     pub fn is_state(&self) -> bool {
         self.state_key_nid != 0
     }
+
+    /// For tests: a message `$e<nid>` in room 1 at depth `nid`, sent to the
+    /// sync stream, with state known; tests override what they are about.
+    #[cfg(test)]
+    pub fn test(nid: i64) -> Event {
+        Event {
+            nid,
+            room_nid: 1,
+            type_nid: 9,
+            state_key_nid: 0,
+            sent_to_output: true,
+            snapshot_nid: 1,
+            depth: nid,
+            is_rejected: false,
+            event_id: format!("$e{nid}").into(),
+            auth_event_nids: Box::new([]),
+            json: None,
+        }
+    }
 }
 
 pub struct Redaction {

@@ -153,19 +153,7 @@ mod tests {
     use crate::dendrite::events::Event;
 
     fn event(nid: i64, id: &str) -> Event {
-        Event {
-            nid,
-            room_nid: 1,
-            type_nid: 9,
-            state_key_nid: 0,
-            sent_to_output: true,
-            snapshot_nid: 1,
-            depth: nid,
-            is_rejected: false,
-            event_id: id.into(),
-            auth_event_nids: Box::new([]),
-            json: None,
-        }
+        Event { event_id: id.into(), ..Event::test(nid) }
     }
 
     #[test]

@@ -401,17 +401,12 @@ fn snapshot_zero_is_an_outlier_except_for_a_create_event_in_the_timeline() {
     let mut m = Model::default();
     m.nids.state_keys.insert(1, "".into());
     let ev = |nid, type_nid, key, snapshot, sent| Event {
-        nid,
-        room_nid: 1,
         type_nid,
         state_key_nid: key,
         sent_to_output: sent,
         snapshot_nid: snapshot,
         depth: 1,
-        is_rejected: false,
-        event_id: format!("$e{nid}").into(),
-        auth_event_nids: Box::new([]),
-        json: None,
+        ..Event::test(nid)
     };
     let stream = StreamEvent {
         position: 3,
