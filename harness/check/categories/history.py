@@ -108,6 +108,24 @@ def nothing_visible(status: int, body, events: list) -> bool:
         (status == 403 and isinstance(body, dict) and body.get("errcode") == "M_FORBIDDEN")
 
 
+def compare_listing(t, label: str, expected: tuple, actual: tuple, cat: str = NAME,
+                    endpoint: str = "", **seq) -> None:
+    """Two (status, error body, events) answers: nothing visible on both sides counts as a
+    match (rule never-member); otherwise the statuses (with errcode), then, where both
+    answered, the event sequences (compare_sequences with `seq`)."""
+    (st_e, body_e, exp), (st_a, body_a, act) = expected, actual
+    if nothing_visible(st_e, body_e, exp) and nothing_visible(st_a, body_a, act):
+        t.ok(cat)
+        return
+    if st_e != 200 or st_a != 200:
+        t.compare(cat, f"{label}{endpoint} status",
+                  {"status": st_e, "errcode": (body_e or {}).get("errcode")},
+                  {"status": st_a, "errcode": (body_a or {}).get("errcode")})
+        if st_e != 200 and st_a != 200:
+            return
+    compare_sequences(t, label, exp, act, cat=cat, **seq)
+
+
 def departed_expectation(ctx, name: str, room: str, st_e, body_e, exp):
     """(status, body, events newest first) a spec-following server gives a non-joined user."""
     from .. import derived   # (derived imports this module)
@@ -162,13 +180,5 @@ def run(ctx) -> None:
             st_a, body_a, act = paginate(ctx, d.token, rid, start)
             ignored = derived.ignored_senders(f, name)
             exp, act = without_ignored(exp, ignored), without_ignored(act, ignored)
-            if nothing_visible(st_e, body_e, exp) and nothing_visible(st_a, body_a, act):
-                t.ok(NAME)   # rule never-member
-                continue
-            if st_e != 200 or st_a != 200:
-                t.compare(NAME, f"{label} /messages status",
-                          {"status": st_e, "errcode": (body_e or {}).get("errcode")},
-                          {"status": st_a, "errcode": (body_a or {}).get("errcode")})
-                if st_e != 200 and st_a != 200:
-                    continue
-            compare_sequences(t, label, exp, act, prefix=prefix, fix=expected_fix(ctx))
+            compare_listing(t, label, (st_e, body_e, exp), (st_a, body_a, act), endpoint=" /messages",
+                            prefix=prefix, fix=expected_fix(ctx))
