@@ -44,6 +44,7 @@ class Fixture:
         self.rooms: dict[str, str] = self.scenario["rooms"]
         self._positions: dict[str, tuple[int, str, bool]] | None = None
         self._topology: dict[str, tuple[int, int]] | None = None
+        self._tables: dict[str, list[dict[str, str]]] = {}
 
     # --- who -----------------------------------------------------------------------------
     def user(self, name: str) -> dict:
@@ -95,11 +96,17 @@ class Fixture:
             self._positions = read_positions(self.path / "dendrite.dump")
         return self._positions
 
+    def table(self, name: str) -> list[dict[str, str]]:
+        """The rows of one table of the fixture's dump (read_table), read once per fixture."""
+        if name not in self._tables:
+            self._tables[name] = read_table(self.path / "dendrite.dump", name)
+        return self._tables[name]
+
     def topology(self) -> dict[str, tuple[int, int]]:
         """event_id -> (depth, stream position): Dendrite's syncapi_output_room_events_topology,
         the (topological_position, stream_position) its /messages pages by."""
         if self._topology is None:
-            rows = read_table(self.path / "dendrite.dump", "syncapi_output_room_events_topology")
+            rows = self.table("syncapi_output_room_events_topology")
             self._topology = {r["event_id"]: (int(r["topological_position"]), int(r["stream_position"]))
                               for r in rows}
         return self._topology

@@ -60,7 +60,6 @@ from __future__ import annotations
 import json
 import time
 
-from ..fixture import read_table
 
 NAME, GROUP = "notifications", "issue5"
 DAY_MS = 24 * 60 * 60 * 1000
@@ -128,7 +127,7 @@ def synapse_order(f):
 def read_flags(f, user_id: str, key) -> dict[str, tuple]:
     """Rule `read-from-receipts`: room -> (topological, stream key) of the user's latest receipt."""
     topo, out = f.topology(), {}
-    for r in read_table(f.path / "dendrite.dump", "syncapi_receipts"):
+    for r in f.table("syncapi_receipts"):
         if r["user_id"] != user_id or r["receipt_type"] not in ("m.read", "m.read.private"):
             continue
         at = (topo.get(r["event_id"], (0, 0))[0], key(r["event_id"]))
