@@ -8,6 +8,8 @@ gives the state after any event: what the spec's "state at the time they left" (
 """
 from __future__ import annotations
 
+from itertools import groupby
+
 
 def history(f, room: str) -> list | None:
     """Oldest first, in the spec's order (rule `same-depth-order`), or None when the recording
@@ -27,18 +29,10 @@ def same_depth_order(f, newest_first: list) -> list:
     position, both read from the dump's syncapi_output_room_events_topology. A no-op wherever
     no two events share a depth (every single-server room)."""
     topo = f.topology()
-    out, run = [], []
-    for e in newest_first + [None]:
-        depth = topo.get(e["event_id"], (None,))[0] if e else None
-        if run and (depth is None or depth != topo[run[0]["event_id"]][0]):
-            out += sorted(run, key=lambda x: -topo[x["event_id"]][1]) if len(run) > 1 else run
-            run = []
-        if e is None:
-            break
-        if depth is None:
-            out.append(e)
-        else:
-            run.append(e)
+    out: list = []
+    for depth, run in groupby(newest_first, key=lambda e: topo.get(e["event_id"], (None,))[0]):
+        run = list(run)   # events unknown to the dump (depth None) keep their order
+        out += run if depth is None else sorted(run, key=lambda e: -topo[e["event_id"]][1])
     return out
 
 
