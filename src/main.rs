@@ -11,8 +11,8 @@ mod dendrite;
 mod dump;
 mod identity;
 mod inspect;
-mod progress;
 mod media;
+mod progress;
 mod synapse;
 
 use std::process::ExitCode;

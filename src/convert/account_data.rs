@@ -43,7 +43,10 @@ impl<'a> Converted<'a> {
 }
 
 /// The rows that belong to a carried, active local user, with that user's MXID.
-pub fn local_rows<'m>(data: &'m AccountData, ctx: &'m UserContext) -> impl Iterator<Item = (String, &'m AccountDataRow)> + 'm {
+pub fn local_rows<'m>(
+    data: &'m AccountData,
+    ctx: &'m UserContext,
+) -> impl Iterator<Item = (String, &'m AccountDataRow)> + 'm {
     data.rows.iter().filter_map(move |r| {
         if r.server_name.as_deref().is_some_and(|s| s != ctx.server_name) {
             return None;
@@ -55,7 +58,10 @@ pub fn local_rows<'m>(data: &'m AccountData, ctx: &'m UserContext) -> impl Itera
 
 pub fn convert<'a>(data: &'a AccountData, ctx: &UserContext, skips: &mut Skipped) -> Converted<'a> {
     let mut out = Converted {
-        account_data: Table::new("account_data", &["user_id", "account_data_type", "stream_id", "content", "instance_name"]),
+        account_data: Table::new(
+            "account_data",
+            &["user_id", "account_data_type", "stream_id", "content", "instance_name"],
+        ),
         room_account_data: Table::new(
             "room_account_data",
             &["user_id", "room_id", "account_data_type", "stream_id", "content", "instance_name"],
@@ -126,7 +132,14 @@ fn ignored(user: &str, content: &Json, out: &mut Table, skips: &mut Skipped) {
     }
 }
 
-fn tags<'a>(user: String, room: &'a str, content: &Json, out: &mut Converted<'a>, stream: &mut Counter, skips: &mut Skipped) {
+fn tags<'a>(
+    user: String,
+    room: &'a str,
+    content: &Json,
+    out: &mut Converted<'a>,
+    stream: &mut Counter,
+    skips: &mut Skipped,
+) {
     let Some(map) = content.get("tags").and_then(Json::as_object) else {
         skips.add("room tags", "m.tag without a tags object");
         return;

@@ -26,7 +26,11 @@ use super::table::Table;
 use super::Context;
 
 /// The accounts carried over, with their full user IDs, in key order.
-pub fn local_accounts<'m>(model: &'m Model, ctx: &Context, skipped: &mut Skipped) -> Vec<(String, &'m UserKey, &'m Account)> {
+pub fn local_accounts<'m>(
+    model: &'m Model,
+    ctx: &Context,
+    skipped: &mut Skipped,
+) -> Vec<(String, &'m UserKey, &'m Account)> {
     let mut out = Vec::new();
     for (key, account) in &model.accounts.accounts {
         match ctx.user_id(key) {
@@ -40,7 +44,17 @@ pub fn local_accounts<'m>(model: &'m Model, ctx: &Context, skipped: &mut Skipped
 pub fn users<'m>(accounts: &[(String, &'m UserKey, &'m Account)]) -> Table<'m> {
     let mut t = Table::new(
         "users",
-        &["name", "password_hash", "creation_ts", "admin", "is_guest", "appservice_id", "deactivated", "shadow_banned", "approved"],
+        &[
+            "name",
+            "password_hash",
+            "creation_ts",
+            "admin",
+            "is_guest",
+            "appservice_id",
+            "deactivated",
+            "shadow_banned",
+            "approved",
+        ],
     );
     for (id, _, a) in accounts {
         t.push(vec![
@@ -58,7 +72,11 @@ pub fn users<'m>(accounts: &[(String, &'m UserKey, &'m Account)]) -> Table<'m> {
     t
 }
 
-pub fn profiles<'m>(model: &'m Model, accounts: &[(String, &'m UserKey, &'m Account)], skipped: &mut Skipped) -> Table<'m> {
+pub fn profiles<'m>(
+    model: &'m Model,
+    accounts: &[(String, &'m UserKey, &'m Account)],
+    skipped: &mut Skipped,
+) -> Table<'m> {
     let mut t = Table::new("profiles", &["user_id", "full_user_id", "displayname", "avatar_url"]);
     let known: BTreeSet<&UserKey> = accounts.iter().map(|(_, k, _)| *k).collect();
     let ids: std::collections::BTreeMap<&UserKey, &str> = accounts.iter().map(|(id, k, _)| (*k, id.as_str())).collect();
@@ -91,10 +109,15 @@ fn device_skip(account: Option<&Account>, key: &UserKey, device_id: &str) -> Opt
 }
 
 /// `devices` and `access_tokens` (one Dendrite row is one device and its token).
-pub fn devices<'m>(model: &'m Model, accounts: &[(String, &'m UserKey, &'m Account)], skipped: &mut Skipped) -> [Table<'m>; 2] {
+pub fn devices<'m>(
+    model: &'m Model,
+    accounts: &[(String, &'m UserKey, &'m Account)],
+    skipped: &mut Skipped,
+) -> [Table<'m>; 2] {
     let by_key: std::collections::BTreeMap<&UserKey, (&str, &Account)> =
         accounts.iter().map(|(id, k, a)| (*k, (id.as_str(), *a))).collect();
-    let mut devices = Table::new("devices", &["user_id", "device_id", "display_name", "last_seen", "ip", "user_agent", "hidden"]);
+    let mut devices =
+        Table::new("devices", &["user_id", "device_id", "display_name", "last_seen", "ip", "user_agent", "hidden"]);
     let mut tokens = Table::new(
         "access_tokens",
         &["id", "user_id", "device_id", "token", "valid_until_ms", "last_validated", "used"],
@@ -141,7 +164,11 @@ fn bare_ip(ip: &str) -> Option<String> {
     Some(ip.parse::<std::net::SocketAddr>().map_or_else(|_| ip.to_owned(), |a| a.ip().to_string()))
 }
 
-pub fn threepids<'m>(model: &'m Model, accounts: &[(String, &'m UserKey, &'m Account)], skipped: &mut Skipped) -> Table<'m> {
+pub fn threepids<'m>(
+    model: &'m Model,
+    accounts: &[(String, &'m UserKey, &'m Account)],
+    skipped: &mut Skipped,
+) -> Table<'m> {
     let by_key: std::collections::BTreeMap<&UserKey, (&str, &Account)> =
         accounts.iter().map(|(id, k, a)| (*k, (id.as_str(), *a))).collect();
     let mut t = Table::new("user_threepids", &["user_id", "medium", "address", "validated_at", "added_at"]);

@@ -119,10 +119,10 @@ pub fn backward_extremities<'m>(model: &Model, plan: &Plan<'m>) -> Table<'m> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::borrow::Cow;
     use crate::dendrite::event_json::EventFields;
     use crate::dendrite::events::{Event, Events};
     use crate::dendrite::rooms::Room;
+    use std::borrow::Cow;
 
     fn event(nid: i64, state: bool, auth: &[i64]) -> Event {
         Event { state_key_nid: if state { 1 } else { 0 }, auth_event_nids: auth.into(), ..Event::test(nid) }
@@ -132,7 +132,10 @@ mod tests {
         Planned {
             event: e,
             room,
-            fields: EventFields { prev_events: prevs.iter().map(|p| Cow::Borrowed(*p)).collect(), ..EventFields::default() },
+            fields: EventFields {
+                prev_events: prevs.iter().map(|p| Cow::Borrowed(*p)).collect(),
+                ..EventFields::default()
+            },
             event_type: "t",
             state_key: e.is_state().then_some(""),
             kind,
@@ -154,14 +157,20 @@ mod tests {
 
     #[test]
     fn edges_and_auth_follow_synapse_rules() {
-        let room = Room { nid: 1, room_id: "!r:s".into(), version: "10".into(), latest_event_nids: Box::new([]), state_snapshot_nid: 0 };
+        let room = Room {
+            nid: 1,
+            room_id: "!r:s".into(),
+            version: "10".into(),
+            latest_event_nids: Box::new([]),
+            state_snapshot_nid: 0,
+        };
         let mut model = Model::default();
         model.events = Events::of(vec![
             event(1, true, &[]),
-            event(2, true, &[1, 1]),     // state: auth rows, de-duplicated
-            event(3, false, &[1, 2]),    // message: no auth rows
-            event(4, true, &[1, 99]),    // rejected state event: auth rows, no edges; 99 is unknown
-            event(5, true, &[1]),        // outlier state event: both
+            event(2, true, &[1, 1]),  // state: auth rows, de-duplicated
+            event(3, false, &[1, 2]), // message: no auth rows
+            event(4, true, &[1, 99]), // rejected state event: auth rows, no edges; 99 is unknown
+            event(5, true, &[1]),     // outlier state event: both
         ]);
         let evs = &model.events.all;
         let plan = Rc::new(Plan {
@@ -179,7 +188,10 @@ mod tests {
         let p = |a: &str, b: &str| (a.to_string(), b.to_string());
         assert_eq!(pairs(&edges), vec![p("$e2", "$e1"), p("$e3", "$e2"), p("$e3", "$gone"), p("$e5", "$e0")]);
         assert_eq!(pairs(&auth), vec![p("$e2", "$e1"), p("$e4", "$e1"), p("$e5", "$e1")]);
-        assert_eq!(skipped.iter().collect::<Vec<_>>(), vec![("event_auth", "auth event NID not in roomserver_events", 1)]);
+        assert_eq!(
+            skipped.iter().collect::<Vec<_>>(),
+            vec![("event_auth", "auth event NID not in roomserver_events", 1)]
+        );
         // Backward extremities: prevs not stored as non-outliers, from non-outlier, non-rejected events.
         assert_eq!(pairs(&backward_extremities(&model, &plan)), vec![p("$gone", "!r:s")]);
     }

@@ -48,12 +48,14 @@ pub struct E2ee<'a> {
     pub tables: Vec<Table<'a>>,
 }
 
-pub fn convert<'a>(keys: &'a Keys, queue: &[QueuedMessage<'a>], ctx: &UserContext, skips: &mut Skipped) -> Result<E2ee<'a>> {
-    let mut tables = vec![
-        device_keys(keys, ctx, skips),
-        one_time_keys(keys, ctx, skips),
-        fallback_keys(keys, ctx, skips),
-    ];
+pub fn convert<'a>(
+    keys: &'a Keys,
+    queue: &[QueuedMessage<'a>],
+    ctx: &UserContext,
+    skips: &mut Skipped,
+) -> Result<E2ee<'a>> {
+    let mut tables =
+        vec![device_keys(keys, ctx, skips), one_time_keys(keys, ctx, skips), fallback_keys(keys, ctx, skips)];
     let (hidden, cs_keys) = cross_signing_keys(keys, ctx, skips)?;
     tables.push(hidden);
     tables.push(cs_keys);
@@ -81,7 +83,12 @@ fn device_keys<'a>(keys: &'a Keys, ctx: &UserContext, skips: &mut Skipped) -> Ta
             skips.add("device keys", "device no longer exists");
             continue;
         }
-        t.push(vec![k.user_id.as_str().into(), k.device_id.as_str().into(), Value::Int(k.ts_added_secs * 1000), json.into()]);
+        t.push(vec![
+            k.user_id.as_str().into(),
+            k.device_id.as_str().into(),
+            Value::Int(k.ts_added_secs * 1000),
+            json.into(),
+        ]);
     }
     t
 }
@@ -109,7 +116,8 @@ fn one_time_keys<'a>(keys: &'a Keys, ctx: &UserContext, skips: &mut Skipped) -> 
 }
 
 fn fallback_keys<'a>(keys: &'a Keys, ctx: &UserContext, skips: &mut Skipped) -> Table<'a> {
-    let mut t = Table::new("e2e_fallback_keys_json", &["user_id", "device_id", "algorithm", "key_id", "key_json", "used"]);
+    let mut t =
+        Table::new("e2e_fallback_keys_json", &["user_id", "device_id", "algorithm", "key_id", "key_json", "used"]);
     // Synapse keeps one fallback key per (user, device, algorithm); Dendrite
     // may keep several key IDs. The sorted order makes the last one win
     // deterministically; the others are reported.
@@ -169,10 +177,8 @@ pub fn key_object(key: &CrossSigningKey, keys: &Keys) -> Json {
 
 fn cross_signing_keys<'a>(keys: &'a Keys, ctx: &UserContext, skips: &mut Skipped) -> Result<(Table<'a>, Table<'a>)> {
     let mut hidden = Table::new("devices", &["user_id", "device_id", "display_name", "hidden"]);
-    let mut rows = Table::new(
-        "e2e_cross_signing_keys",
-        &["user_id", "keytype", "keydata", "stream_id", "instance_name"],
-    );
+    let mut rows =
+        Table::new("e2e_cross_signing_keys", &["user_id", "keytype", "keydata", "stream_id", "instance_name"]);
     let mut stream = ctx.streams.counter();
     let mut pseudo: BTreeSet<(&str, &str)> = BTreeSet::new();
     for k in &keys.cross_signing_keys {
@@ -241,10 +247,8 @@ fn signatures<'a>(keys: &'a Keys, ctx: &UserContext, skips: &mut Skipped) -> Tab
 }
 
 fn backups<'a>(keys: &'a Keys, ctx: &UserContext, skips: &mut Skipped) -> (Table<'a>, Table<'a>) {
-    let mut versions = Table::new(
-        "e2e_room_keys_versions",
-        &["user_id", "version", "algorithm", "auth_data", "deleted", "etag"],
-    );
+    let mut versions =
+        Table::new("e2e_room_keys_versions", &["user_id", "version", "algorithm", "auth_data", "deleted", "etag"]);
     let mut live: BTreeSet<(&str, i64)> = BTreeSet::new();
     for v in &keys.backup_versions {
         if !ctx.users.contains(&v.user_id) {
@@ -277,7 +281,16 @@ fn backups<'a>(keys: &'a Keys, ctx: &UserContext, skips: &mut Skipped) -> (Table
     }
     let mut sessions = Table::new(
         "e2e_room_keys",
-        &["user_id", "room_id", "session_id", "version", "first_message_index", "forwarded_count", "is_verified", "session_data"],
+        &[
+            "user_id",
+            "room_id",
+            "session_id",
+            "version",
+            "first_message_index",
+            "forwarded_count",
+            "is_verified",
+            "session_data",
+        ],
     );
     for s in &keys.backup_sessions {
         if !live.contains(&(s.user_id.as_str(), s.version)) {
@@ -312,7 +325,13 @@ fn device_inbox<'a>(queue: &[QueuedMessage<'a>], ctx: &UserContext, skips: &mut 
             skips.add("to-device messages", "content is not a JSON object");
             continue;
         }
-        t.push(vec![m.user_id.into(), m.device_id.into(), Value::Int(stream.next()), m.content.into(), INSTANCE.into()]);
+        t.push(vec![
+            m.user_id.into(),
+            m.device_id.into(),
+            Value::Int(stream.next()),
+            m.content.into(),
+            INSTANCE.into(),
+        ]);
     }
     t
 }

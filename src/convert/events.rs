@@ -158,8 +158,21 @@ impl<'m> MetaSources<'m> {
 }
 
 pub const EVENTS_COLUMNS: &[&str] = &[
-    "topological_ordering", "event_id", "type", "room_id", "processed", "outlier", "depth", "origin_server_ts",
-    "received_ts", "sender", "contains_url", "instance_name", "stream_ordering", "state_key", "rejection_reason",
+    "topological_ordering",
+    "event_id",
+    "type",
+    "room_id",
+    "processed",
+    "outlier",
+    "depth",
+    "origin_server_ts",
+    "received_ts",
+    "sender",
+    "contains_url",
+    "instance_name",
+    "stream_ordering",
+    "state_key",
+    "rejection_reason",
 ];
 pub const EVENT_JSON_COLUMNS: &[&str] = &["event_id", "room_id", "internal_metadata", "json", "format_version"];
 
@@ -207,7 +220,12 @@ pub fn tables<'m>(model: &'m Model, plan: Rc<Plan<'m>>) -> [Table<'m>; 4] {
             for p in &for_state.events {
                 if let Some(key) = p.state_key {
                     let room = p.room.room_id.as_str();
-                    sink(&[Value::from(&*p.event.event_id), Value::from(room), Value::from(p.event_type), Value::from(key)])?;
+                    sink(&[
+                        Value::from(&*p.event.event_id),
+                        Value::from(room),
+                        Value::from(p.event_type),
+                        Value::from(key),
+                    ])?;
                 }
             }
             Ok(())
@@ -231,8 +249,14 @@ pub fn tables<'m>(model: &'m Model, plan: Rc<Plan<'m>>) -> [Table<'m>; 4] {
     [events, json, state, rejections]
 }
 
-fn event_json_row<'a>(model: &'a Model, sources: &MetaSources<'a>, extras: &'a super::unsigned::Extras<'a>, p: &'a Planned<'a>) -> anyhow::Result<Vec<Value<'a>>> {
-    let body = persisted_json(p.json(), &extras.for_event(p)).map_err(|e| anyhow::anyhow!("event {}: {e}", p.event_id()))?;
+fn event_json_row<'a>(
+    model: &'a Model,
+    sources: &MetaSources<'a>,
+    extras: &'a super::unsigned::Extras<'a>,
+    p: &'a Planned<'a>,
+) -> anyhow::Result<Vec<Value<'a>>> {
+    let body =
+        persisted_json(p.json(), &extras.for_event(p)).map_err(|e| anyhow::anyhow!("event {}: {e}", p.event_id()))?;
     Ok(vec![
         Value::from(&*p.event.event_id),
         Value::from(p.room.room_id.as_str()),
@@ -292,7 +316,16 @@ mod tests {
     #[test]
     fn metadata_json_holds_only_what_applies() {
         assert_eq!(Meta::default().to_json(), "{}");
-        let m = Meta { soft_failed: true, redacted: true, recheck_redaction_false: true, out_of_band_membership: false, txn: Some(("DEV", "t1")) };
-        assert_eq!(m.to_json(), r#"{"device_id":"DEV","recheck_redaction":false,"redacted":true,"soft_failed":true,"txn_id":"t1"}"#);
+        let m = Meta {
+            soft_failed: true,
+            redacted: true,
+            recheck_redaction_false: true,
+            out_of_band_membership: false,
+            txn: Some(("DEV", "t1")),
+        };
+        assert_eq!(
+            m.to_json(),
+            r#"{"device_id":"DEV","recheck_redaction":false,"redacted":true,"soft_failed":true,"txn_id":"t1"}"#
+        );
     }
 }

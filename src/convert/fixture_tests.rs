@@ -131,8 +131,12 @@ fn users_devices_and_profiles_match_dendrite_answers() {
 fn rooms_directory_and_aliases_match_dendrite_answers() {
     with_tables(|_, out| {
         let public = read(&dir().join("expected/public_rooms.json"));
-        let listed: BTreeSet<String> =
-            public["body"]["chunk"].as_array().unwrap().iter().map(|r| r["room_id"].as_str().unwrap().to_owned()).collect();
+        let listed: BTreeSet<String> = public["body"]["chunk"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["room_id"].as_str().unwrap().to_owned())
+            .collect();
         let flagged: BTreeSet<String> = out
             .rows("rooms", &[("is_public", Value::Bool(true))])
             .iter()

@@ -41,14 +41,24 @@ pub fn tables<'m>(model: &'m Model, rooms: &RoomSet, groups: &StateGroups, skipp
                 skipped.add("state_groups_state", "entry whose type, state key or event is unknown");
                 continue;
             };
-            state.push(vec![Value::Int(g.id), Value::from(room_id), Value::from(t), Value::from(k), Value::from(&*e.event_id)]);
+            state.push(vec![
+                Value::Int(g.id),
+                Value::from(room_id),
+                Value::from(t),
+                Value::from(k),
+                Value::from(&*e.event_id),
+            ]);
         }
     }
     [sg, edges, state]
 }
 
 /// `event_to_state_groups`, made while written (a row per event).
-pub fn event_to_state_groups<'m>(plan: Rc<Plan<'m>>, groups: Rc<StateGroups>, skipped: &mut Skipped) -> Result<Table<'m>> {
+pub fn event_to_state_groups<'m>(
+    plan: Rc<Plan<'m>>,
+    groups: Rc<StateGroups>,
+    skipped: &mut Skipped,
+) -> Result<Table<'m>> {
     Table::streamed("event_to_state_groups", &["event_id", "state_group"], skipped, move |sink, skip| {
         for p in plan.events.iter().filter(|p| !p.is_outlier()) {
             match groups.by_event.get(&p.event.nid) {

@@ -37,7 +37,13 @@ pub struct OutOfBand<'m> {
 }
 
 /// The invites to carry, in event ID order, with their orderings.
-pub fn collect<'m>(model: &'m Model, ctx: &Context, rooms: &RoomSet, plan: &Plan<'m>, skipped: &mut Skipped) -> Vec<OutOfBand<'m>> {
+pub fn collect<'m>(
+    model: &'m Model,
+    ctx: &Context,
+    rooms: &RoomSet,
+    plan: &Plan<'m>,
+    skipped: &mut Skipped,
+) -> Vec<OutOfBand<'m>> {
     let mut next = plan.events.iter().map(|p| p.stream_ordering).max().unwrap_or(0).max(ctx.streams.base) + 1;
     let mut latest_ts = plan.events.iter().map(|p| p.received_ts).max().unwrap_or(0);
     let mut out = Vec::new();
@@ -50,7 +56,9 @@ pub fn collect<'m>(model: &'m Model, ctx: &Context, rooms: &RoomSet, plan: &Plan
             skipped.add("roomserver_invites", "invite to a room that is not carried over");
             continue;
         };
-        let (Ok(fields), Ok(json)) = (EventFields::parse(&inv.json), persisted_json(&inv.json, &AddUnsigned::default())) else {
+        let (Ok(fields), Ok(json)) =
+            (EventFields::parse(&inv.json), persisted_json(&inv.json, &AddUnsigned::default()))
+        else {
             skipped.add("roomserver_invites", "invite event JSON does not parse");
             continue;
         };
@@ -73,8 +81,14 @@ pub fn tables<'m>(invites: &[OutOfBand<'m>]) -> [Table<'m>; 5] {
     let mut events = Table::new("events", EVENTS_COLUMNS);
     let mut json = Table::new("event_json", EVENT_JSON_COLUMNS);
     let mut state = Table::new("state_events", &["event_id", "room_id", "type", "state_key"]);
-    let mut members = Table::new("room_memberships", &["event_id", "user_id", "sender", "room_id", "membership", "event_stream_ordering"]);
-    let mut local = Table::new("local_current_membership", &["room_id", "user_id", "event_id", "membership", "event_stream_ordering"]);
+    let mut members = Table::new(
+        "room_memberships",
+        &["event_id", "user_id", "sender", "room_id", "membership", "event_stream_ordering"],
+    );
+    let mut local = Table::new(
+        "local_current_membership",
+        &["room_id", "user_id", "event_id", "membership", "event_stream_ordering"],
+    );
     let meta = Meta { out_of_band_membership: true, ..Meta::default() }.to_json();
     for i in invites {
         let (id, room) = (i.invite.event_id.as_str(), i.room.room_id.as_str());
@@ -97,7 +111,13 @@ pub fn tables<'m>(invites: &[OutOfBand<'m>]) -> [Table<'m>; 5] {
             Value::Null,
         ]);
         let format = format_version(&i.room.version).unwrap_or(3);
-        json.push(vec![Value::from(id), Value::from(room), Value::from(meta.clone()), Value::Text(i.json.clone()), Value::Int(format)]);
+        json.push(vec![
+            Value::from(id),
+            Value::from(room),
+            Value::from(meta.clone()),
+            Value::Text(i.json.clone()),
+            Value::Int(format),
+        ]);
         state.push(vec![Value::from(id), Value::from(room), Value::from("m.room.member"), Value::from(i.target)]);
         members.push(vec![
             Value::from(id),
@@ -107,7 +127,13 @@ pub fn tables<'m>(invites: &[OutOfBand<'m>]) -> [Table<'m>; 5] {
             Value::from("invite"),
             Value::Int(i.stream_ordering),
         ]);
-        local.push(vec![Value::from(room), Value::from(i.target), Value::from(id), Value::from("invite"), Value::Int(i.stream_ordering)]);
+        local.push(vec![
+            Value::from(room),
+            Value::from(i.target),
+            Value::from(id),
+            Value::from("invite"),
+            Value::Int(i.stream_ordering),
+        ]);
     }
     [events, json, state, members, local]
 }

@@ -37,18 +37,43 @@ use crate::media::plan::{self, Item, Place, ThumbItem};
 use crate::synapse::Value;
 
 pub const LOCAL_MEDIA: &[&str] = &[
-    "media_id", "media_type", "media_length", "created_ts", "upload_name", "user_id",
-    "quarantined_by", "url_cache", "last_access_ts", "safe_from_quarantine", "authenticated", "sha256",
+    "media_id",
+    "media_type",
+    "media_length",
+    "created_ts",
+    "upload_name",
+    "user_id",
+    "quarantined_by",
+    "url_cache",
+    "last_access_ts",
+    "safe_from_quarantine",
+    "authenticated",
+    "sha256",
 ];
 pub const LOCAL_THUMBNAILS: &[&str] =
     &["media_id", "thumbnail_width", "thumbnail_height", "thumbnail_type", "thumbnail_method", "thumbnail_length"];
 pub const REMOTE_MEDIA: &[&str] = &[
-    "media_origin", "media_id", "media_type", "created_ts", "upload_name", "media_length",
-    "filesystem_id", "last_access_ts", "quarantined_by", "authenticated", "sha256",
+    "media_origin",
+    "media_id",
+    "media_type",
+    "created_ts",
+    "upload_name",
+    "media_length",
+    "filesystem_id",
+    "last_access_ts",
+    "quarantined_by",
+    "authenticated",
+    "sha256",
 ];
 pub const REMOTE_THUMBNAILS: &[&str] = &[
-    "media_origin", "media_id", "thumbnail_width", "thumbnail_height", "thumbnail_method",
-    "thumbnail_type", "thumbnail_length", "filesystem_id",
+    "media_origin",
+    "media_id",
+    "thumbnail_width",
+    "thumbnail_height",
+    "thumbnail_method",
+    "thumbnail_type",
+    "thumbnail_length",
+    "filesystem_id",
 ];
 
 pub fn tables<'m>(store: &'m MediaStore, server_name: &str, skipped: &mut Skipped) -> Vec<Table<'m>> {
@@ -190,7 +215,8 @@ mod tests {
             row: 1,
         };
         let mut s = MediaStore::default();
-        s.media.insert(("localhost:18448".into(), "ba878d39".into()), m("@alice:localhost:18448", "holiday%20photo.jpg"));
+        s.media
+            .insert(("localhost:18448".into(), "ba878d39".into()), m("@alice:localhost:18448", "holiday%20photo.jpg"));
         s.media.insert(("localhost:18458".into(), "0fbb733e".into()), m("", ""));
         s.thumbnails.insert(("localhost:18448".into(), "ba878d39".into()), vec![t()]);
         s.thumbnails.insert(("localhost:18458".into(), "0fbb733e".into()), vec![t()]);
@@ -224,7 +250,13 @@ mod tests {
     fn refused_rows_are_counted() {
         let mut store = fixture_like();
         let m = store.media.get(&("localhost:18448".into(), "ba878d39".into())).unwrap();
-        let bad = Media { content_type: m.content_type.clone(), upload_name: String::new(), base64hash: m.base64hash.clone(), user_id: String::new(), ..*m };
+        let bad = Media {
+            content_type: m.content_type.clone(),
+            upload_name: String::new(),
+            base64hash: m.base64hash.clone(),
+            user_id: String::new(),
+            ..*m
+        };
         store.media.insert(("localhost:18448".into(), "../x".into()), bad);
         let mut skipped = Skipped::default();
         let t = tables(&store, "localhost:18448", &mut skipped);

@@ -29,14 +29,28 @@ use super::Context;
 pub fn room_memberships<'m>(model: &'m Model, plan: &Plan<'m>, skipped: &mut Skipped) -> Table<'m> {
     let mut t = Table::new(
         "room_memberships",
-        &["event_id", "user_id", "sender", "room_id", "membership", "forgotten", "display_name", "avatar_url", "event_stream_ordering", "participant"],
+        &[
+            "event_id",
+            "user_id",
+            "sender",
+            "room_id",
+            "membership",
+            "forgotten",
+            "display_name",
+            "avatar_url",
+            "event_stream_ordering",
+            "participant",
+        ],
     );
     for p in plan.events.iter().filter(|p| p.event.type_nid == TYPE_MEMBER && !p.is_rejected()) {
-        let (Some(user), Some(sender), Some(membership)) = (p.state_key, p.fields.sender.as_deref(), p.fields.membership()) else {
+        let (Some(user), Some(sender), Some(membership)) =
+            (p.state_key, p.fields.sender.as_deref(), p.fields.membership())
+        else {
             skipped.add("room_memberships", "member event without a string sender or content.membership (event kept)");
             continue;
         };
-        let forgotten = model.rooms.members.get(&(p.event.room_nid, p.event.state_key_nid)).is_some_and(|m| m.forgotten);
+        let forgotten =
+            model.rooms.members.get(&(p.event.room_nid, p.event.state_key_nid)).is_some_and(|m| m.forgotten);
         t.push(vec![
             Value::from(&*p.event.event_id),
             Value::from(user),
@@ -55,7 +69,11 @@ pub fn room_memberships<'m>(model: &'m Model, plan: &Plan<'m>, skipped: &mut Ski
 
 /// The current state of each carried-over room with events: (room, planned
 /// state events sorted by (type, state key)).
-pub fn current_state<'m, 'p>(model: &'m Model, plan: &'p Plan<'m>, skipped: &mut Skipped) -> Vec<(&'m Room, Vec<&'p Planned<'m>>)> {
+pub fn current_state<'m, 'p>(
+    model: &'m Model,
+    plan: &'p Plan<'m>,
+    skipped: &mut Skipped,
+) -> Vec<(&'m Room, Vec<&'p Planned<'m>>)> {
     let with_events: BTreeSet<i64> = plan.events.iter().map(|p| p.event.room_nid).collect();
     let mut out = Vec::new();
     for room in model.rooms.by_nid.values().filter(|r| !r.is_stub() && r.state_snapshot_nid != 0) {
@@ -69,7 +87,11 @@ pub fn current_state<'m, 'p>(model: &'m Model, plan: &'p Plan<'m>, skipped: &mut
                 continue;
             }
         };
-        skipped.add_n("current state", "state block names an event not in roomserver_events", expanded.missing_events.len() as u64);
+        skipped.add_n(
+            "current state",
+            "state block names an event not in roomserver_events",
+            expanded.missing_events.len() as u64,
+        );
         let events = resolve(plan, &expanded.entries, skipped);
         out.push((room, events));
     }
@@ -99,12 +121,19 @@ fn local_join(ctx: &Context, state: &[&Planned<'_>]) -> bool {
 
 /// `current_state_events` and `local_current_membership`.
 pub fn current_tables<'m>(ctx: &Context, state: &[(&'m Room, Vec<&Planned<'m>>)]) -> [Table<'m>; 2] {
-    let mut current = Table::new("current_state_events", &["event_id", "room_id", "type", "state_key", "membership", "event_stream_ordering"]);
-    let mut local = Table::new("local_current_membership", &["room_id", "user_id", "event_id", "membership", "event_stream_ordering"]);
+    let mut current = Table::new(
+        "current_state_events",
+        &["event_id", "room_id", "type", "state_key", "membership", "event_stream_ordering"],
+    );
+    let mut local = Table::new(
+        "local_current_membership",
+        &["room_id", "user_id", "event_id", "membership", "event_stream_ordering"],
+    );
     for (room, events) in state {
         let joined = local_join(ctx, events);
         for p in events {
-            let membership = if p.event_type == "m.room.member" { p.fields.membership().map(str::to_owned) } else { None };
+            let membership =
+                if p.event_type == "m.room.member" { p.fields.membership().map(str::to_owned) } else { None };
             if joined {
                 current.push(vec![
                     Value::from(&*p.event.event_id),

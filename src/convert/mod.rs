@@ -255,7 +255,10 @@ fn write(tables: &[Table<'_>], ctx: &Context, inputs: &[InputFile], output: &Pat
         tool_version: env!("CARGO_PKG_VERSION").to_string(),
         server_name: ctx.server_name.clone(),
         inputs: inputs.to_vec(),
-        counts: ["users", "devices", "rooms", "events", "state_groups"].iter().map(|t| (t.to_string(), count(t))).collect(),
+        counts: ["users", "devices", "rooms", "events", "state_groups"]
+            .iter()
+            .map(|t| (t.to_string(), count(t)))
+            .collect(),
     };
     let out = Output::from_arg(output);
     let mut script = Script::create(&out, &header).with_context(|| format!("creating {}", output.display()))?;

@@ -33,8 +33,17 @@ use crate::synapse::Value;
 
 const WHAT: &str = "userapi_notifications";
 const COLUMNS: &[&str] = &[
-    "room_id", "event_id", "user_id", "profile_tag", "actions", "topological_ordering", "stream_ordering", "notif",
-    "highlight", "unread", "thread_id",
+    "room_id",
+    "event_id",
+    "user_id",
+    "profile_tag",
+    "actions",
+    "topological_ordering",
+    "stream_ordering",
+    "notif",
+    "highlight",
+    "unread",
+    "thread_id",
 ];
 
 /// Where a notified event sits in Synapse.
@@ -55,7 +64,8 @@ pub fn event_push_actions<'m, 'i>(
 ) -> Table<'m> {
     // Carried out-of-band invites (few): an invite has no body and is not a
     // counted state type, so it does not count as unread.
-    let invites: BTreeMap<&str, (&str, i64, i64)> = invites.map(|(e, room, depth, so)| (e, (room, depth, so))).collect();
+    let invites: BTreeMap<&str, (&str, i64, i64)> =
+        invites.map(|(e, room, depth, so)| (e, (room, depth, so))).collect();
     let mut t = Table::new("event_push_actions", COLUMNS);
     let mut seen = BTreeSet::new();
     for n in &model.user.notifications.rows {
@@ -190,7 +200,8 @@ fn thread_id(model: &Model, plan: &Plan<'_>, p: &Planned<'_>) -> String {
     let mut found = None;
     let mut at = rel.event_id.to_string();
     for _ in 0..4 {
-        let Some(up) = plan.by_event_id(model, &at).filter(|q| !q.is_rejected()).and_then(|q| q.fields.relation()) else {
+        let Some(up) = plan.by_event_id(model, &at).filter(|q| !q.is_rejected()).and_then(|q| q.fields.relation())
+        else {
             break;
         };
         if up.rel_type == "m.thread" {
@@ -212,7 +223,8 @@ mod tests {
         // highlight flag.
         let notif: Json = serde_json::from_str(r#"["notify",{"value":false,"set_tweak":"highlight"}]"#).unwrap();
         let high: Json =
-            serde_json::from_str(r#"["notify",{"set_tweak":"sound","value":"default"},{"set_tweak":"highlight"}]"#).unwrap();
+            serde_json::from_str(r#"["notify",{"set_tweak":"sound","value":"default"},{"set_tweak":"highlight"}]"#)
+                .unwrap();
         assert_eq!(stored_actions(&notif, false), "");
         assert_eq!(stored_actions(&high, true), "");
         assert_eq!(stored_actions(&notif, true), r#"["notify",{"set_tweak":"highlight","value":false}]"#);

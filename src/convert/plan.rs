@@ -84,7 +84,13 @@ pub struct Plan<'m> {
 }
 
 impl<'m> Plan<'m> {
-    pub fn build(model: &'m Model, rooms: &RoomSet, streams: &Streams, groups: &StateGroups, skipped: &mut Skipped) -> Plan<'m> {
+    pub fn build(
+        model: &'m Model,
+        rooms: &RoomSet,
+        streams: &Streams,
+        groups: &StateGroups,
+        skipped: &mut Skipped,
+    ) -> Plan<'m> {
         let extremities: BTreeSet<i64> =
             model.rooms.by_nid.values().flat_map(|r| r.latest_event_nids.iter().copied()).collect();
         let mut events = Vec::with_capacity(model.events.all.len());
@@ -236,7 +242,13 @@ mod tests {
 
     #[test]
     fn orderings_keep_live_positions_and_put_the_rest_outside() {
-        let room = Room { nid: 1, room_id: "!r:s".into(), version: "10".into(), latest_event_nids: Box::new([]), state_snapshot_nid: 0 };
+        let room = Room {
+            nid: 1,
+            room_id: "!r:s".into(),
+            version: "10".into(),
+            latest_event_nids: Box::new([]),
+            state_snapshot_nid: 0,
+        };
         let evs: Vec<Event> = (1..=6).map(|n| event(n, 9, 5, false, true)).collect();
         let mut p = vec![
             planned(&evs[0], &room, Kind::Live, 10, 1000),

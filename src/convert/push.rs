@@ -216,7 +216,9 @@ pub fn normalised_actions(actions: &Json) -> BTreeSet<String> {
         }
         if a.get("set_tweak").and_then(Json::as_str) == Some("highlight") {
             match a.get("value") {
-                None | Some(Json::Bool(true)) => out.insert(json!({"set_tweak": "highlight", "value": true}).to_string()),
+                None | Some(Json::Bool(true)) => {
+                    out.insert(json!({"set_tweak": "highlight", "value": true}).to_string())
+                }
                 Some(Json::Bool(false)) => continue,
                 Some(_) => out.insert(a.to_string()),
             };
@@ -262,7 +264,8 @@ pub fn convert_pushers<'a>(pushers: &'a Pushers, ctx: &UserContext, skips: &mut 
         }
         // The device that registered it, when it still exists; without one
         // the pusher outlives logouts, as Dendrite's would have.
-        let device = p.session_id.and_then(|s| ctx.session_devices.get(&s)).filter(|(u, _)| *u == user).map(|(_, d)| d.clone());
+        let device =
+            p.session_id.and_then(|s| ctx.session_devices.get(&s)).filter(|(u, _)| *u == user).map(|(_, d)| d.clone());
         t.push(vec![
             Value::Int(id.next()),
             Value::from(user),

@@ -16,12 +16,29 @@ use super::rooms::RoomSet;
 use super::table::Table;
 use super::Context;
 
-pub fn tables<'m>(model: &'m Model, ctx: &Context, rooms: &RoomSet, plan: &Plan<'m>, skipped: &mut Skipped) -> [Table<'m>; 2] {
+pub fn tables<'m>(
+    model: &'m Model,
+    ctx: &Context,
+    rooms: &RoomSet,
+    plan: &Plan<'m>,
+    skipped: &mut Skipped,
+) -> [Table<'m>; 2] {
     let mut linear = Table::new(
         "receipts_linearized",
-        &["stream_id", "room_id", "receipt_type", "user_id", "event_id", "data", "instance_name", "event_stream_ordering", "thread_id"],
+        &[
+            "stream_id",
+            "room_id",
+            "receipt_type",
+            "user_id",
+            "event_id",
+            "data",
+            "instance_name",
+            "event_stream_ordering",
+            "thread_id",
+        ],
     );
-    let mut graph = Table::new("receipts_graph", &["room_id", "receipt_type", "user_id", "event_ids", "data", "thread_id"]);
+    let mut graph =
+        Table::new("receipts_graph", &["room_id", "receipt_type", "user_id", "event_ids", "data", "thread_id"]);
     let mut ids = ctx.streams.counter();
     for r in &model.sync.receipts {
         if !model.rooms.by_room_id(&r.room_id).is_some_and(|room| rooms.converted(room.nid)) {

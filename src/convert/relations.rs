@@ -71,9 +71,16 @@ pub fn threads<'m>(plan: &Plan<'m>) -> Table<'m> {
             *slot = candidate;
         }
     }
-    let mut t = Table::new("threads", &["room_id", "thread_id", "latest_event_id", "topological_ordering", "stream_ordering"]);
+    let mut t =
+        Table::new("threads", &["room_id", "thread_id", "latest_event_id", "topological_ordering", "stream_ordering"]);
     for ((room, root), (topo, stream, child)) in latest {
-        t.push(vec![Value::from(room), Value::from(root.to_string()), Value::from(child), Value::Int(topo), Value::Int(stream)]);
+        t.push(vec![
+            Value::from(room),
+            Value::from(root.to_string()),
+            Value::from(child),
+            Value::Int(topo),
+            Value::Int(stream),
+        ]);
     }
     t
 }
@@ -95,7 +102,10 @@ mod tests {
         Planned {
             event: e,
             room,
-            fields: EventFields { rare: Some(Box::new(Rare { relation: Some(relation), ..Rare::default() })), ..EventFields::default() },
+            fields: EventFields {
+                rare: Some(Box::new(Rare { relation: Some(relation), ..Rare::default() })),
+                ..EventFields::default()
+            },
             event_type: "m.room.message",
             state_key: None,
             kind,
@@ -106,8 +116,15 @@ mod tests {
 
     #[test]
     fn relations_keep_annotation_keys_and_threads_their_latest_reply() {
-        let room = Room { nid: 1, room_id: "!r:s".into(), version: "10".into(), latest_event_nids: Box::new([]), state_snapshot_nid: 0 };
-        let evs: Vec<Event> = [(1, 5), (2, 7), (3, 6), (4, 9), (5, 8), (6, 10)].iter().map(|&(n, d)| event(n, d)).collect();
+        let room = Room {
+            nid: 1,
+            room_id: "!r:s".into(),
+            version: "10".into(),
+            latest_event_nids: Box::new([]),
+            state_snapshot_nid: 0,
+        };
+        let evs: Vec<Event> =
+            [(1, 5), (2, 7), (3, 6), (4, 9), (5, 8), (6, 10)].iter().map(|&(n, d)| event(n, d)).collect();
         let plan = Plan {
             events: vec![
                 related(&evs[0], &room, Kind::Live, "m.annotation", "$root", Some("👍")),

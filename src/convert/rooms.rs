@@ -47,7 +47,8 @@ impl RoomSet {
         let invited = rooms_with_local_invites(model, ctx);
         for room in model.rooms.by_nid.values() {
             if format_version(&room.version).is_none() {
-                skipped.add("roomserver_rooms", &format!("room version {:?} cannot be hosted by Synapse", room.version));
+                skipped
+                    .add("roomserver_rooms", &format!("room version {:?} cannot be hosted by Synapse", room.version));
                 continue;
             }
             if room.is_stub() && !invited.contains(&room.nid) {

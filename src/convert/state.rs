@@ -180,8 +180,7 @@ pub fn build_from(
         }
         by_room.entry(t.room_nid).or_default().push(t);
     }
-    let singles: HashMap<i64, i64> =
-        blocks.iter().filter(|(_, v)| v.len() == 1).map(|(&b, v)| (v[0], b)).collect();
+    let singles: HashMap<i64, i64> = blocks.iter().filter(|(_, v)| v.len() == 1).map(|(&b, v)| (v[0], b)).collect();
     for (room, targets) in by_room {
         let mut trie = Trie::new();
         // Many events share a snapshot: walk each distinct block list once.

@@ -30,7 +30,12 @@ impl<'m> Table<'m> {
     }
 
     /// A table whose `len` rows `producer` makes on demand.
-    pub fn produced(name: &'static str, columns: &'static [&'static str], len: usize, producer: Producer<'m>) -> Table<'m> {
+    pub fn produced(
+        name: &'static str,
+        columns: &'static [&'static str],
+        len: usize,
+        producer: Producer<'m>,
+    ) -> Table<'m> {
         Table { name, columns, rows: Vec::new(), produced: Some((len, producer)) }
     }
 

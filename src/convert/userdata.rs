@@ -80,7 +80,15 @@ impl UserContext {
                 }
             }
         }
-        UserContext { server_name: ctx.server_name.clone(), streams: ctx.streams, users, devices, session_devices, joined_rooms, deactivated }
+        UserContext {
+            server_name: ctx.server_name.clone(),
+            streams: ctx.streams,
+            users,
+            devices,
+            session_devices,
+            joined_rooms,
+            deactivated,
+        }
     }
 
     pub fn is_local(&self, user_id: &str) -> bool {

@@ -20,13 +20,25 @@ const SERVER: &str = "example.org";
 
 fn ctx() -> UserContext {
     let users: BTreeSet<String> = ["@alice:example.org", "@bob:example.org"].iter().map(|s| s.to_string()).collect();
-    let devices: BTreeSet<(String, String)> = [("@alice:example.org", "PHONE"), ("@alice:example.org", "LAPTOP"), ("@bob:example.org", "TAB")]
-        .iter()
-        .map(|(u, d)| (u.to_string(), d.to_string()))
-        .collect();
+    let devices: BTreeSet<(String, String)> =
+        [("@alice:example.org", "PHONE"), ("@alice:example.org", "LAPTOP"), ("@bob:example.org", "TAB")]
+            .iter()
+            .map(|(u, d)| (u.to_string(), d.to_string()))
+            .collect();
     let session_devices = BTreeMap::from([(7, ("@alice:example.org".to_string(), "PHONE".to_string()))]);
-    let joined_rooms = BTreeMap::from([("@alice:example.org".to_string(), BTreeSet::from(["!r:example.org".to_string(), "!s:example.org".to_string()]))]);
-    UserContext { server_name: SERVER.into(), streams: Streams { base: 500, live_max: 321 }, users, devices, session_devices, joined_rooms, deactivated: BTreeSet::new() }
+    let joined_rooms = BTreeMap::from([(
+        "@alice:example.org".to_string(),
+        BTreeSet::from(["!r:example.org".to_string(), "!s:example.org".to_string()]),
+    )]);
+    UserContext {
+        server_name: SERVER.into(),
+        streams: Streams { base: 500, live_max: 321 },
+        users,
+        devices,
+        session_devices,
+        joined_rooms,
+        deactivated: BTreeSet::new(),
+    }
 }
 
 fn text<'v>(v: &'v Value) -> &'v str {
@@ -87,10 +99,20 @@ fn keys() -> Keys {
             sig("@zed:remote.org", "ed25519:ZU", "@bob:example.org", "ed25519:B", "remote"),
         ],
         device_keys: vec![
-            DeviceKey { user_id: a.into(), device_id: "PHONE".into(), ts_added_secs: 10, key_json: Some("{\"k\":1}".into()) },
+            DeviceKey {
+                user_id: a.into(),
+                device_id: "PHONE".into(),
+                ts_added_secs: 10,
+                key_json: Some("{\"k\":1}".into()),
+            },
             DeviceKey { user_id: a.into(), device_id: "LAPTOP".into(), ts_added_secs: 11, key_json: None },
             DeviceKey { user_id: a.into(), device_id: "GONE".into(), ts_added_secs: 12, key_json: Some("{}".into()) },
-            DeviceKey { user_id: "@zed:remote.org".into(), device_id: "Z1".into(), ts_added_secs: 1, key_json: Some("{}".into()) },
+            DeviceKey {
+                user_id: "@zed:remote.org".into(),
+                device_id: "Z1".into(),
+                ts_added_secs: 1,
+                key_json: Some("{}".into()),
+            },
         ],
         ..Default::default()
     }
@@ -178,8 +200,18 @@ fn device_keys_only_for_carried_local_devices_with_keys_verbatim() {
 #[test]
 fn to_device_queue_keeps_order_and_gets_ids_above_every_old_token() {
     let msgs = [
-        QueuedMessage { id: 9, user_id: "@bob:example.org", device_id: "TAB", content: r#"{"sender":"@a:x","type":"t2","content":{}}"# },
-        QueuedMessage { id: 2, user_id: "@bob:example.org", device_id: "TAB", content: r#"{"sender":"@a:x","type":"t1","content":{}}"# },
+        QueuedMessage {
+            id: 9,
+            user_id: "@bob:example.org",
+            device_id: "TAB",
+            content: r#"{"sender":"@a:x","type":"t2","content":{}}"#,
+        },
+        QueuedMessage {
+            id: 2,
+            user_id: "@bob:example.org",
+            device_id: "TAB",
+            content: r#"{"sender":"@a:x","type":"t1","content":{}}"#,
+        },
         QueuedMessage { id: 3, user_id: "@bob:example.org", device_id: "NOPE", content: "{}" },
     ];
     let mut skips = Skipped::default();
@@ -238,7 +270,12 @@ fn account_data_split_into_synapses_tables() {
     let data = AccountData {
         rows: vec![
             ad("alice", None, "m.direct", r#"{"@bob:example.org": ["!dm:example.org"]}"#),
-            ad("alice", None, "m.ignored_user_list", r#"{"ignored_users": {"@frank:example.org": {}, "@alice:example.org": {}}}"#),
+            ad(
+                "alice",
+                None,
+                "m.ignored_user_list",
+                r#"{"ignored_users": {"@frank:example.org": {}, "@alice:example.org": {}}}"#,
+            ),
             ad("alice", None, "m.push_rules", r#"{"global":{}}"#),
             ad("alice", Some("!r:example.org"), "m.tag", r#"{"tags":{"m.favourite":{"order":0.25},"u.work":{}}}"#),
             ad("alice", Some("!r:example.org"), "m.fully_read", r#"{"event_id":"$e"}"#),
@@ -303,9 +340,24 @@ fn user_push_rules_keep_the_users_order_within_a_kind() {
         vec![
             ("global/override/first", 5, 2, json!([{"kind": "event_match", "key": "sender", "pattern": "@x*"}])),
             ("global/override/second", 5, 1, json!([])),
-            ("global/content/coffee", 4, 1, json!([{"kind": "event_match", "key": "content.body", "pattern": "coffee"}])),
-            ("global/room/!r:example.org", 3, 1, json!([{"kind": "event_match", "key": "room_id", "pattern": "!r:example.org"}])),
-            ("global/sender/@bob:example.org", 2, 1, json!([{"kind": "event_match", "key": "user_id", "pattern": "@bob:example.org"}])),
+            (
+                "global/content/coffee",
+                4,
+                1,
+                json!([{"kind": "event_match", "key": "content.body", "pattern": "coffee"}])
+            ),
+            (
+                "global/room/!r:example.org",
+                3,
+                1,
+                json!([{"kind": "event_match", "key": "room_id", "pattern": "!r:example.org"}])
+            ),
+            (
+                "global/sender/@bob:example.org",
+                2,
+                1,
+                json!([{"kind": "event_match", "key": "user_id", "pattern": "@bob:example.org"}])
+            ),
         ]
     );
     // Synapse lists by class, then priority, highest first: "first" before "second".
@@ -390,7 +442,10 @@ fn pushers_keep_their_device_and_start_at_the_end_of_history() {
 fn fixture_full_keys_and_queue_match_dendrites_answers() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/dendrite-0.13.8/full");
     let model = crate::dendrite::load(&[dir.join("dendrite.sql.gz")]).unwrap();
-    let ctx = crate::convert::Context { server_name: "localhost:18448".into(), streams: Streams { base: 1000, live_max: 999 } };
+    let ctx = crate::convert::Context {
+        server_name: "localhost:18448".into(),
+        streams: Streams { base: 1000, live_max: 999 },
+    };
     let mut skipped = Skipped::default();
     let accounts = crate::convert::accounts::local_accounts(&model, &ctx, &mut skipped);
     let mut written = vec![crate::convert::accounts::users(&accounts)];
@@ -399,7 +454,8 @@ fn fixture_full_keys_and_queue_match_dendrites_answers() {
     let t = &userdata::convert(&model, &uctx, &mut skipped).unwrap();
     // Every device in Dendrite's /keys/query answer (as alice asked) has its
     // key JSON, and no other device does.
-    let answer: Json = serde_json::from_slice(&std::fs::read(dir.join("expected/alice/keys_query.json")).unwrap()).unwrap();
+    let answer: Json =
+        serde_json::from_slice(&std::fs::read(dir.join("expected/alice/keys_query.json")).unwrap()).unwrap();
     let mut expected: BTreeSet<(String, String)> = BTreeSet::new();
     for (user, devices) in answer["body"]["device_keys"].as_object().unwrap() {
         for device in devices.as_object().unwrap().keys() {
@@ -407,7 +463,8 @@ fn fixture_full_keys_and_queue_match_dendrites_answers() {
         }
     }
     let dk = table(t, "e2e_device_keys_json");
-    let got: BTreeSet<(String, String)> = dk.rows.iter().map(|r| (text(&r[0]).to_owned(), text(&r[1]).to_owned())).collect();
+    let got: BTreeSet<(String, String)> =
+        dk.rows.iter().map(|r| (text(&r[0]).to_owned(), text(&r[1]).to_owned())).collect();
     assert_eq!(got, expected);
     // The key JSON is Dendrite's, byte for byte (keys and self-signature
     // equal what Dendrite served).
@@ -422,7 +479,9 @@ fn fixture_full_keys_and_queue_match_dendrites_answers() {
     // signatures alice made; that must equal Dendrite's answer.
     let csk = table(t, "e2e_cross_signing_keys");
     let sigs = table(t, "e2e_cross_signing_signatures");
-    for (kind, field) in [("master", "master_keys"), ("self_signing", "self_signing_keys"), ("user_signing", "user_signing_keys")] {
+    for (kind, field) in
+        [("master", "master_keys"), ("self_signing", "self_signing_keys"), ("user_signing", "user_signing_keys")]
+    {
         for r in csk.rows.iter().filter(|r| text(&r[1]) == kind) {
             let mut key: Json = serde_json::from_str(text(&r[2])).unwrap();
             let pk = key["keys"].as_object().unwrap().values().next().unwrap().as_str().unwrap().to_owned();
@@ -470,7 +529,12 @@ fn deactivated_accounts_keep_no_account_data_push_rules_or_backups() {
     let data = AccountData {
         rows: vec![
             ad("alice", None, "m.direct", "{}"),
-            ad("alice", None, "m.push_rules", r#"{"global":{"sender":[{"rule_id":"@x:y","default":false,"enabled":true,"actions":[]}]}}"#),
+            ad(
+                "alice",
+                None,
+                "m.push_rules",
+                r#"{"global":{"sender":[{"rule_id":"@x:y","default":false,"enabled":true,"actions":[]}]}}"#,
+            ),
             ad("bob", None, "m.direct", "{}"),
         ],
     };
@@ -503,7 +567,12 @@ fn filters_presence_and_registration_tokens() {
 
     let p = PresenceData {
         presence: vec![
-            Presence { user_id: "@alice:example.org".into(), presence: 1, status_msg: Some("busy".into()), last_active_ts: 5 },
+            Presence {
+                user_id: "@alice:example.org".into(),
+                presence: 1,
+                status_msg: Some("busy".into()),
+                last_active_ts: 5,
+            },
             Presence { user_id: "@zed:remote.org".into(), presence: 2, status_msg: None, last_active_ts: 5 },
         ],
         max_presence_position: 9,
@@ -513,10 +582,19 @@ fn filters_presence_and_registration_tokens() {
     assert_eq!(text(&t.rows[0][col(&t, "state")]), "unavailable");
     assert_eq!(text(&t.rows[0][col(&t, "status_msg")]), "busy");
     assert!(int(&t.rows[0][col(&t, "stream_id")]) > 500);
-    assert_eq!([user_extras::presence_state(0), user_extras::presence_state(2), user_extras::presence_state(3)], ["offline", "online", "offline"]);
+    assert_eq!(
+        [user_extras::presence_state(0), user_extras::presence_state(2), user_extras::presence_state(3)],
+        ["offline", "online", "offline"]
+    );
 
     let r = RegistrationTokens {
-        tokens: vec![RegistrationToken { token: "tok".into(), pending: 1, completed: 2, uses_allowed: None, expiry_time: Some(7) }],
+        tokens: vec![RegistrationToken {
+            token: "tok".into(),
+            pending: 1,
+            completed: 2,
+            uses_allowed: None,
+            expiry_time: Some(7),
+        }],
     };
     let t = user_extras::registration_tokens(&r);
     assert_eq!(t.rows[0], vec![Value::from("tok"), Value::Null, Value::Int(1), Value::Int(2), Value::Int(7)]);

@@ -29,7 +29,12 @@ pub struct AccountData {
 impl AccountData {
     pub fn finish(&mut self) {
         self.rows.sort_by(|a, b| {
-            (&a.localpart, &a.server_name, &a.room_id, &a.data_type).cmp(&(&b.localpart, &b.server_name, &b.room_id, &b.data_type))
+            (&a.localpart, &a.server_name, &a.room_id, &a.data_type).cmp(&(
+                &b.localpart,
+                &b.server_name,
+                &b.room_id,
+                &b.data_type,
+            ))
         });
     }
 }

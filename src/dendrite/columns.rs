@@ -90,18 +90,13 @@ impl<'r, 'a> Fields<'r, 'a> {
     pub fn raw(&self, col: Col) -> Result<Option<&'r str>> {
         match self.0.fields.get(col.index) {
             Some(v) => Ok(v.as_deref()),
-            None => bail!(
-                "column {:?}: the row has only {} fields",
-                col.name,
-                self.0.fields.len()
-            ),
+            None => bail!("column {:?}: the row has only {} fields", col.name, self.0.fields.len()),
         }
     }
 
     /// A NOT NULL text field.
     pub fn str(&self, col: Col) -> Result<&'r str> {
-        self.raw(col)?
-            .ok_or_else(|| anyhow!("column {:?} is NULL where a value is required", col.name))
+        self.raw(col)?.ok_or_else(|| anyhow!("column {:?} is NULL where a value is required", col.name))
     }
 
     pub fn opt_str(&self, col: Option<Col>) -> Result<Option<&'r str>> {
@@ -121,17 +116,15 @@ impl<'r, 'a> Fields<'r, 'a> {
 
     pub fn i64(&self, col: Col) -> Result<i64> {
         let s = self.str(col)?;
-        s.parse()
-            .map_err(|_| anyhow!("column {:?}: {s:?} is not an integer", col.name))
+        s.parse().map_err(|_| anyhow!("column {:?}: {s:?} is not an integer", col.name))
     }
 
     pub fn opt_i64(&self, col: Option<Col>) -> Result<Option<i64>> {
         match self.opt_str(col)? {
             None => Ok(None),
-            Some(s) => s
-                .parse()
-                .map(Some)
-                .map_err(|_| anyhow!("column {:?}: {s:?} is not an integer", col.unwrap().name)),
+            Some(s) => {
+                s.parse().map(Some).map_err(|_| anyhow!("column {:?}: {s:?} is not an integer", col.unwrap().name))
+            }
         }
     }
 
@@ -151,9 +144,7 @@ impl<'r, 'a> Fields<'r, 'a> {
 
     pub fn i64_array(&self, col: Col) -> Result<Box<[i64]>> {
         let s = self.str(col)?;
-        parse_bigint_array(s)
-            .map(Vec::into_boxed_slice)
-            .map_err(|e| anyhow!("column {:?}: {e}", col.name))
+        parse_bigint_array(s).map(Vec::into_boxed_slice).map_err(|e| anyhow!("column {:?}: {e}", col.name))
     }
 }
 

@@ -241,7 +241,8 @@ mod tests {
 
     #[test]
     fn relations_and_redacts_in_both_places() {
-        let j = r#"{"content":{"m.relates_to":{"rel_type":"m.annotation","event_id":"$t","key":"👍"},"url":"mxc://s/m"}}"#;
+        let j =
+            r#"{"content":{"m.relates_to":{"rel_type":"m.annotation","event_id":"$t","key":"👍"},"url":"mxc://s/m"}}"#;
         let f = EventFields::parse(j).unwrap();
         assert_eq!(
             f.relation(),

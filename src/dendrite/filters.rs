@@ -35,7 +35,11 @@ columns! {
 impl FilterCols {
     pub fn load(&self, f: &mut Filters, row: &Row) -> Result<()> {
         let r = Fields(row);
-        f.filters.push(Filter { localpart: r.string(self.localpart)?, id: r.i64(self.id)?, json: r.string(self.json)? });
+        f.filters.push(Filter {
+            localpart: r.string(self.localpart)?,
+            id: r.i64(self.id)?,
+            json: r.string(self.json)?,
+        });
         Ok(())
     }
 }

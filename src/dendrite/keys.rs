@@ -64,7 +64,9 @@ impl CrossSigningKind {
             1 => Ok(CrossSigningKind::Master),
             2 => Ok(CrossSigningKind::SelfSigning),
             3 => Ok(CrossSigningKind::UserSigning),
-            other => Err(anyhow!("column \"key_type\": {other} is not 1 (master), 2 (self-signing) or 3 (user-signing)")),
+            other => {
+                Err(anyhow!("column \"key_type\": {other} is not 1 (master), 2 (self-signing) or 3 (user-signing)"))
+            }
         }
     }
 
@@ -133,10 +135,20 @@ impl Keys {
     pub fn finish(&mut self) {
         self.device_keys.sort_by(|a, b| (&a.user_id, &a.device_id).cmp(&(&b.user_id, &b.device_id)));
         self.one_time_keys.sort_by(|a, b| {
-            (&a.user_id, &a.device_id, &a.algorithm, &a.key_id).cmp(&(&b.user_id, &b.device_id, &b.algorithm, &b.key_id))
+            (&a.user_id, &a.device_id, &a.algorithm, &a.key_id).cmp(&(
+                &b.user_id,
+                &b.device_id,
+                &b.algorithm,
+                &b.key_id,
+            ))
         });
         self.fallback_keys.sort_by(|a, b| {
-            (&a.user_id, &a.device_id, &a.algorithm, &a.key_id).cmp(&(&b.user_id, &b.device_id, &b.algorithm, &b.key_id))
+            (&a.user_id, &a.device_id, &a.algorithm, &a.key_id).cmp(&(
+                &b.user_id,
+                &b.device_id,
+                &b.algorithm,
+                &b.key_id,
+            ))
         });
         self.cross_signing_keys.sort_by(|a, b| (&a.user_id, a.kind).cmp(&(&b.user_id, b.kind)));
         self.cross_signing_sigs.sort_by(|a, b| {
@@ -333,8 +345,8 @@ impl BackupSessionCols {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::borrow::Cow;
     use crate::dendrite::columns::test_header as header;
+    use std::borrow::Cow;
 
     fn row<'a>(fields: &'a [Option<Cow<'a, str>>]) -> Row<'a> {
         Row { number: 1, fields }
@@ -347,7 +359,10 @@ mod tests {
     #[test]
     fn empty_device_key_json_is_a_placeholder_and_columns_go_by_name() {
         // Columns in another order than a fresh schema's.
-        let t = header("keyserver_device_keys", &["display_name", "key_json", "stream_id", "ts_added_secs", "device_id", "user_id"]);
+        let t = header(
+            "keyserver_device_keys",
+            &["display_name", "key_json", "stream_id", "ts_added_secs", "device_id", "user_id"],
+        );
         let c = DeviceKeyCols::bind(&t).unwrap();
         let mut k = Keys::default();
         c.load(&mut k, &row(&[None, s(""), s("1"), s("17"), s("DEV"), s("@a:s")])).unwrap();
@@ -372,14 +387,24 @@ mod tests {
     fn backup_session_version_is_text_holding_a_number() {
         let t = header(
             "userapi_key_backups",
-            &["user_id", "room_id", "session_id", "version", "first_message_index", "forwarded_count", "is_verified", "session_data"],
+            &[
+                "user_id",
+                "room_id",
+                "session_id",
+                "version",
+                "first_message_index",
+                "forwarded_count",
+                "is_verified",
+                "session_data",
+            ],
         );
         let c = BackupSessionCols::bind(&t).unwrap();
         let mut k = Keys::default();
         c.load(&mut k, &row(&[s("@a:s"), s("!r"), s("S"), s("12"), s("0"), s("1"), s("t"), s("{}")])).unwrap();
         assert_eq!(k.backup_sessions[0].version, 12);
         assert!(k.backup_sessions[0].is_verified);
-        let err = c.load(&mut k, &row(&[s("@a:s"), s("!r"), s("S"), s("v1"), s("0"), s("1"), s("t"), s("{}")])).unwrap_err();
+        let err =
+            c.load(&mut k, &row(&[s("@a:s"), s("!r"), s("S"), s("v1"), s("0"), s("1"), s("t"), s("{}")])).unwrap_err();
         assert!(err.to_string().contains("\"version\""), "{err}");
     }
 }

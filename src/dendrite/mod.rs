@@ -8,7 +8,6 @@
 //! [`Model::finish`]. What is read from which table, and what is skipped and
 //! why: docs/dendrite-model.md.
 
-
 pub mod account_data;
 pub mod accounts;
 pub mod columns;

@@ -108,8 +108,8 @@ impl PositionCols {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::borrow::Cow;
     use crate::dendrite::columns::test_header as header;
+    use std::borrow::Cow;
 
     #[test]
     fn keeps_the_highest_position_per_table() {

@@ -63,11 +63,9 @@ impl State {
             let mut entries = Vec::with_capacity(nids.len());
             for &nid in nids.iter() {
                 match events.get(nid) {
-                    Some(e) => entries.push(StateEntry {
-                        type_nid: e.type_nid,
-                        key_nid: e.state_key_nid,
-                        event_nid: nid,
-                    }),
+                    Some(e) => {
+                        entries.push(StateEntry { type_nid: e.type_nid, key_nid: e.state_key_nid, event_nid: nid })
+                    }
                     None => out.missing_events.push(nid),
                 }
             }

@@ -8,11 +8,10 @@
 //! is not read: its topological position is the event's `depth`, which
 //! `roomserver_events` has, and its stream position is the `id` read here.
 
-
 use anyhow::Result;
 
-use super::events::Events;
 use super::columns::{columns, Fields};
+use super::events::Events;
 use crate::dump::Row;
 
 pub struct StreamEvent {
@@ -60,8 +59,13 @@ impl SyncApi {
     pub(super) fn finish(&mut self, events: &Events) {
         let mut loading = std::mem::take(&mut self.loading);
         loading.sort_by(|a, b| a.0.cmp(&b.0)); // stable: an ID's rows stay in dump order
-        // A repeated event ID: its last row wins (swapped into the kept slot).
-        loading.dedup_by(|later, kept| later.0 == kept.0 && { std::mem::swap(later, kept); true });
+                                               // A repeated event ID: its last row wins (swapped into the kept slot).
+        loading.dedup_by(|later, kept| {
+            later.0 == kept.0 && {
+                std::mem::swap(later, kept);
+                true
+            }
+        });
         self.max_position = loading.iter().map(|(_, s)| s.position).max().unwrap_or(0);
         let mut stream: Vec<(i64, StreamEvent)> =
             loading.into_iter().filter_map(|(id, s)| Some((events.by_event_id(&id)?.nid, s))).collect();

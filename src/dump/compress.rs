@@ -93,7 +93,8 @@ pub fn describe_io(e: io::Error) -> anyhow::Error {
         (io::ErrorKind::UnexpectedEof, None) => DumpError::Truncated("unexpected end of data".into()).into(),
         (_, Some(c)) => {
             if c.inner.get_ref().is_some_and(|i| i.is::<DumpError>()) {
-                let CodecError { inner, .. } = *e.into_inner().expect("checked").downcast::<CodecError>().expect("checked");
+                let CodecError { inner, .. } =
+                    *e.into_inner().expect("checked").downcast::<CodecError>().expect("checked");
                 return describe_io(inner);
             }
             DumpError::CorruptCompressed { codec: c.codec.name(), detail: c.inner.to_string() }.into()

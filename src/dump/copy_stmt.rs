@@ -18,11 +18,7 @@ pub fn parse(stmt: &str) -> Result<CopyStatement, DumpError> {
         return Err(bad());
     }
     let first = p.ident().ok_or_else(bad)?;
-    let (schema, name) = if p.eat('.') {
-        (first, p.ident().ok_or_else(bad)?)
-    } else {
-        ("public".to_string(), first)
-    };
+    let (schema, name) = if p.eat('.') { (first, p.ident().ok_or_else(bad)?) } else { ("public".to_string(), first) };
     let mut columns = Vec::new();
     if p.eat('(') {
         loop {
@@ -88,9 +84,7 @@ impl Parser<'_> {
             self.pos = s.len() - after.len();
             return Some(name);
         }
-        let len = rest
-            .find(|c: char| !(c.is_alphanumeric() || c == '_' || c == '$'))
-            .unwrap_or(rest.len());
+        let len = rest.find(|c: char| !(c.is_alphanumeric() || c == '_' || c == '$')).unwrap_or(rest.len());
         if len == 0 {
             return None;
         }

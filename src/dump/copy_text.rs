@@ -65,11 +65,7 @@ fn reuse<'x, 'y>(mut v: Vec<Option<Cow<'x, str>>>) -> Vec<Option<Cow<'y, str>>> 
     v.into_iter().map(|_| None).collect()
 }
 
-fn split_fields<'a>(
-    line: &'a [u8],
-    columns: usize,
-    out: &mut Vec<Option<Cow<'a, str>>>,
-) -> Result<(), RowError> {
+fn split_fields<'a>(line: &'a [u8], columns: usize, out: &mut Vec<Option<Cow<'a, str>>>) -> Result<(), RowError> {
     if columns == 0 && line.is_empty() {
         return Ok(());
     }
@@ -102,11 +98,7 @@ fn utf8_error(line: &[u8], at: usize) -> RowError {
 
 /// Decodes the field starting at `start`; returns it and the start of the
 /// next field (`None` after the last one).
-fn one_field(
-    text: &str,
-    start: usize,
-    column: usize,
-) -> Result<(Option<Cow<'_, str>>, Option<usize>), RowError> {
+fn one_field(text: &str, start: usize, column: usize) -> Result<(Option<Cow<'_, str>>, Option<usize>), RowError> {
     let rest = &text.as_bytes()[start..];
     match memchr2(b'\t', b'\\', rest) {
         None => Ok((Some(Cow::Borrowed(&text[start..])), None)),
@@ -141,10 +133,8 @@ fn unescape(rest: &[u8], column: usize) -> Result<(String, usize), RowError> {
         }
         i = escape(rest, i + 1, &mut out)?;
     }
-    let value = String::from_utf8(out).map_err(|e| RowError::InvalidUtf8 {
-        column,
-        valid_up_to: e.utf8_error().valid_up_to(),
-    })?;
+    let value = String::from_utf8(out)
+        .map_err(|e| RowError::InvalidUtf8 { column, valid_up_to: e.utf8_error().valid_up_to() })?;
     Ok((value, i))
 }
 
@@ -207,9 +197,8 @@ mod tests {
     }
 
     fn decode_bytes(line: &[u8], columns: usize) -> Result<Vec<Option<String>>, RowError> {
-        CopyDecoder::new().decode(line, columns, |fields| {
-            fields.iter().map(|f| f.as_ref().map(|s| s.to_string())).collect()
-        })
+        CopyDecoder::new()
+            .decode(line, columns, |fields| fields.iter().map(|f| f.as_ref().map(|s| s.to_string())).collect())
     }
 
     fn s(v: &str) -> Option<String> {
@@ -269,10 +258,7 @@ mod tests {
     #[test]
     fn errors() {
         assert_eq!(decode("a\\", 1).unwrap_err(), RowError::TrailingBackslash);
-        assert_eq!(
-            decode_bytes(b"ok\tb\xffd", 2).unwrap_err(),
-            RowError::InvalidUtf8 { column: 1, valid_up_to: 1 }
-        );
+        assert_eq!(decode_bytes(b"ok\tb\xffd", 2).unwrap_err(), RowError::InvalidUtf8 { column: 1, valid_up_to: 1 });
     }
 
     #[test]

@@ -47,7 +47,9 @@ pub fn open_file(_path: &Path, file: File) -> Result<Archive> {
     let mut r = ArchiveReader::new(BufReader::with_capacity(256 * 1024, file));
     let header = header::read(&mut r)?;
     if header.format != FORMAT_CUSTOM {
-        return Err(r.corrupt("not a custom-format archive (format code 3 is the toc.dat of a tar or directory dump)").into());
+        return Err(r
+            .corrupt("not a custom-format archive (format code 3 is the toc.dat of a tar or directory dump)")
+            .into());
     }
     let toc = toc::read(&mut r, &header)?;
     Ok(Archive::new(header, toc, ArchiveBody::Custom(Body { data_start: r.pos, len }))?)
@@ -66,7 +68,15 @@ pub fn read(a: &Archive, body: &Body, ctx: &mut ReadCtx<'_>) -> Result<()> {
         for &idx in &wanted {
             let DataRef::Offset(_, off) = a.toc[idx].data else { unreachable!() };
             if off >= body.len {
-                return Err(a.missing(idx, format!(": its offset {off} is past the end of the file ({} bytes); the file is truncated", body.len)).into());
+                return Err(a
+                    .missing(
+                        idx,
+                        format!(
+                            ": its offset {off} is past the end of the file ({} bytes); the file is truncated",
+                            body.len
+                        ),
+                    )
+                    .into());
             }
             seek(&mut r, off)?;
             match block(a, &mut r, ctx, &mut seen)? {
@@ -81,7 +91,11 @@ pub fn read(a: &Archive, body: &Body, ctx: &mut ReadCtx<'_>) -> Result<()> {
         let at = r.pos;
         if block(a, &mut r, ctx, &mut seen)?.is_none() {
             let first = *wanted.iter().find(|&&i| !seen[i]).expect("checked by the loop");
-            let why = if at >= body.len { "the file ends first".to_string() } else { format!("byte offset {at} does not start a data block") };
+            let why = if at >= body.len {
+                "the file ends first".to_string()
+            } else {
+                format!("byte offset {at} does not start a data block")
+            };
             return Err(a.missing(first, format!(" ({why}; the file is truncated or damaged)")).into());
         }
     }
@@ -105,10 +119,14 @@ fn block(a: &Archive, r: &mut Src, ctx: &mut ReadCtx<'_>, seen: &mut [bool]) -> 
     let id = r.int()?;
     let idx = i32::try_from(id).ok().and_then(|id| a.index_of(id)).filter(|&i| a.toc[i].has_data());
     let Some(idx) = idx else {
-        return Err(DumpError::CorruptArchive { offset: at, detail: format!("data block for unknown TOC entry {id}") }.into());
+        return Err(
+            DumpError::CorruptArchive { offset: at, detail: format!("data block for unknown TOC entry {id}") }.into()
+        );
     };
     if std::mem::replace(&mut seen[idx], true) {
-        return Err(DumpError::CorruptArchive { offset: at, detail: format!("second data block for TOC entry {id}") }.into());
+        return Err(
+            DumpError::CorruptArchive { offset: at, detail: format!("second data block for TOC entry {id}") }.into()
+        );
     }
     ctx.progress.current.set(at);
     if kind == BLK_BLOBS {
@@ -121,7 +139,11 @@ fn block(a: &Archive, r: &mut Src, ctx: &mut ReadCtx<'_>, seen: &mut [bool]) -> 
             let data = compress::decoder(a.header.codec, &mut chunks)?;
             super::pipeline::lines(data, |lines| ctx.rows(lines, &table, Want::Rows, End::Eof))?;
             chunks.finish().map_err(|e| {
-                anyhow::Error::from(e).context(format!("{}: table {}", ctx.path.display(), super::table::qualified(&table)))
+                anyhow::Error::from(e).context(format!(
+                    "{}: table {}",
+                    ctx.path.display(),
+                    super::table::qualified(&table)
+                ))
             })?;
         }
         _ => Chunks { r, left: 0, done: false, progress: None }.finish()?,
@@ -165,7 +187,10 @@ impl Chunks<'_> {
         while !self.done {
             if self.left > 0 {
                 let at = self.r.pos;
-                self.r.inner.seek(SeekFrom::Current(self.left as i64)).map_err(|e| DumpError::CorruptArchive { offset: at, detail: e.to_string() })?;
+                self.r
+                    .inner
+                    .seek(SeekFrom::Current(self.left as i64))
+                    .map_err(|e| DumpError::CorruptArchive { offset: at, detail: e.to_string() })?;
                 self.r.pos += self.left;
                 self.left = 0;
             }
@@ -204,6 +229,7 @@ impl Read for Chunks<'_> {
 }
 
 fn to_io(e: DumpError) -> io::Error {
-    let kind = if matches!(e, DumpError::Truncated(_)) { io::ErrorKind::UnexpectedEof } else { io::ErrorKind::InvalidData };
+    let kind =
+        if matches!(e, DumpError::Truncated(_)) { io::ErrorKind::UnexpectedEof } else { io::ErrorKind::InvalidData };
     io::Error::new(kind, e)
 }

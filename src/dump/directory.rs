@@ -21,7 +21,8 @@ use super::error::DumpError;
 use super::table::{End, ReadCtx};
 use super::Want;
 
-const SUFFIXES: [(&str, Codec); 4] = [("", Codec::None), (".gz", Codec::Gzip), (".lz4", Codec::Lz4), (".zst", Codec::Zstd)];
+const SUFFIXES: [(&str, Codec); 4] =
+    [("", Codec::None), (".gz", Codec::Gzip), (".lz4", Codec::Lz4), (".zst", Codec::Zstd)];
 
 pub fn open(dir: &Path) -> Result<Archive> {
     let Some((toc_path, codec)) = find(dir, "toc.dat") else {

@@ -104,7 +104,9 @@ fn open_stdin(path: &Path) -> Result<(Input, DumpInfo)> {
     let mut head = Vec::new();
     (&mut stdin).take(HEAD as u64).read_to_end(&mut head)?;
     let Kind::Plain(codec) = detect::detect(&head)? else {
-        anyhow::bail!("an archive (custom or tar format) on stdin: only plain dumps can be piped; pass the archive's file name");
+        anyhow::bail!(
+            "an archive (custom or tar format) on stdin: only plain dumps can be piped; pass the archive's file name"
+        );
     };
     let sniffed = compress::peek_decompressed(codec, &head, HEAD);
     let info = plain_info(path, compressed_format(codec), if codec == Codec::None { &head } else { &sniffed }, 0);

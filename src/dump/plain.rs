@@ -97,8 +97,7 @@ impl Statements {
                         i += 1;
                     }
                     b'\'' => {
-                        let e = i > 0 && matches!(line[i - 1], b'E' | b'e')
-                            && (i < 2 || !is_ident(line[i - 2]));
+                        let e = i > 0 && matches!(line[i - 1], b'E' | b'e') && (i < 2 || !is_ident(line[i - 2]));
                         self.lex = Lex::Single(e);
                     }
                     b'"' => self.lex = Lex::Double,
@@ -169,8 +168,7 @@ fn is_ident(c: u8) -> bool {
 fn dollar_tag(s: &[u8]) -> Option<String> {
     let end = s[1..].iter().position(|&c| c == b'$')? + 2;
     let tag = &s[1..end - 1];
-    let valid = tag.is_empty()
-        || (!tag[0].is_ascii_digit() && tag.iter().all(|&c| is_ident(c)));
+    let valid = tag.is_empty() || (!tag[0].is_ascii_digit() && tag.iter().all(|&c| is_ident(c)));
     valid.then(|| String::from_utf8_lossy(&s[..end]).into_owned())
 }
 
@@ -234,9 +232,8 @@ pub fn read(lines: &mut dyn LineSource, ctx: &mut ReadCtx<'_>) -> Result<()> {
 }
 
 fn copy_block(lines: &mut dyn LineSource, ctx: &mut ReadCtx<'_>, stmt: &str, offset: u64) -> Result<()> {
-    let parsed = copy_stmt::parse(stmt).map_err(|e| {
-        anyhow::Error::from(e).context(format!("{}: byte offset {offset}", ctx.path.display()))
-    })?;
+    let parsed = copy_stmt::parse(stmt)
+        .map_err(|e| anyhow::Error::from(e).context(format!("{}: byte offset {offset}", ctx.path.display())))?;
     let header = ctx.header(parsed.schema, parsed.name, parsed.columns);
     let want = ctx.begin(&header)?;
     ctx.rows(lines, &header, want, End::Marker)?;

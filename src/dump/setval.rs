@@ -154,15 +154,30 @@ mod tests {
 
     #[test]
     fn reads_what_pg_dump_writes() {
-        assert_eq!(ok("SELECT pg_catalog.setval('public.syncapi_stream_id', 42, true);\n"), t("public", "syncapi_stream_id", 42, true));
-        assert_eq!(ok("SELECT pg_catalog.setval('public.roomserver_event_type_nid_seq', 65536, false);"), t("public", "roomserver_event_type_nid_seq", 65536, false));
+        assert_eq!(
+            ok("SELECT pg_catalog.setval('public.syncapi_stream_id', 42, true);\n"),
+            t("public", "syncapi_stream_id", 42, true)
+        );
+        assert_eq!(
+            ok("SELECT pg_catalog.setval('public.roomserver_event_type_nid_seq', 65536, false);"),
+            t("public", "roomserver_event_type_nid_seq", 65536, false)
+        );
         // fmtId quotes names that are not all lower case, or hold a quote or a dot
-        assert_eq!(ok(r#"SELECT pg_catalog.setval('"My Schema"."Seq ""1"".x"', 7, true);"#), t("My Schema", "Seq \"1\".x", 7, true));
+        assert_eq!(
+            ok(r#"SELECT pg_catalog.setval('"My Schema"."Seq ""1"".x"', 7, true);"#),
+            t("My Schema", "Seq \"1\".x", 7, true)
+        );
         assert_eq!(ok(r#"SELECT pg_catalog.setval('public."it''s"', 1, false);"#), t("public", "it's", 1, false));
         // descending sequences count down
-        assert_eq!(ok("SELECT pg_catalog.setval('public.down', -9223372036854775808, true);"), t("public", "down", i64::MIN, true));
+        assert_eq!(
+            ok("SELECT pg_catalog.setval('public.down', -9223372036854775808, true);"),
+            t("public", "down", i64::MIN, true)
+        );
         // without standard_conforming_strings: E'' with doubled backslashes
-        assert_eq!(ok(r#"SELECT pg_catalog.setval(E'public."\\weird\\"', 3, true);"#), t("public", "\\weird\\", 3, true));
+        assert_eq!(
+            ok(r#"SELECT pg_catalog.setval(E'public."\\weird\\"', 3, true);"#),
+            t("public", "\\weird\\", 3, true)
+        );
         // pg_dump before 10.3 did not qualify the name; unquoted names fold to lower case
         assert_eq!(ok("SELECT pg_catalog.setval('Plain_Seq', 5, true);"), t("public", "plain_seq", 5, true));
         // a quoted name may hold a line end (the plain reader joins such lines)
@@ -188,7 +203,10 @@ mod tests {
             ("SELECT pg_catalog.setval('public.x', 1 true);", NoComma(2)),
             ("SELECT pg_catalog.setval('public.x', , true);", BadValue("".into())),
             ("SELECT pg_catalog.setval('public.x', 1.5, true);", BadValue("1.5".into())),
-            ("SELECT pg_catalog.setval('public.x', 9223372036854775808, true);", BadValue("9223372036854775808".into())),
+            (
+                "SELECT pg_catalog.setval('public.x', 9223372036854775808, true);",
+                BadValue("9223372036854775808".into()),
+            ),
             ("SELECT pg_catalog.setval('public.x', 1, yes);", BadIsCalled("yes".into())),
             ("SELECT pg_catalog.setval('public.x', 1, true;", NoEnd),
             ("SELECT pg_catalog.setval('public.x', 1, true)", NoEnd),

@@ -74,9 +74,7 @@ impl ReadCtx<'_> {
         }
         self.seen.insert(key.clone(), self.path.to_path_buf());
         self.visited.insert(key);
-        self.visitor
-            .table(table)
-            .with_context(|| format!("{}: table {}", self.path.display(), qualified(table)))
+        self.visitor.table(table).with_context(|| format!("{}: table {}", self.path.display(), qualified(table)))
     }
 
     /// Feeds the rows of one table to the visitor; returns the row count.
@@ -87,9 +85,11 @@ impl ReadCtx<'_> {
             let line = lines.next_line().map_err(|e| self.io_error(e, table, number + 1))?;
             let Some(line) = line else {
                 if end == End::Marker {
-                    return Err(self.locate(table, number + 1, DumpError::Truncated(
-                        "COPY data has no `\\.` end marker".into(),
-                    )));
+                    return Err(self.locate(
+                        table,
+                        number + 1,
+                        DumpError::Truncated("COPY data has no `\\.` end marker".into()),
+                    ));
                 }
                 break;
             };
@@ -104,18 +104,21 @@ impl ReadCtx<'_> {
                 continue;
             }
             let visitor = &mut *self.visitor;
-            let outcome = self.decoder.decode(line.bytes, columns, |fields| {
-                visitor.row(table, &Row { number, fields })
-            });
+            let outcome =
+                self.decoder.decode(line.bytes, columns, |fields| visitor.row(table, &Row { number, fields }));
             match outcome {
                 Ok(Ok(())) => {}
                 Ok(Err(e)) => return Err(e.context(location(self.path, table, number))),
                 Err(RowError::InvalidUtf8 { column, valid_up_to }) => {
                     let name = table.columns.get(column).map_or("?", String::as_str);
-                    return Err(self.locate(table, number, anyhow!(
-                        "column {name}: invalid UTF-8 (at byte {valid_up_to} of the value); \
+                    return Err(self.locate(
+                        table,
+                        number,
+                        anyhow!(
+                            "column {name}: invalid UTF-8 (at byte {valid_up_to} of the value); \
                          Dendrite's database should be UTF8-encoded"
-                    )));
+                        ),
+                    ));
                 }
                 Err(e) => return Err(self.locate(table, number, e)),
             }

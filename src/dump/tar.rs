@@ -24,7 +24,11 @@ pub fn open(_path: &Path, file: File) -> Result<Archive> {
     let mut entries = tar.entries()?;
     let first = entries.next().ok_or_else(|| DumpError::NotADump("an empty tar archive".into()))??;
     if first.path()?.as_os_str() != "toc.dat" {
-        return Err(DumpError::NotADump(format!("a tar archive whose first member is {:?}, not toc.dat (not a -Ft dump)", first.path()?)).into());
+        return Err(DumpError::NotADump(format!(
+            "a tar archive whose first member is {:?}, not toc.dat (not a -Ft dump)",
+            first.path()?
+        ))
+        .into());
     }
     let mut r = ArchiveReader::new(first);
     let header = header::read(&mut r)?;
@@ -62,14 +66,22 @@ pub fn read(a: &Archive, ctx: &mut ReadCtx<'_>) -> Result<()> {
             std::io::copy(&mut counted, &mut std::io::sink()).map_err(super::compress::describe_io)?;
             if counted.count.get() != declared {
                 return Err(anyhow::Error::from(DumpError::Truncated(format!(
-                    "tar member {name} has {} of its {declared} bytes", counted.count.get()
-                ))).context(format!("{}: table {}", ctx.path.display(), super::table::qualified(&table))));
+                    "tar member {name} has {} of its {declared} bytes",
+                    counted.count.get()
+                )))
+                .context(format!(
+                    "{}: table {}",
+                    ctx.path.display(),
+                    super::table::qualified(&table)
+                )));
             }
         }
         ctx.progress.tick();
     }
     if let Some((_, &idx)) = by_name.iter().find(|(_, &i)| !seen[i]) {
-        return Err(a.missing(idx, " (its member is not in the tar archive; the file is truncated or damaged)".into()).into());
+        return Err(a
+            .missing(idx, " (its member is not in the tar archive; the file is truncated or damaged)".into())
+            .into());
     }
     Ok(())
 }

@@ -47,7 +47,8 @@ fn expected() -> Vec<String> {
 }
 
 fn dumps() -> Vec<PathBuf> {
-    let mut v: Vec<PathBuf> = std::fs::read_dir(Path::new(DIR).join("dumps")).unwrap().map(|e| e.unwrap().path()).collect();
+    let mut v: Vec<PathBuf> =
+        std::fs::read_dir(Path::new(DIR).join("dumps")).unwrap().map(|e| e.unwrap().path()).collect();
     v.sort();
     v
 }
@@ -99,7 +100,9 @@ fn formats_are_detected_from_content() {
 #[test]
 fn the_same_table_in_two_inputs_is_refused_naming_both() {
     let d = Path::new(DIR).join("dumps");
-    for (a, b) in [("p15-custom.dump", "p15-tar.tar"), ("p15-plain.sql", "p15-custom.dump"), ("p15-custom.dump", "p15-plain.sql")] {
+    for (a, b) in
+        [("p15-custom.dump", "p15-tar.tar"), ("p15-plain.sql", "p15-custom.dump"), ("p15-custom.dump", "p15-plain.sql")]
+    {
         let paths = [d.join(a), d.join(b)];
         let err = open(&paths).and_then(|mut s| s.read(&mut Collect::default())).unwrap_err();
         let dup = err.chain().find_map(|e| e.downcast_ref::<DumpError>());
@@ -145,12 +148,18 @@ fn plain_sequence_values_are_reported_and_checked() {
     assert_eq!(c.rows, vec![r#"["public.t",["x"]]"#]);
     assert_eq!(
         c.sequences,
-        vec![("public".into(), "syncapi_stream_id".into(), 256, true), ("public".into(), "two\nlines".into(), -3, false)]
+        vec![
+            ("public".into(), "syncapi_stream_id".into(), 256, true),
+            ("public".into(), "two\nlines".into(), -3, false)
+        ]
     );
     let bad = "SELECT pg_catalog.setval('public.syncapi_receipt_id', 12x, true);\n";
     let e = read_plain(&format!("{head}{bad}{tail}")).unwrap_err();
     let msg = format!("{e:#}");
-    assert!(msg.starts_with(&format!("inline.sql: byte offset {}: cannot read the sequence value", head.len())), "{msg}");
+    assert!(
+        msg.starts_with(&format!("inline.sql: byte offset {}: cannot read the sequence value", head.len())),
+        "{msg}"
+    );
     assert!(msg.contains("the value \"12x\" is not a 64-bit integer"), "{msg}");
     // A quote never closed does not swallow the rest of the dump unnoticed.
     let e = read_plain(&format!("{head}SELECT pg_catalog.setval('public.x, 1, true);\n{tail}")).unwrap_err();
@@ -208,7 +217,8 @@ fn plain_state_machine_skips_look_alikes_and_meta_commands() {
 
 #[test]
 fn plain_refusals_name_the_fix() {
-    let inserts = "--\n-- PostgreSQL database dump\n--\nCREATE TABLE public.t (a int);\nINSERT INTO public.t VALUES (1);\n";
+    let inserts =
+        "--\n-- PostgreSQL database dump\n--\nCREATE TABLE public.t (a int);\nINSERT INTO public.t VALUES (1);\n";
     let e = read_plain(inserts).unwrap_err();
     assert!(matches!(e.downcast_ref::<DumpError>(), Some(DumpError::Inserts)), "{e:#}");
     let schema = "--\n-- PostgreSQL database dump\n--\nCREATE TABLE public.t (\n    a integer\n);\n-- PostgreSQL database dump complete\n";
@@ -227,7 +237,13 @@ struct Values(Vec<serde_json::Value>);
 
 impl Visitor for Values {
     fn table(&mut self, t: &TableHeader) -> Result<Want> {
-        let wanted = ["roomserver_rooms", "roomserver_events", "roomserver_state_block", "syncapi_output_room_events", "userapi_accounts"];
+        let wanted = [
+            "roomserver_rooms",
+            "roomserver_events",
+            "roomserver_state_block",
+            "syncapi_output_room_events",
+            "userapi_accounts",
+        ];
         Ok(if wanted.contains(&t.name.as_str()) { Want::Rows } else { Want::Skip })
     }
 
@@ -240,13 +256,25 @@ impl Visitor for Values {
         let texts = |name: &str| f(name).map(parse_text_array).transpose();
         let v = match t.name.as_str() {
             "roomserver_rooms" => json!([t.name, f("room_nid"), ints("latest_event_nids")?]),
-            "roomserver_events" => json!([t.name, f("event_nid"), ints("auth_event_nids")?, bool_("sent_to_output")?, bool_("is_rejected")?]),
+            "roomserver_events" => json!([
+                t.name,
+                f("event_nid"),
+                ints("auth_event_nids")?,
+                bool_("sent_to_output")?,
+                bool_("is_rejected")?
+            ]),
             "roomserver_state_block" => {
                 let hash = f("state_block_hash").map(parse_bytea).transpose()?;
                 let hex = hash.map(|b| b.iter().map(|x| format!("{x:02x}")).collect::<String>());
                 json!([t.name, f("state_block_nid"), hex, ints("event_nids")?])
             }
-            "syncapi_output_room_events" => json!([t.name, f("id"), texts("add_state_ids")?, texts("remove_state_ids")?, bool_("exclude_from_sync")?]),
+            "syncapi_output_room_events" => json!([
+                t.name,
+                f("id"),
+                texts("add_state_ids")?,
+                texts("remove_state_ids")?,
+                bool_("exclude_from_sync")?
+            ]),
             _ => json!([t.name, f("localpart"), bool_("is_deactivated")?]),
         };
         self.0.push(v);
@@ -257,7 +285,8 @@ impl Visitor for Values {
 #[test]
 fn value_parsers_read_what_postgresql_reads() {
     let text = std::fs::read_to_string(Path::new(DIR).join("expected-values.jsonl")).unwrap();
-    let mut expected: Vec<String> = text.lines().map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap().to_string()).collect();
+    let mut expected: Vec<String> =
+        text.lines().map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap().to_string()).collect();
     expected.sort();
     assert_eq!(expected.len(), 17);
     for path in dumps() {

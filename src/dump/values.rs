@@ -34,9 +34,7 @@ pub fn parse_bigint_array(s: &str) -> Result<Vec<i64>, ValueError> {
         .into_iter()
         .map(|e| match e {
             None => Err(ValueError::NullInBigintArray(s.to_string())),
-            Some(e) => e
-                .parse::<i64>()
-                .map_err(|_| ValueError::NotABigint { literal: s.to_string(), element: e }),
+            Some(e) => e.parse::<i64>().map_err(|_| ValueError::NotABigint { literal: s.to_string(), element: e }),
         })
         .collect()
 }

@@ -25,17 +25,51 @@ pub struct Options {
 
 /// Settings `config` reads (and either carries or explains).
 const HANDLED: &[&str] = &[
-    "version", "global.server_name", "global.private_key", "global.old_private_keys", "global.key_validity_period",
-    "global.database", "global.cache", "global.well_known_server_name", "global.well_known_client_name",
-    "global.well_known_sliding_sync_proxy", "global.trusted_third_party_id_servers", "global.disable_federation",
-    "global.presence", "global.report_stats", "global.server_notices", "global.metrics", "global.sentry",
-    "global.dns_cache", "global.jetstream", "global.key_server_name", "app_service_api", "client_api.registration_disabled",
-    "client_api.registration_requires_token", "client_api.registration_shared_secret", "client_api.guests_disabled",
-    "client_api.enable_registration_captcha", "client_api.recaptcha_public_key", "client_api.recaptcha_private_key",
-    "client_api.recaptcha_bypass_secret", "client_api.recaptcha_siteverify_api", "client_api.recaptcha_api_js_url",
-    "client_api.recaptcha_form_field", "client_api.recaptcha_sitekey_class", "client_api.turn", "client_api.rate_limiting",
-    "federation_api", "key_server", "media_api", "mscs", "relay_api", "room_server", "sync_api", "user_api",
-    "tracing", "logging",
+    "version",
+    "global.server_name",
+    "global.private_key",
+    "global.old_private_keys",
+    "global.key_validity_period",
+    "global.database",
+    "global.cache",
+    "global.well_known_server_name",
+    "global.well_known_client_name",
+    "global.well_known_sliding_sync_proxy",
+    "global.trusted_third_party_id_servers",
+    "global.disable_federation",
+    "global.presence",
+    "global.report_stats",
+    "global.server_notices",
+    "global.metrics",
+    "global.sentry",
+    "global.dns_cache",
+    "global.jetstream",
+    "global.key_server_name",
+    "app_service_api",
+    "client_api.registration_disabled",
+    "client_api.registration_requires_token",
+    "client_api.registration_shared_secret",
+    "client_api.guests_disabled",
+    "client_api.enable_registration_captcha",
+    "client_api.recaptcha_public_key",
+    "client_api.recaptcha_private_key",
+    "client_api.recaptcha_bypass_secret",
+    "client_api.recaptcha_siteverify_api",
+    "client_api.recaptcha_api_js_url",
+    "client_api.recaptcha_form_field",
+    "client_api.recaptcha_sitekey_class",
+    "client_api.turn",
+    "client_api.rate_limiting",
+    "federation_api",
+    "key_server",
+    "media_api",
+    "mscs",
+    "relay_api",
+    "room_server",
+    "sync_api",
+    "user_api",
+    "tracing",
+    "logging",
 ];
 
 pub fn run(o: &Options) -> Result<()> {
@@ -95,7 +129,10 @@ fn registration(w: &mut String, c: &DendriteConfig) -> Result<()> {
     writeln!(w, "# Registration (client_api.*).")?;
     writeln!(w, "enable_registration: {open}")?;
     if open {
-        writeln!(w, "# Dendrite allowed open registration (--really-enable-open-registration); Synapse needs this too.")?;
+        writeln!(
+            w,
+            "# Dendrite allowed open registration (--really-enable-open-registration); Synapse needs this too."
+        )?;
         writeln!(w, "enable_registration_without_verification: true")?;
     }
     if c.bool("client_api.registration_requires_token") == Some(true) {
@@ -146,7 +183,10 @@ fn media(w: &mut String, c: &DendriteConfig, o: &Options) -> Result<()> {
     writeln!(w, "media_store_path: {}", j(&o.media_store_path))?;
     match c.get("media_api.max_file_size_bytes").and_then(Value::as_i64) {
         Some(n) if n > 0 => writeln!(w, "max_upload_size: {n}")?,
-        Some(_) => writeln!(w, "# media_api.max_file_size_bytes <= 0 meant no limit in Dendrite; Synapse always has one (default 50M).")?,
+        Some(_) => writeln!(
+            w,
+            "# media_api.max_file_size_bytes <= 0 meant no limit in Dendrite; Synapse always has one (default 50M)."
+        )?,
         None => {}
     }
     if let Some(b) = c.bool("media_api.dynamic_thumbnails") {
@@ -214,7 +254,12 @@ fn misc(w: &mut String, c: &DendriteConfig) -> Result<()> {
     }
     if c.bool("global.server_notices.enabled") == Some(true) {
         writeln!(w, "server_notices:")?;
-        for (d, s) in [("local_part", "system_mxid_localpart"), ("display_name", "system_mxid_display_name"), ("avatar_url", "system_mxid_avatar_url"), ("room_name", "room_name")] {
+        for (d, s) in [
+            ("local_part", "system_mxid_localpart"),
+            ("display_name", "system_mxid_display_name"),
+            ("avatar_url", "system_mxid_avatar_url"),
+            ("room_name", "room_name"),
+        ] {
             if let Some(v) = c.str(&format!("global.server_notices.{d}")).filter(|s| !s.is_empty()) {
                 writeln!(w, "  {s}: {}", j(v))?;
             }
@@ -222,7 +267,10 @@ fn misc(w: &mut String, c: &DendriteConfig) -> Result<()> {
     }
     if let Some(Value::Sequence(files)) = c.get("app_service_api.config_files") {
         if !files.is_empty() {
-            writeln!(w, "# Appservice registration files (same format in Synapse); paths resolved from dendrite.yaml's folder.")?;
+            writeln!(
+                w,
+                "# Appservice registration files (same format in Synapse); paths resolved from dendrite.yaml's folder."
+            )?;
             writeln!(w, "app_service_config_files:")?;
             for f in files.iter().filter_map(Value::as_str) {
                 writeln!(w, "  - {}", j(&c.resolve(f).display().to_string()))?;
@@ -234,7 +282,11 @@ fn misc(w: &mut String, c: &DendriteConfig) -> Result<()> {
         writeln!(w, "public_baseurl: {}", j(u))?;
     }
     if let Some(u) = c.str("global.well_known_server_name").filter(|s| !s.is_empty()) {
-        writeln!(w, "# global.well_known_server_name was {}: Synapse serves /.well-known/matrix/server only with", j(u))?;
+        writeln!(
+            w,
+            "# global.well_known_server_name was {}: Synapse serves /.well-known/matrix/server only with",
+            j(u)
+        )?;
         writeln!(w, "# serve_server_wellknown: true, pointing at public_baseurl's host (port 443): check it matches.")?;
     }
     writeln!(w)?;
@@ -305,15 +357,36 @@ fn not_carried(w: &mut String, c: &DendriteConfig) -> Result<()> {
 /// Leaves written as Synapse settings above (everything else gets a reason).
 fn carried_leaves() -> &'static [&'static str] {
     &[
-        "global.server_name", "global.private_key", "global.old_private_keys", "global.key_validity_period",
-        "global.disable_federation", "global.presence", "global.report_stats", "global.server_notices",
-        "global.well_known_client_name", "global.well_known_server_name", "client_api.registration_disabled",
-        "client_api.registration_requires_token", "client_api.registration_shared_secret", "client_api.guests_disabled",
-        "client_api.enable_registration_captcha", "client_api.recaptcha_public_key", "client_api.recaptcha_private_key",
-        "client_api.recaptcha_siteverify_api", "client_api.turn", "user_api.auto_join_rooms", "user_api.bcrypt_cost",
-        "media_api.max_file_size_bytes", "media_api.dynamic_thumbnails", "media_api.thumbnail_sizes",
-        "federation_api.disable_tls_validation", "federation_api.key_perspectives", "room_server.default_room_version",
-        "sync_api.search.enabled", "app_service_api.config_files", "version",
+        "global.server_name",
+        "global.private_key",
+        "global.old_private_keys",
+        "global.key_validity_period",
+        "global.disable_federation",
+        "global.presence",
+        "global.report_stats",
+        "global.server_notices",
+        "global.well_known_client_name",
+        "global.well_known_server_name",
+        "client_api.registration_disabled",
+        "client_api.registration_requires_token",
+        "client_api.registration_shared_secret",
+        "client_api.guests_disabled",
+        "client_api.enable_registration_captcha",
+        "client_api.recaptcha_public_key",
+        "client_api.recaptcha_private_key",
+        "client_api.recaptcha_siteverify_api",
+        "client_api.turn",
+        "user_api.auto_join_rooms",
+        "user_api.bcrypt_cost",
+        "media_api.max_file_size_bytes",
+        "media_api.dynamic_thumbnails",
+        "media_api.thumbnail_sizes",
+        "federation_api.disable_tls_validation",
+        "federation_api.key_perspectives",
+        "room_server.default_room_version",
+        "sync_api.search.enabled",
+        "app_service_api.config_files",
+        "version",
     ]
 }
 

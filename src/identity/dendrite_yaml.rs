@@ -28,7 +28,8 @@ pub struct OldKey {
 impl DendriteConfig {
     pub fn read(path: &Path) -> Result<Self> {
         let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
-        let root: Value = serde_yaml_ng::from_str(&text).with_context(|| format!("{}: not valid YAML", path.display()))?;
+        let root: Value =
+            serde_yaml_ng::from_str(&text).with_context(|| format!("{}: not valid YAML", path.display()))?;
         if !root.is_mapping() {
             bail!("{}: not a Dendrite config (the top level is not a mapping)", path.display());
         }
@@ -73,14 +74,20 @@ impl DendriteConfig {
 
     fn old_key(&self, i: usize, e: &Value) -> Result<OldKey> {
         let at = || format!("{}: global.old_private_keys[{i}]", self.path.display());
-        let expired_ts = e.get("expired_at").and_then(Value::as_i64).ok_or_else(|| anyhow!("{}: no expired_at", at()))?;
+        let expired_ts =
+            e.get("expired_at").and_then(Value::as_i64).ok_or_else(|| anyhow!("{}: no expired_at", at()))?;
         if let Some(p) = e.get("private_key").and_then(Value::as_str).filter(|s| !s.is_empty()) {
             let k = key::read_pem(&self.resolve(p)).with_context(at)?;
             return Ok(OldKey { key_id: k.key_id(), public_base64: k.public_base64(), expired_ts });
         }
-        let public = e.get("public_key").and_then(Value::as_str).ok_or_else(|| anyhow!("{}: neither private_key nor public_key", at()))?;
-        let key_id = e.get("key_id").and_then(Value::as_str).ok_or_else(|| anyhow!("{}: public_key without key_id", at()))?;
-        let version = key_id.strip_prefix("ed25519:").ok_or_else(|| anyhow!("{}: key_id {key_id:?} is not ed25519:…", at()))?;
+        let public = e
+            .get("public_key")
+            .and_then(Value::as_str)
+            .ok_or_else(|| anyhow!("{}: neither private_key nor public_key", at()))?;
+        let key_id =
+            e.get("key_id").and_then(Value::as_str).ok_or_else(|| anyhow!("{}: public_key without key_id", at()))?;
+        let version =
+            key_id.strip_prefix("ed25519:").ok_or_else(|| anyhow!("{}: key_id {key_id:?} is not ed25519:…", at()))?;
         key::check_version(version).with_context(at)?;
         // Dendrite accepts padded or unpadded standard base64; Synapse wants unpadded.
         let public_base64 = public.trim_end_matches('=').to_string();
@@ -127,7 +134,14 @@ mod tests {
             old_signing_keys_yaml(&keys),
             "old_signing_keys:\n  \"ed25519:old1\": {key: \"11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo\", expired_ts: 1700000000000}\n  \"ed25519:old2\": {key: \"11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo\", expired_ts: 1600000000000}\n"
         );
-        std::fs::write(&path, "global:\n  old_private_keys:\n  - public_key: \"x\\\"}\"\n    key_id: ed25519:a\n    expired_at: 1\n").unwrap();
-        assert!(DendriteConfig::read(&path).unwrap().old_keys().is_err(), "a public key that is not 32 bytes of base64 is refused");
+        std::fs::write(
+            &path,
+            "global:\n  old_private_keys:\n  - public_key: \"x\\\"}\"\n    key_id: ed25519:a\n    expired_at: 1\n",
+        )
+        .unwrap();
+        assert!(
+            DendriteConfig::read(&path).unwrap().old_keys().is_err(),
+            "a public key that is not 32 bytes of base64 is refused"
+        );
     }
 }

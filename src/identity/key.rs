@@ -52,10 +52,9 @@ pub fn check_version(v: &str) -> Result<()> {
 
 pub fn parse_pem(text: &[u8], origin: &Path) -> Result<MatrixKey> {
     let blocks = pem::parse_many(text).with_context(|| format!("{}: not a PEM file", origin.display()))?;
-    let block = blocks
-        .iter()
-        .find(|b| b.tag() == PEM_TYPE)
-        .ok_or_else(|| anyhow!("{}: no '{PEM_TYPE}' PEM block (found {} other blocks)", origin.display(), blocks.len()))?;
+    let block = blocks.iter().find(|b| b.tag() == PEM_TYPE).ok_or_else(|| {
+        anyhow!("{}: no '{PEM_TYPE}' PEM block (found {} other blocks)", origin.display(), blocks.len())
+    })?;
     let id = block
         .headers()
         .get("Key-ID")

@@ -35,11 +35,16 @@ pub fn run(o: &Options) -> Result<()> {
         checked.push(format!("{} ({})", p.display(), "verify_keys"));
     }
     if !o.dumps.is_empty() {
-        let server = server.as_deref().ok_or_else(|| anyhow!("--dump needs the server name: pass --server-name or --dendrite-config"))?;
+        let server = server
+            .as_deref()
+            .ok_or_else(|| anyhow!("--dump needs the server name: pass --server-name or --dendrite-config"))?;
         if check_dump(&k, server, &o.dumps)? {
             checked.push("keydb_server_keys in the dump".into());
         } else {
-            eprintln!("signing-key: the dump holds no keydb_server_keys row for {server} {}; not checked against it", k.key_id());
+            eprintln!(
+                "signing-key: the dump holds no keydb_server_keys row for {server} {}; not checked against it",
+                k.key_id()
+            );
         }
     }
     write_key(&k, &o.output)?;
@@ -50,7 +55,10 @@ pub fn run(o: &Options) -> Result<()> {
         eprintln!("signing-key: public key matches {}", checked.join(" and "));
     }
     if let Some(c) = &config {
-        print!("# Add to homeserver.yaml: Dendrite's old keys (global.old_private_keys)\n{}", old_signing_keys_yaml(&c.old_keys()?));
+        print!(
+            "# Add to homeserver.yaml: Dendrite's old keys (global.old_private_keys)\n{}",
+            old_signing_keys_yaml(&c.old_keys()?)
+        );
     }
     Ok(())
 }
@@ -60,7 +68,10 @@ fn write_key(k: &MatrixKey, out: &Path) -> Result<()> {
     if out != Path::new("-") {
         match std::fs::read(out) {
             Ok(existing) if existing == line.as_bytes() => return Ok(()),
-            Ok(_) => bail!("{} exists and holds a different key; not overwritten (move it away or choose another -o)", out.display()),
+            Ok(_) => bail!(
+                "{} exists and holds a different key; not overwritten (move it away or choose another -o)",
+                out.display()
+            ),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
             Err(e) => return Err(e).with_context(|| format!("reading {}", out.display())),
         }
@@ -70,14 +81,21 @@ fn write_key(k: &MatrixKey, out: &Path) -> Result<()> {
 
 fn check_server_keys(k: &MatrixKey, path: &Path) -> Result<()> {
     let text = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
-    let v: serde_json::Value = serde_json::from_slice(&text).with_context(|| format!("{}: not JSON", path.display()))?;
+    let v: serde_json::Value =
+        serde_json::from_slice(&text).with_context(|| format!("{}: not JSON", path.display()))?;
     let body = v.get("body").unwrap_or(&v);
     let published = body
         .get("verify_keys")
         .and_then(|vk| vk.get(k.key_id()))
         .and_then(|e| e.get("key"))
         .and_then(|s| s.as_str())
-        .ok_or_else(|| anyhow!("{}: no verify_keys.{:?}.key: the PEM's key id is not the one published", path.display(), k.key_id()))?;
+        .ok_or_else(|| {
+            anyhow!(
+                "{}: no verify_keys.{:?}.key: the PEM's key id is not the one published",
+                path.display(),
+                k.key_id()
+            )
+        })?;
     if published.trim_end_matches('=') != k.public_base64() {
         bail!(
             "{}: published key for {} is {published}, but the PEM gives {}: this PEM is not the server's key",
@@ -99,7 +117,11 @@ fn check_dump(k: &MatrixKey, server: &str, dumps: &[PathBuf]) -> Result<bool> {
     }
     for (row, stored) in &v.found {
         if stored.trim_end_matches('=') != k.public_base64() {
-            bail!("keydb_server_keys row {row}: {server} {} is {stored} in the dump, but the PEM gives {}", k.key_id(), k.public_base64());
+            bail!(
+                "keydb_server_keys row {row}: {server} {} is {stored} in the dump, but the PEM gives {}",
+                k.key_id(),
+                k.public_base64()
+            );
         }
     }
     Ok(true)

@@ -37,4 +37,3 @@ pub fn run(dumps: &[PathBuf], json: bool) -> Result<()> {
     }
     Ok(())
 }
-

@@ -154,7 +154,10 @@ pub fn build<'a>(inputs: &'a [DumpInfo], s: &Stats) -> Report<'a> {
     let server_name = server_names.first().filter(|s| s.accounts > 0 || s.devices > 0).map(|s| s.name.clone());
     let local = server_name.clone().unwrap_or_default();
     let media = |local_side: bool| {
-        s.media_by_origin.iter().filter(|(o, _)| (**o == local) == local_side).fold((0, 0), |a, (_, m)| (a.0 + m.0, a.1 + m.1))
+        s.media_by_origin
+            .iter()
+            .filter(|(o, _)| (**o == local) == local_side)
+            .fold((0, 0), |a, (_, m)| (a.0 + m.0, a.1 + m.1))
     };
     let (lf, lb) = media(true);
     let (rf, rb) = media(false);
@@ -190,8 +193,13 @@ pub fn build<'a>(inputs: &'a [DumpInfo], s: &Stats) -> Report<'a> {
 /// the most accounts (then devices) first: that is the homeserver's own.
 fn server_names(s: &Stats) -> Vec<ServerName> {
     fn entry<'m>(m: &'m mut BTreeMap<String, ServerName>, n: &str) -> &'m mut ServerName {
-        m.entry(n.to_string())
-            .or_insert_with(|| ServerName { name: n.to_string(), accounts: 0, devices: 0, media_files: 0, rooms_created: 0 })
+        m.entry(n.to_string()).or_insert_with(|| ServerName {
+            name: n.to_string(),
+            accounts: 0,
+            devices: 0,
+            media_files: 0,
+            rooms_created: 0,
+        })
     }
     let mut names = BTreeMap::new();
     for (n, a) in &s.accounts {
@@ -218,21 +226,21 @@ fn parse_version(v: &str) -> Vec<u64> {
 fn version(s: &Stats, has: &dyn Fn(&str) -> bool) -> Version {
     let mut by: Vec<&String> = s.migrations.keys().collect();
     by.sort_by_key(|v| parse_version(v));
-    let mut markers: Vec<String> = MARKERS
-        .iter()
-        .filter(|(t, _)| has(t))
-        .map(|(t, v)| format!("table {t} (>= {v})"))
-        .collect();
+    let mut markers: Vec<String> =
+        MARKERS.iter().filter(|(t, _)| has(t)).map(|(t, v)| format!("table {t} (>= {v})")).collect();
     if s.rooms_by_version.contains_key("12") {
         markers.insert(0, "room version 12 (>= element-hq v0.15.0)".into());
     }
     if s.columns.get("public.userapi_accounts").is_some_and(|c| c.last().map(String::as_str) == Some("server_name")) {
-        markers.push("userapi_accounts.server_name is its last column (database created before v0.10.8, then upgraded)".into());
+        markers.push(
+            "userapi_accounts.server_name is its last column (database created before v0.10.8, then upgraded)".into(),
+        );
     }
     if has("goose_db_version") {
         markers.push("table goose_db_version (database created before v0.9.0)".into());
     }
-    let schema_at_least = markers.first().and_then(|m| m.split(">= ").nth(1)).map(|v| format!(">= {}", v.trim_end_matches(')')));
+    let schema_at_least =
+        markers.first().and_then(|m| m.split(">= ").nth(1)).map(|v| format!(">= {}", v.trim_end_matches(')')));
     Version {
         first_migrated_by: by.first().map(|v| v.to_string()),
         last_migrated_by: by.last().map(|v| v.to_string()),
@@ -242,7 +250,13 @@ fn version(s: &Stats, has: &dyn Fn(&str) -> bool) -> Version {
     }
 }
 
-fn warnings(s: &Stats, components: &[Component], names: &[ServerName], local: Option<&str>, has: &dyn Fn(&str) -> bool) -> Vec<String> {
+fn warnings(
+    s: &Stats,
+    components: &[Component],
+    names: &[ServerName],
+    local: Option<&str>,
+    has: &dyn Fn(&str) -> bool,
+) -> Vec<String> {
     let mut w = Vec::new();
     if components.iter().all(|c| !c.present) {
         w.push("no Dendrite tables found: is this a dump of Dendrite's database?".to_string());
@@ -264,14 +278,19 @@ fn warnings(s: &Stats, components: &[Component], names: &[ServerName], local: Op
     }
     for (v, n) in &s.rooms_by_version {
         if v == "org.matrix.msc4014" {
-            w.push(format!("{n} room(s) use room version {v} (pseudo IDs), which Synapse cannot host; they will be skipped"));
+            w.push(format!(
+                "{n} room(s) use room version {v} (pseudo IDs), which Synapse cannot host; they will be skipped"
+            ));
         } else if !synapse_room_version(v) {
             w.push(format!("{n} room(s) use room version {v:?}, which Synapse may not support"));
         }
     }
     if let Some(local) = local {
-        let others: Vec<String> =
-            names.iter().filter(|n| n.name != local && n.accounts > 0).map(|n| format!("{} ({})", n.name, n.accounts)).collect();
+        let others: Vec<String> = names
+            .iter()
+            .filter(|n| n.name != local && n.accounts > 0)
+            .map(|n| format!("{} ({})", n.name, n.accounts))
+            .collect();
         if !others.is_empty() {
             w.push(format!(
                 "accounts of other server names (virtual hosts): {}; Synapse serves only {local}, so they will be skipped",
@@ -292,7 +311,11 @@ fn human_bytes(n: u64) -> String {
         v /= 1024.0;
         u += 1;
     }
-    if u == 0 { format!("{n} B") } else { format!("{v:.1} {}", UNITS[u]) }
+    if u == 0 {
+        format!("{n} B")
+    } else {
+        format!("{v:.1} {}", UNITS[u])
+    }
 }
 
 pub fn text(r: &Report<'_>) -> String {
@@ -339,11 +362,19 @@ pub fn text(r: &Report<'_>) -> String {
     }
     let _ = writeln!(o, "\nserver name: {}", r.server_name.as_deref().unwrap_or("unknown"));
     for s in &r.server_names {
-        let _ = writeln!(o, "  {}: {} accounts, {} devices, {} media files, {} rooms created", s.name, s.accounts, s.devices, s.media_files, s.rooms_created);
+        let _ = writeln!(
+            o,
+            "  {}: {} accounts, {} devices, {} media files, {} rooms created",
+            s.name, s.accounts, s.devices, s.media_files, s.rooms_created
+        );
     }
     let c = &r.counts;
     let a = &c.local_accounts;
-    let _ = writeln!(o, "\nlocal accounts: {} users, {} admins, {} guests, {} appservice ({} deactivated)", a.users, a.admins, a.guests, a.appservice, a.deactivated);
+    let _ = writeln!(
+        o,
+        "\nlocal accounts: {} users, {} admins, {} guests, {} appservice ({} deactivated)",
+        a.users, a.admins, a.guests, a.appservice, a.deactivated
+    );
     let _ = writeln!(o, "local devices: {}", c.local_devices);
     let mut by_version: Vec<(&String, &u64)> = c.rooms_by_version.iter().collect();
     by_version.sort_by_key(|(v, _)| (v.parse::<u32>().unwrap_or(u32::MAX), v.to_string()));
@@ -352,10 +383,26 @@ pub fn text(r: &Report<'_>) -> String {
         .map(|(v, n)| if v.parse::<u32>().is_ok() { format!("v{v}: {n}") } else { format!("{v}: {n}") })
         .collect();
     let _ = writeln!(o, "rooms: {} ({}; {} stubs)", c.rooms, versions.join(", "), c.stub_rooms);
-    let _ = writeln!(o, "events: {} timeline, {} outliers, {} rejected", c.events.timeline, c.events.outliers, c.events.rejected);
+    let _ = writeln!(
+        o,
+        "events: {} timeline, {} outliers, {} rejected",
+        c.events.timeline, c.events.outliers, c.events.rejected
+    );
     let _ = writeln!(o, "state: {} snapshots, {} blocks", c.state_snapshots, c.state_blocks);
-    let _ = writeln!(o, "media: {} local files ({}), {} remote ({}), {} thumbnails", c.local_media_files, human_bytes(c.local_media_bytes), c.remote_media_files, human_bytes(c.remote_media_bytes), c.thumbnails);
-    let _ = writeln!(o, "device keys: {} local, {} remote; {} one-time keys; {} cross-signing keys", c.local_device_keys, c.remote_device_keys, c.one_time_keys, c.cross_signing_keys);
+    let _ = writeln!(
+        o,
+        "media: {} local files ({}), {} remote ({}), {} thumbnails",
+        c.local_media_files,
+        human_bytes(c.local_media_bytes),
+        c.remote_media_files,
+        human_bytes(c.remote_media_bytes),
+        c.thumbnails
+    );
+    let _ = writeln!(
+        o,
+        "device keys: {} local, {} remote; {} one-time keys; {} cross-signing keys",
+        c.local_device_keys, c.remote_device_keys, c.one_time_keys, c.cross_signing_keys
+    );
     let _ = writeln!(o, "key backups: {} versions, {} sessions", c.key_backup_versions, c.key_backup_sessions);
     let _ = writeln!(o, "pending to-device messages: {}", c.pending_to_device);
     if !r.warnings.is_empty() {

@@ -58,14 +58,38 @@ pub struct AccountCounts {
 enum Current {
     #[default]
     Other,
-    Rooms { room_id: usize, version: usize, latest: usize },
-    Events { snapshot: usize, type_nid: usize, rejected: usize },
-    Accounts { server: usize, kind: usize, deactivated: usize },
-    Devices { server: usize },
-    Media { origin: usize, size: usize },
-    DeviceKeys { user: usize },
-    BackupVersions { deleted: usize },
-    Migrations { version: usize, by: usize },
+    Rooms {
+        room_id: usize,
+        version: usize,
+        latest: usize,
+    },
+    Events {
+        snapshot: usize,
+        type_nid: usize,
+        rejected: usize,
+    },
+    Accounts {
+        server: usize,
+        kind: usize,
+        deactivated: usize,
+    },
+    Devices {
+        server: usize,
+    },
+    Media {
+        origin: usize,
+        size: usize,
+    },
+    DeviceKeys {
+        user: usize,
+    },
+    BackupVersions {
+        deleted: usize,
+    },
+    Migrations {
+        version: usize,
+        by: usize,
+    },
 }
 
 fn cols<const N: usize>(t: &TableHeader, names: [&str; N]) -> Option<[usize; N]> {
@@ -90,7 +114,9 @@ fn current_for(t: &TableHeader) -> Current {
         }
         "keyserver_device_keys" => cols(t, ["user_id"]).map(|[user]| Current::DeviceKeys { user }),
         "userapi_key_backup_versions" => cols(t, ["deleted"]).map(|[deleted]| Current::BackupVersions { deleted }),
-        "db_migrations" => cols(t, ["version", "dendrite_version"]).map(|[version, by]| Current::Migrations { version, by }),
+        "db_migrations" => {
+            cols(t, ["version", "dendrite_version"]).map(|[version, by]| Current::Migrations { version, by })
+        }
         _ => None,
     };
     c.unwrap_or_default()

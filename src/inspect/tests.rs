@@ -12,7 +12,12 @@ fn scenarios() -> Vec<PathBuf> {
     let mut out = Vec::new();
     for version in std::fs::read_dir(&root).unwrap().map(|e| e.unwrap().path()) {
         if version.file_name().unwrap().to_str().unwrap().starts_with("dendrite-") {
-            out.extend(std::fs::read_dir(&version).unwrap().map(|e| e.unwrap().path()).filter(|p| p.join("scenario.json").exists()));
+            out.extend(
+                std::fs::read_dir(&version)
+                    .unwrap()
+                    .map(|e| e.unwrap().path())
+                    .filter(|p| p.join("scenario.json").exists()),
+            );
         }
     }
     out.sort();
@@ -33,8 +38,10 @@ fn every_dendrite_fixture_dump_is_read_and_matches_its_scenario() {
     let all = scenarios();
     assert!(!all.is_empty(), "no fixtures/dendrite-*/<scenario>/scenario.json found");
     for dir in all {
-        let scenario: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(dir.join("scenario.json")).unwrap()).unwrap();
-        let dumps: Vec<PathBuf> = ["dendrite.dump", "dendrite.sql.gz"].iter().map(|f| dir.join(f)).filter(|p| p.exists()).collect();
+        let scenario: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(dir.join("scenario.json")).unwrap()).unwrap();
+        let dumps: Vec<PathBuf> =
+            ["dendrite.dump", "dendrite.sql.gz"].iter().map(|f| dir.join(f)).filter(|p| p.exists()).collect();
         assert!(!dumps.is_empty(), "{}: no dump", dir.display());
         let mut first_tables = None;
         let mut first_sequences = None;
@@ -49,7 +56,14 @@ fn every_dendrite_fixture_dump_is_read_and_matches_its_scenario() {
                 .as_array()
                 .unwrap()
                 .iter()
-                .map(|q| (q["name"].as_str().unwrap().into(), q["last_value"].as_i64().unwrap(), q["is_called"].as_bool().unwrap(), q["stream"].as_str().map(Into::into)))
+                .map(|q| {
+                    (
+                        q["name"].as_str().unwrap().into(),
+                        q["last_value"].as_i64().unwrap(),
+                        q["is_called"].as_bool().unwrap(),
+                        q["stream"].as_str().map(Into::into),
+                    )
+                })
                 .collect();
             let streams = sequences.iter().filter(|q| q.3.is_some()).count();
             assert_eq!(streams, crate::dendrite::positions::STREAM_SEQUENCES.len(), "{name}: {sequences:?}");
@@ -72,9 +86,14 @@ fn every_dendrite_fixture_dump_is_read_and_matches_its_scenario() {
             }
             let users = scenario["users"].as_object().unwrap().len() as u64;
             let a = &counts["local_accounts"];
-            let accounts: u64 = ["users", "admins", "guests", "appservice"].iter().map(|k| a[k].as_u64().unwrap()).sum();
+            let accounts: u64 =
+                ["users", "admins", "guests", "appservice"].iter().map(|k| a[k].as_u64().unwrap()).sum();
             assert!(accounts >= users, "{name}: {accounts} accounts < {users} scenario users");
-            assert_eq!(r["dendrite_version"]["last_migrated_by"].as_str().map(|v| v.starts_with("0.13.8")), Some(true), "{name}");
+            assert_eq!(
+                r["dendrite_version"]["last_migrated_by"].as_str().map(|v| v.starts_with("0.13.8")),
+                Some(true),
+                "{name}"
+            );
         }
     }
 }
@@ -93,11 +112,20 @@ fn counts_and_warnings_follow_the_rows() {
     assert_eq!(c["stub_rooms"], 1);
     assert_eq!(c["rooms_by_version"], serde_json::json!({"10": 1, "9": 1, "org.matrix.msc4014": 1}));
     assert_eq!(c["events"], serde_json::json!({"timeline": 2, "outliers": 1, "rejected": 1}));
-    assert_eq!(c["local_accounts"], serde_json::json!({"users": 1, "admins": 0, "guests": 1, "appservice": 0, "deactivated": 0}));
+    assert_eq!(
+        c["local_accounts"],
+        serde_json::json!({"users": 1, "admins": 0, "guests": 1, "appservice": 0, "deactivated": 0})
+    );
     assert_eq!(c["state_blocks"], 4);
     let warnings: Vec<&str> = r["warnings"].as_array().unwrap().iter().map(|w| w.as_str().unwrap()).collect();
     assert_eq!(warnings.len(), 5, "{warnings:#?}");
-    for needle in ["no keyserver_*", "no mediaapi_*", "no federationsender_*", "org.matrix.msc4014 (pseudo IDs)", "other.example (1)"] {
+    for needle in [
+        "no keyserver_*",
+        "no mediaapi_*",
+        "no federationsender_*",
+        "org.matrix.msc4014 (pseudo IDs)",
+        "other.example (1)",
+    ] {
         assert!(warnings.iter().any(|w| w.contains(needle)), "{needle}: {warnings:#?}");
     }
     assert!(r["dendrite_version"]["markers"][0].as_str().unwrap().contains("before v0.10.8"));

@@ -36,18 +36,36 @@ pub enum Expect {
 /// How a job ended. Every outcome is a named variant, reported as such.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outcome {
-    Copied { bytes: u64 },
-    Linked { bytes: u64 },
+    Copied {
+        bytes: u64,
+    },
+    Linked {
+        bytes: u64,
+    },
     /// The destination already held the expected bytes.
-    AlreadyThere { bytes: u64 },
+    AlreadyThere {
+        bytes: u64,
+    },
     Missing,
-    Mismatch { expected: String, actual: String },
-    SizeMismatch { expected: u64, actual: u64 },
+    Mismatch {
+        expected: String,
+        actual: String,
+    },
+    SizeMismatch {
+        expected: u64,
+        actual: u64,
+    },
     /// A different file (or a symlink) already has the destination name.
-    Conflict { detail: String },
+    Conflict {
+        detail: String,
+    },
     /// The destination directory resolves outside the store.
-    Escapes { resolved: PathBuf },
-    Failed { error: String },
+    Escapes {
+        resolved: PathBuf,
+    },
+    Failed {
+        error: String,
+    },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -167,7 +185,9 @@ fn copy(src: File, dst: &Path, expect: Expect) -> io::Result<Outcome> {
     drop(out);
     match fs::hard_link(&tmp, dst) {
         Ok(()) => {}
-        Err(e) if e.kind() == io::ErrorKind::AlreadyExists => return existing(dst, expect).map(Option::unwrap_or_else_failed),
+        Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
+            return existing(dst, expect).map(Option::unwrap_or_else_failed)
+        }
         Err(e) => return Err(e),
     }
     drop(guard);

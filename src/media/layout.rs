@@ -99,9 +99,7 @@ pub fn decode_hash(base64hash: &str) -> Result<[u8; 32], Unsafe> {
     if base64hash.len() != 43 {
         return Err(Unsafe::BadHash);
     }
-    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .decode(base64hash)
-        .map_err(|_| Unsafe::BadHash)?;
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(base64hash).map_err(|_| Unsafe::BadHash)?;
     bytes.try_into().map_err(|_| Unsafe::BadHash)
 }
 
@@ -255,10 +253,7 @@ mod tests {
         let h = "47Ma6I_1osKMkPi8t2nJdA7gGTOtMmwKY86Z2KszJWA";
         assert_eq!(dendrite_original(h), PathBuf::from("4/7/Ma6I_1osKMkPi8t2nJdA7gGTOtMmwKY86Z2KszJWA/file"));
         // SHA-256 of the fixture's avatar.png, as recorded in expected/media.json.
-        assert_eq!(
-            hex(&decode_hash(h).unwrap()),
-            "e3b31ae88ff5a2c28c90f8bcb769c9740ee01933ad326c0a63ce99d8ab332560"
-        );
+        assert_eq!(hex(&decode_hash(h).unwrap()), "e3b31ae88ff5a2c28c90f8bcb769c9740ee01933ad326c0a63ce99d8ab332560");
         assert_eq!(decode_hash("../../../../etc/passwd"), Err(Unsafe::BadHash));
         assert_eq!(decode_hash(&"=".repeat(43)), Err(Unsafe::BadHash));
     }

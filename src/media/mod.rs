@@ -37,7 +37,11 @@ pub struct Options {
 /// Dendrite's store and server name: given ones win, else dendrite.yaml's
 /// `media_api.base_path` (relative to the config's folder, as Dendrite
 /// resolves it) and `global.server_name`.
-pub fn source(from: Option<PathBuf>, config: Option<&Path>, server: Option<String>) -> Result<(PathBuf, Option<String>)> {
+pub fn source(
+    from: Option<PathBuf>,
+    config: Option<&Path>,
+    server: Option<String>,
+) -> Result<(PathBuf, Option<String>)> {
     let Some(path) = config else {
         return Ok((from.ok_or_else(|| anyhow!("--from or --dendrite-config is required"))?, server));
     };
@@ -70,7 +74,10 @@ struct Task<'a> {
 pub fn run(opts: &Options) -> Result<()> {
     let model = crate::dendrite::media::read(&opts.dumps)?;
     if !model.saw_media_table {
-        bail!("no mediaapi_media_repository table in {}: pass the dump of Dendrite's media API database", list(&opts.dumps));
+        bail!(
+            "no mediaapi_media_repository table in {}: pass the dump of Dendrite's media API database",
+            list(&opts.dumps)
+        );
     }
     let server = server_name(opts, &model)?;
     let plan = plan::plan(&model.store, &server);
@@ -114,7 +121,9 @@ fn tasks<'a>(plan: &'a Plan<'a>, from: &Path) -> Vec<Task<'a>> {
         });
         for t in &it.thumbnails {
             let (what, expect) = match t.from {
-                ThumbFrom::Dendrite => (format!("{mxc} thumbnail {}x{} {}", t.width, t.height, t.method), Expect::Size(t.size as u64)),
+                ThumbFrom::Dendrite => {
+                    (format!("{mxc} thumbnail {}x{} {}", t.width, t.height, t.method), Expect::Size(t.size as u64))
+                }
                 ThumbFrom::Original => (format!("{mxc} original as scale thumbnail"), Expect::Sha256(it.sha256)),
             };
             out.push(Task {
@@ -148,7 +157,8 @@ fn dry_run(opts: &Options, tasks: &[Task<'_>]) -> Vec<Outcome> {
             Some(first) if !opts.link => ("link", opts.to.join(first)),
             _ => (verb, t.src.clone()),
         };
-        let _ = writeln!(out, "would {verb} {} -> {} ({} bytes)", src.display(), opts.to.join(t.dst_rel).display(), t.size);
+        let _ =
+            writeln!(out, "would {verb} {} -> {} ({} bytes)", src.display(), opts.to.join(t.dst_rel).display(), t.size);
     }
     Vec::new()
 }
@@ -177,9 +187,11 @@ fn carry(opts: &Options, tasks: &[Task<'_>]) -> Result<Vec<Outcome>> {
             .filter(|(_, t)| second(t) == pass)
             .map(|(i, t)| {
                 let o = match (pass, t.same_as) {
-                    (true, Some(first)) => {
-                        copy::run(&Job { src: &root.join(first), dst_rel: t.dst_rel, expect: t.expect }, &root, Mode::Link)
-                    }
+                    (true, Some(first)) => copy::run(
+                        &Job { src: &root.join(first), dst_rel: t.dst_rel, expect: t.expect },
+                        &root,
+                        Mode::Link,
+                    ),
                     _ => copy::run(&Job { src: &t.src, dst_rel: t.dst_rel, expect: t.expect }, &root, mode),
                 };
                 bar.inc(t.size);
@@ -200,7 +212,9 @@ fn describe(o: &Outcome) -> String {
     match o {
         Outcome::Missing => "missing in Dendrite's store".into(),
         Outcome::Mismatch { expected, actual } => format!("SHA-256 mismatch: expected {expected}, found {actual}"),
-        Outcome::SizeMismatch { expected, actual } => format!("size mismatch: expected {expected} bytes, found {actual}"),
+        Outcome::SizeMismatch { expected, actual } => {
+            format!("size mismatch: expected {expected} bytes, found {actual}")
+        }
         Outcome::Conflict { detail } => format!("conflict: {detail}"),
         Outcome::Escapes { resolved } => {
             format!("refused: the destination directory resolves outside the store, to {}", resolved.display())
@@ -222,7 +236,11 @@ fn report(plan: &Plan<'_>, tasks: &[Task<'_>], outcomes: &[Outcome], opts: &Opti
     let err = io::stderr();
     let mut e = err.lock();
     for r in &plan.refused {
-        writeln!(e, "media: refused {} row {} (origin {:?}, media_id {:?}): {}: {}", r.table, r.row, r.origin, r.media_id, r.field, r.reason)?;
+        writeln!(
+            e,
+            "media: refused {} row {} (origin {:?}, media_id {:?}): {}: {}",
+            r.table, r.row, r.origin, r.media_id, r.field, r.reason
+        )?;
     }
     let mut tally = Tally::default();
     for (t, o) in tasks.iter().zip(outcomes) {
@@ -247,7 +265,12 @@ fn report(plan: &Plan<'_>, tasks: &[Task<'_>], outcomes: &[Outcome], opts: &Opti
     let mut out = out.lock();
     let (media, thumbs) = (plan.items.len(), plan.thumbnail_count());
     if opts.dry_run {
-        writeln!(out, "dry run: {} files ({media} media, {thumbs} thumbnails), {} refused rows", tasks.len(), plan.refused.len())?;
+        writeln!(
+            out,
+            "dry run: {} files ({media} media, {thumbs} thumbnails), {} refused rows",
+            tasks.len(),
+            plan.refused.len()
+        )?;
     } else {
         writeln!(
             out,

@@ -115,8 +115,17 @@ pub fn plan<'a>(store: &'a MediaStore, server_name: &str) -> Plan<'a> {
 
 /// A media's thumbnail rows in a stable order (the store keeps dump order).
 fn thumbnails_of<'a>(store: &'a MediaStore, origin: &str, id: &str) -> Vec<&'a Thumbnail> {
-    let mut v: Vec<&Thumbnail> = store.thumbnails.get(&(origin.to_string(), id.to_string())).into_iter().flatten().collect();
-    v.sort_by(|a, b| (a.width, a.height, &a.method, &a.content_type, a.row).cmp(&(b.width, b.height, &b.method, &b.content_type, b.row)));
+    let mut v: Vec<&Thumbnail> =
+        store.thumbnails.get(&(origin.to_string(), id.to_string())).into_iter().flatten().collect();
+    v.sort_by(|a, b| {
+        (a.width, a.height, &a.method, &a.content_type, a.row).cmp(&(
+            b.width,
+            b.height,
+            &b.method,
+            &b.content_type,
+            b.row,
+        ))
+    });
     v
 }
 
@@ -159,10 +168,25 @@ fn item<'a>(
             Err((field, reason)) => refused.push(refusal("mediaapi_thumbnail", t.row, origin, id, field, reason)),
         }
     }
-    Ok(Item { origin, media_id: id, media: m, place, sha256, src: layout::dendrite_original(&m.base64hash), dst, thumbnails })
+    Ok(Item {
+        origin,
+        media_id: id,
+        media: m,
+        place,
+        sha256,
+        src: layout::dendrite_original(&m.base64hash),
+        dst,
+        thumbnails,
+    })
 }
 
-fn thumb<'a>(origin: &str, id: &str, m: &Media, t: &'a Thumbnail, place: &Place) -> Result<ThumbItem<'a>, (&'static str, String)> {
+fn thumb<'a>(
+    origin: &str,
+    id: &str,
+    m: &Media,
+    t: &'a Thumbnail,
+    place: &Place,
+) -> Result<ThumbItem<'a>, (&'static str, String)> {
     let spec = ThumbSpec { width: t.width, height: t.height, method: &t.method, content_type: &t.content_type };
     let field = |u: &Unsafe| match u {
         Unsafe::BadMethod => "resize_method",
@@ -262,8 +286,17 @@ pub mod tests {
     #[test]
     fn hostile_rows_are_refused_with_their_thumbnails() {
         let s = store(
-            vec![("me", "", media(H)), ("me", "../x", media(H)), ("me", "/etc/passwd", media(H)), ("me", "good1", media(H))],
-            vec![("me", "../x", thumb(32, "crop")), ("me", "good1", thumb(32, "crop")), ("me", "good1", thumb(64, "../../x"))],
+            vec![
+                ("me", "", media(H)),
+                ("me", "../x", media(H)),
+                ("me", "/etc/passwd", media(H)),
+                ("me", "good1", media(H)),
+            ],
+            vec![
+                ("me", "../x", thumb(32, "crop")),
+                ("me", "good1", thumb(32, "crop")),
+                ("me", "good1", thumb(64, "../../x")),
+            ],
         );
         let p = plan(&s, "me");
         assert_eq!(p.items.len(), 1);
@@ -283,7 +316,10 @@ pub mod tests {
 
     #[test]
     fn remote_media_goes_to_the_remote_cache() {
-        let s = store(vec![("peer.example:8448", "remote1", media(H))], vec![("peer.example:8448", "remote1", thumb(32, "crop"))]);
+        let s = store(
+            vec![("peer.example:8448", "remote1", media(H))],
+            vec![("peer.example:8448", "remote1", thumb(32, "crop"))],
+        );
         let p = plan(&s, "me");
         let it = &p.items[0];
         let Place::Remote { file_id } = &it.place else { panic!("not remote") };
@@ -302,7 +338,10 @@ pub mod tests {
         text.content_type = "text/plain".into();
         let mut svg = media(H);
         svg.content_type = "image/svg+xml".into();
-        let s = store(vec![("me", "scaled", media(H)), ("me", "svg01", svg), ("me", "text1", text)], vec![("me", "scaled", thumb(640, "scale"))]);
+        let s = store(
+            vec![("me", "scaled", media(H)), ("me", "svg01", svg), ("me", "text1", text)],
+            vec![("me", "scaled", thumb(640, "scale"))],
+        );
         let p = plan(&s, "me");
         let originals = p.items.iter().flat_map(|i| &i.thumbnails).filter(|t| t.from == ThumbFrom::Original).count();
         assert_eq!(originals, 0, "image with a scale thumbnail, svg and text get none");
@@ -311,7 +350,10 @@ pub mod tests {
 
     #[test]
     fn bad_hash_and_orphan_thumbnail() {
-        let s = store(vec![("me", "abcdef", media("../../../../../../etc/passwd/aaaaaaaaaaaaaaaaaa"))], vec![("me", "zzzzzz", thumb(32, "crop"))]);
+        let s = store(
+            vec![("me", "abcdef", media("../../../../../../etc/passwd/aaaaaaaaaaaaaaaaaa"))],
+            vec![("me", "zzzzzz", thumb(32, "crop"))],
+        );
         let p = plan(&s, "me");
         assert!(p.items.is_empty());
         assert_eq!(p.refused[0].field, "base64hash");

@@ -70,7 +70,8 @@ pub struct Header {
 impl Header {
     pub fn render(&self) -> String {
         let mut s = String::new();
-        let _ = writeln!(s, "-- Synapse database import written by dendrite2synapse {}", comment_safe(&self.tool_version));
+        let _ =
+            writeln!(s, "-- Synapse database import written by dendrite2synapse {}", comment_safe(&self.tool_version));
         let _ = writeln!(s, "-- server name: {}", comment_safe(&self.server_name));
         for input in &self.inputs {
             let _ = writeln!(
@@ -101,8 +102,7 @@ impl Header {
 pub fn comment_safe(s: &str) -> String {
     s.chars()
         .flat_map(|c| {
-            let escaped: Vec<char> =
-                if c.is_control() { c.escape_default().collect() } else { vec![c] };
+            let escaped: Vec<char> = if c.is_control() { c.escape_default().collect() } else { vec![c] };
             escaped
         })
         .collect()

@@ -31,7 +31,10 @@ impl Output {
 }
 
 pub(crate) enum Sink {
-    File { w: BufWriter<NamedTempFile>, dest: PathBuf },
+    File {
+        w: BufWriter<NamedTempFile>,
+        dest: PathBuf,
+    },
     Stdout(BufWriter<io::Stdout>),
     #[cfg(test)]
     Memory(Vec<u8>),

@@ -92,10 +92,7 @@ pub const REBUILD_DERIVED: &[BackgroundUpdate] = &[
     BackgroundUpdate { name: "event_search", depends_on: None, progress: Progress::EventSearchRange },
     bg("chain_cover", None),
     bg("sliding_sync_prefill_joined_rooms_to_recalculate_table_bg_update", None),
-    bg(
-        "sliding_sync_joined_rooms_bg_update",
-        Some("sliding_sync_prefill_joined_rooms_to_recalculate_table_bg_update"),
-    ),
+    bg("sliding_sync_joined_rooms_bg_update", Some("sliding_sync_prefill_joined_rooms_to_recalculate_table_bg_update")),
     bg("sliding_sync_membership_snapshots_bg_update", None),
 ];
 
@@ -194,7 +191,8 @@ fn background_updates(updates: &[BackgroundUpdate]) -> String {
     if updates.is_empty() {
         return String::new();
     }
-    let mut s = String::from("-- Rebuild the derived tables (run by update_synapse_database --run-background-updates).\n");
+    let mut s =
+        String::from("-- Rebuild the derived tables (run by update_synapse_database --run-background-updates).\n");
     for u in updates {
         let depends = u.depends_on.map_or("NULL".to_string(), sql_literal);
         let (progress, from) = match u.progress {
@@ -257,7 +255,9 @@ fn floor(floor: i64) -> String {
     if floor <= 0 {
         return String::new();
     }
-    let mut s = String::from("-- Sync tokens that clients kept from before the migration stay in the past.\nDO $floor$\nBEGIN\n");
+    let mut s = String::from(
+        "-- Sync tokens that clients kept from before the migration stay in the past.\nDO $floor$\nBEGIN\n",
+    );
     for seq in TOKEN_SEQUENCES {
         let _ = writeln!(s, "  PERFORM pg_temp.d2s_bump('{seq}', {floor});");
     }

@@ -63,7 +63,13 @@ impl Script {
     }
 
     fn start(sink: Sink, header: &Header) -> Result<Script, WriteError> {
-        let mut script = Script { sink: Some(sink), row: Vec::with_capacity(1 << 16), open: None, tables: Vec::new(), deferred_indexes: false };
+        let mut script = Script {
+            sink: Some(sink),
+            row: Vec::with_capacity(1 << 16),
+            open: None,
+            tables: Vec::new(),
+            deferred_indexes: false,
+        };
         script.write(header.render().as_bytes())?;
         script.write(guards::preamble().as_bytes())?;
         Ok(script)
@@ -82,7 +88,9 @@ impl Script {
             Some(i) => i,
             None => {
                 self.tables.push((table.to_string(), 0));
-                self.write(format!("DO $count$ BEGIN PERFORM pg_temp.d2s_count_before('{table}'); END $count$;\n").as_bytes())?;
+                self.write(
+                    format!("DO $count$ BEGIN PERFORM pg_temp.d2s_count_before('{table}'); END $count$;\n").as_bytes(),
+                )?;
                 self.tables.len() - 1
             }
         };
@@ -214,14 +222,16 @@ mod tests {
     #[test]
     #[ignore]
     fn writer_throughput() {
-        let json = format!("{{\"content\":{{\"body\":\"{}\\n\\\\ \\t\"}},\"type\":\"m.room.message\"}}", "x".repeat(900));
+        let json =
+            format!("{{\"content\":{{\"body\":\"{}\\n\\\\ \\t\"}},\"type\":\"m.room.message\"}}", "x".repeat(900));
         let mut s = Script::start(Sink::Memory(Vec::new()), &Header::default()).unwrap();
         let rows = 500_000;
         let start = std::time::Instant::now();
         s.begin_copy("event_json", &["event_id", "room_id", "internal_metadata", "json", "format_version"]).unwrap();
         for i in 0..rows {
             let id = format!("$event{i}");
-            s.row(&[id.as_str().into(), "!room:example.org".into(), "{}".into(), json.as_str().into(), Value::Int(3)]).unwrap();
+            s.row(&[id.as_str().into(), "!room:example.org".into(), "{}".into(), json.as_str().into(), Value::Int(3)])
+                .unwrap();
         }
         s.end_copy().unwrap();
         let secs = start.elapsed().as_secs_f64();

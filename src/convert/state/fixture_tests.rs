@@ -132,7 +132,9 @@ fn check_scenario(scenario: &str) {
                 assert_eq!(resolve(&groups, g), want, "{scenario}: event {} ({})", e.nid, e.event_id);
                 checked += 1;
             }
-            (want, got) => panic!("{scenario}: event {}: expected state {:?}, group {got:?}", e.event_id, want.is_some()),
+            (want, got) => {
+                panic!("{scenario}: event {}: expected state {:?}, group {got:?}", e.event_id, want.is_some())
+            }
         }
     }
 

@@ -338,7 +338,10 @@ fn full_blocks_become_deltas_on_the_previous_full_one_when_small() {
     check_invariants(&out);
     // [2] = [1] plus member 13: one row on group 1. [3] lost member 12, which a
     // delta cannot say: full. [4] changes 3 of 4 keys against [3]: full.
-    assert_eq!(out.groups[1], Group { id: 2, room_nid: 1, event_nid: 41, prev: Some(1), delta: vec![s(MEMBER, 65537, 13)] });
+    assert_eq!(
+        out.groups[1],
+        Group { id: 2, room_nid: 1, event_nid: 41, prev: Some(1), delta: vec![s(MEMBER, 65537, 13)] }
+    );
     assert_eq!(out.groups[2].prev, None);
     assert_eq!(out.groups[3].prev, None);
     for (_, who, blocks, add) in &fx.targets {
@@ -408,11 +411,7 @@ fn snapshot_zero_is_an_outlier_except_for_a_create_event_in_the_timeline() {
         depth: 1,
         ..Event::test(nid)
     };
-    let stream = StreamEvent {
-        position: 3,
-        session_id: None,
-        transaction_id: None,
-    };
+    let stream = StreamEvent { position: 3, session_id: None, transaction_id: None };
     m.sync.stream.push((2, stream));
     // A create event after Dendrite's v0.4 migration: snapshot 0, but in the timeline.
     assert_eq!(before(&m, &ev(1, CREATE, 1, 0, true)), Before::Empty);

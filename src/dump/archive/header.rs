@@ -74,5 +74,14 @@ pub fn read<R: Read>(r: &mut ArchiveReader<R>) -> Result<Header, DumpError> {
     let database = r.string()?;
     let server_version = r.string()?;
     let pg_dump_version = r.string()?;
-    Ok(Header { version: (major, minor, rev), int_size: r.int_size, off_size: r.off_size, format, codec, database, server_version, pg_dump_version })
+    Ok(Header {
+        version: (major, minor, rev),
+        int_size: r.int_size,
+        off_size: r.off_size,
+        format,
+        codec,
+        database,
+        server_version,
+        pg_dump_version,
+    })
 }

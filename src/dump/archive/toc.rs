@@ -99,7 +99,10 @@ fn entry<R: Read>(r: &mut ArchiveReader<R>, h: &Header) -> Result<TocEntry, Dump
     }
     s(r)?; // owner
     if s(r)? == "true" {
-        return Err(DumpError::CorruptArchive { offset: at, detail: format!("table {tag} has OIDs (WITH OIDS), which is not supported") });
+        return Err(DumpError::CorruptArchive {
+            offset: at,
+            detail: format!("table {tag} has OIDs (WITH OIDS), which is not supported"),
+        });
     }
     while r.string()?.is_some() {} // dependencies, NULL-terminated
     let data = if h.format == FORMAT_CUSTOM {
