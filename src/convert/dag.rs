@@ -150,7 +150,11 @@ mod tests {
             other => format!("{other:?}"),
         };
         let mut out = Vec::new();
-        t.each_row(&mut |r| Ok(out.push((s(&r[0]), s(&r[1]))))).unwrap();
+        t.each_row(&mut |r| {
+            out.push((s(&r[0]), s(&r[1])));
+            Ok(())
+        })
+        .unwrap();
         assert_eq!(out.len(), t.len(), "{}: rows counted as made", t.name);
         out
     }
@@ -164,14 +168,16 @@ mod tests {
             latest_event_nids: Box::new([]),
             state_snapshot_nid: 0,
         };
-        let mut model = Model::default();
-        model.events = Events::of(vec![
-            event(1, true, &[]),
-            event(2, true, &[1, 1]),  // state: auth rows, de-duplicated
-            event(3, false, &[1, 2]), // message: no auth rows
-            event(4, true, &[1, 99]), // rejected state event: auth rows, no edges; 99 is unknown
-            event(5, true, &[1]),     // outlier state event: both
-        ]);
+        let model = Model {
+            events: Events::of(vec![
+                event(1, true, &[]),
+                event(2, true, &[1, 1]),  // state: auth rows, de-duplicated
+                event(3, false, &[1, 2]), // message: no auth rows
+                event(4, true, &[1, 99]), // rejected state event: auth rows, no edges; 99 is unknown
+                event(5, true, &[1]),     // outlier state event: both
+            ]),
+            ..Model::default()
+        };
         let evs = &model.events.all;
         let plan = Rc::new(Plan {
             events: vec![
