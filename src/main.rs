@@ -1,7 +1,7 @@
 //! dendrite2synapse: move a Matrix homeserver from Dendrite to Synapse, reading
 //! Dendrite's `pg_dump` directly and writing one SQL file for `psql`.
 //!
-//! The pipeline (see docs/design.md) flows one way:
+//! The pipeline (see CONTRIBUTING.md) flows one way:
 //! `dump` (bytes → COPY rows) → `dendrite` (rows → model) → `convert`
 //! (model → Synapse rows) → `synapse` (rows → SQL script).
 

@@ -61,7 +61,7 @@ impl Event {
 
 pub struct Redaction {
     pub redacts_event_id: String,
-    /// Dendrite saw the target and applied the redaction (§3.6 of the reference).
+    /// Dendrite saw the target and applied the redaction (docs/dendrite-schema.md §3.6).
     pub validated: bool,
 }
 

@@ -17,10 +17,11 @@
 //! (`syncapi_relation_id`, the roomserver NIDs …) never reach a token.
 //!
 //! Why: clients keep their Dendrite `since` token after the migration, and
-//! Synapse reads its parts shifted into other streams (design.md). Every
-//! stream id the converter assigns must therefore lie above every position a
-//! token can hold; `convert::streams` takes the maximum of these and of the
-//! positions the model already has (PDUs, receipts, to-device).
+//! Synapse reads its parts shifted into other streams (docs/synapse-schema.md
+//! §D.4). Every stream id the converter assigns must therefore lie above
+//! every position a token can hold; `convert::streams` takes the maximum of
+//! these and of the positions the model already has (PDUs, receipts,
+//! to-device).
 //!
 //! Only the id column is read; a table without it is reported, not fatal
 //! (it cannot hold positions then).

@@ -107,7 +107,7 @@ const COMPONENTS: [(&str, &[&str], bool); 8] = [
     ("mscs", &["msc2836_"], false),
 ];
 
-/// Schema markers from dendrite-storage.md §8.2, newest first.
+/// Schema markers from docs/dendrite-schema.md §8.2, newest first.
 const MARKERS: [(&str, &str); 7] = [
     ("keyserver_fallback_keys", "element-hq v0.14.0"),
     ("roomserver_reported_events", "v0.13.7"),
