@@ -108,6 +108,19 @@ pub enum Command {
         /// media_store_path to write.
         #[arg(long, default_value = "media_store")]
         media_store_path: String,
+        /// Dendrite's --http-bind-address (plain HTTP; Go host:port, `:8008` = every interface).
+        #[arg(long, default_value = ":8008", value_name = "ADDR")]
+        http_bind_address: String,
+        /// Dendrite's --https-bind-address (served only with --tls-cert and --tls-key).
+        #[arg(long, default_value = ":8448", value_name = "ADDR")]
+        https_bind_address: String,
+        /// Dendrite's --tls-cert: Dendrite terminated TLS itself; Synapse does too with this file.
+        /// Without it and --tls-key, a reverse proxy is assumed in front (plain HTTP listener).
+        #[arg(long, value_name = "FILE", requires = "tls_key")]
+        tls_cert: Option<String>,
+        /// Dendrite's --tls-key.
+        #[arg(long, value_name = "FILE", requires = "tls_cert")]
+        tls_key: Option<String>,
     },
     /// Tests only: write the SQL script for tables and rows described in a JSON file.
     #[command(hide = true)]
@@ -139,14 +152,25 @@ pub fn run(args: Args) -> Result<()> {
                 server_name,
             })
         }
-        Command::Config { dendrite_config, output, signing_key_path, media_store_path } => {
-            crate::identity::config::run(&crate::identity::config::Options {
-                dendrite_config,
-                output,
-                signing_key_path,
-                media_store_path,
-            })
-        }
+        Command::Config {
+            dendrite_config,
+            output,
+            signing_key_path,
+            media_store_path,
+            http_bind_address,
+            https_bind_address,
+            tls_cert,
+            tls_key,
+        } => crate::identity::config::run(&crate::identity::config::Options {
+            dendrite_config,
+            output,
+            signing_key_path,
+            media_store_path,
+            http_bind_address,
+            https_bind_address,
+            tls_cert,
+            tls_key,
+        }),
         Command::WriteTestSql { spec, output } => crate::synapse::spec::run(&spec, &output),
     }
 }

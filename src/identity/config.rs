@@ -15,12 +15,18 @@ use anyhow::Result;
 use serde_yaml_ng::Value;
 
 use super::dendrite_yaml::{old_signing_keys_yaml, DendriteConfig};
+use super::listeners::{Flags, Served};
 
 pub struct Options {
     pub dendrite_config: PathBuf,
     pub output: PathBuf,
     pub signing_key_path: String,
     pub media_store_path: String,
+    /// Dendrite's command-line listener flags (not in dendrite.yaml).
+    pub http_bind_address: String,
+    pub https_bind_address: String,
+    pub tls_cert: Option<String>,
+    pub tls_key: Option<String>,
 }
 
 /// Settings `config` reads (and either carries or explains).
@@ -74,7 +80,13 @@ const HANDLED: &[&str] = &[
 
 pub fn run(o: &Options) -> Result<()> {
     let c = DendriteConfig::read(&o.dendrite_config)?;
-    let text = render(&c, o)?;
+    let served = Served::from_flags(&Flags {
+        http_bind_address: &o.http_bind_address,
+        https_bind_address: &o.https_bind_address,
+        tls_cert: o.tls_cert.as_deref(),
+        tls_key: o.tls_key.as_deref(),
+    })?;
+    let text = render(&c, o, &served)?;
     super::atomic_write(&o.output, text.as_bytes(), 0o600)?;
     if o.output.as_os_str() != "-" {
         eprintln!("config: wrote {} (mode 0600: it may hold the registration secret)", o.output.display());
@@ -82,9 +94,12 @@ pub fn run(o: &Options) -> Result<()> {
     Ok(())
 }
 
-fn j(v: &str) -> String {
+/// A string as a JSON scalar, which YAML reads back exactly (no key can be injected).
+pub(super) fn json_str(v: &str) -> String {
     serde_json::to_string(v).expect("strings serialise")
 }
+
+use json_str as j;
 
 fn yaml_scalar(v: &Value) -> String {
     match v {
@@ -95,13 +110,14 @@ fn yaml_scalar(v: &Value) -> String {
     }
 }
 
-pub fn render(c: &DendriteConfig, o: &Options) -> Result<String> {
+pub fn render(c: &DendriteConfig, o: &Options, served: &Served) -> Result<String> {
     let mut s = String::new();
     let w = &mut s;
     writeln!(w, "# homeserver.yaml fragment written by dendrite2synapse config from {}", c.path.display())?;
-    writeln!(w, "# Merge into a Synapse config (listeners, database, log_config are Synapse's own).")?;
+    writeln!(w, "# Merge into a Synapse config (database and log_config are Synapse's own).")?;
     writeln!(w, "# It may contain secrets (registration_shared_secret, TURN, reCAPTCHA): keep it 0600.\n")?;
     identity(w, c, o)?;
+    w.push_str(&served.yaml());
     registration(w, c)?;
     media(w, c, o)?;
     federation(w, c)?;

@@ -6,6 +6,7 @@
 pub mod config;
 pub mod dendrite_yaml;
 pub mod key;
+pub mod listeners;
 pub mod signing_key;
 
 use std::fs;
