@@ -198,3 +198,27 @@ fn stream_sequences_are_at_or_above_their_rows_and_below_the_base() {
     let base = Streams::compute(&model, &positions).base;
     assert_eq!(base, *positions.sequences.values().max().unwrap().max(&pdu));
 }
+
+/// A room joined with partial state (element-hq's sliding-sync branch) is
+/// refused with one line naming it; no output file is left behind.
+#[test]
+fn partial_state_rooms_are_refused_by_name() {
+    let tmp = tempfile::tempdir().unwrap();
+    let extra = tmp.path().join("partial.sql");
+    std::fs::write(
+        &extra,
+        "SET client_encoding = 'UTF8';\n\
+         COPY public.roomserver_partial_state_rooms (room_nid, join_event_nid, joined_via) FROM stdin;\n\
+         2\t9\tother.example\n\
+         \\.\n",
+    )
+    .unwrap();
+    let gz = dir().join("dendrite.sql.gz");
+    let out = tmp.path().join("out.sql");
+    let err = run(&[gz.clone(), extra], &out, None, None).unwrap_err();
+    let message = format!("{err:#}");
+    let room = crate::dendrite::load(&[gz]).unwrap().rooms.by_nid[&2].room_id.clone();
+    assert!(message.contains(&room) && message.contains("finish the resync"), "{message}");
+    assert!(!message.contains('\n'), "one line: {message}");
+    assert!(!out.exists());
+}

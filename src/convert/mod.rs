@@ -86,6 +86,7 @@ impl Context {
 pub fn run(dumps: &[PathBuf], output: &Path, server_name: Option<&str>, report_path: Option<&Path>) -> Result<()> {
     let inputs = hash_inputs(dumps)?;
     let (model, positions) = load(dumps)?;
+    refuse_partial_state(&model)?;
     let server_name = choose_server_name(&model, server_name)?;
     let ctx = Context { streams: Streams::compute(&model, &positions), server_name };
     let spinner = spinner();
@@ -102,6 +103,7 @@ pub fn run(dumps: &[PathBuf], output: &Path, server_name: Option<&str>, report_p
         rows,
         skipped,
         stream_base: ctx.streams.base,
+        unknown_tables: model.unknown_tables.clone(),
     };
     eprint!("{}", report.text());
     if let Some(path) = report_path {
@@ -171,6 +173,23 @@ fn load(dumps: &[PathBuf]) -> Result<(Model, Positions)> {
     }
     outcome?;
     Ok((reader.loader.finish()?, reader.positions))
+}
+
+/// A partial-state room's current state lacks most members until
+/// Dendrite's resync ends: converting it would give Synapse a room whose
+/// state is wrong for good. Refused, naming every such room.
+fn refuse_partial_state(model: &Model) -> Result<()> {
+    let rooms = model.rooms.partial_state_ids();
+    if rooms.is_empty() {
+        return Ok(());
+    }
+    bail!(
+        "the dump holds {} partial-state room(s) (roomserver_partial_state_rooms: joined with faster joins, \
+         resync not finished, current state incomplete): {}; let Dendrite finish the resync \
+         (until the table is empty) and dump again",
+        rooms.len(),
+        rooms.join(", ")
+    )
 }
 
 fn spinner() -> ProgressBar {

@@ -10,6 +10,8 @@ use std::fmt::Write as _;
 
 use serde::Serialize;
 
+use crate::dendrite::catalog::UnknownTable;
+
 /// Counts of rows left out, by (what, reason).
 #[derive(Clone, Debug, Default, Serialize, PartialEq, Eq)]
 pub struct Skipped(BTreeMap<String, BTreeMap<String, u64>>);
@@ -54,6 +56,8 @@ pub struct Report {
     pub skipped: Skipped,
     /// Stream ids the converter assigned start above this (design.md).
     pub stream_base: i64,
+    /// Dendrite-prefixed tables this tool does not know (not carried).
+    pub unknown_tables: Vec<UnknownTable>,
 }
 
 impl Report {
@@ -65,6 +69,9 @@ impl Report {
         let width = self.rows.iter().map(|(t, _)| t.len()).max().unwrap_or(0);
         for (table, n) in &self.rows {
             let _ = writeln!(s, "  {table:width$}  {n:>10}");
+        }
+        for t in &self.unknown_tables {
+            let _ = writeln!(s, "warning: {}", t.warning());
         }
         if self.skipped.is_empty() {
             let _ = writeln!(s, "nothing skipped");

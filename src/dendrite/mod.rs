@@ -3,13 +3,15 @@
 //!
 //! [`Loader`] is a [`Visitor`]: it picks the tables it knows by name, binds
 //! their columns by the names in each COPY header (see [`columns`]) and
-//! skips everything else. Tables may come in any order and from several
+//! skips everything else, except that a table with a Dendrite prefix which
+//! is neither read nor known ([`catalog`]) is counted and reported. Tables may come in any order and from several
 //! dumps (one per Dendrite component), so cross-table joins happen only in
 //! [`Model::finish`]. What is read from which table, and what is skipped and
 //! why: docs/dendrite-model.md.
 
 pub mod account_data;
 pub mod accounts;
+pub mod catalog;
 pub mod columns;
 pub mod event_json;
 pub mod events;
@@ -27,6 +29,7 @@ pub mod state;
 pub mod syncapi;
 pub mod tokens;
 pub mod userdata;
+pub mod versions;
 
 use std::collections::BTreeSet;
 
@@ -49,6 +52,8 @@ pub struct Model {
     pub media: media::MediaStore,
     /// Names of the tables that were read (for "is this a Dendrite dump" checks).
     pub tables_read: BTreeSet<String>,
+    /// Dendrite-prefixed tables this tool does not know, in dump order.
+    pub unknown_tables: Vec<catalog::UnknownTable>,
 }
 
 /// Reads every input into a model (for tests; convert drives the [`Loader`]
@@ -70,6 +75,7 @@ enum Bound {
     Published(rooms::PublishedCols),
     Members(rooms::MemberCols),
     Invites(rooms::InviteCols),
+    PartialState(rooms::PartialStateCols),
     Events(events::EventCols),
     EventJson(events::JsonCols),
     Redactions(events::RedactionCols),
@@ -85,6 +91,8 @@ enum Bound {
     Devices(accounts::DeviceCols),
     Threepids(accounts::ThreepidCols),
     User(userdata::Bound),
+    /// Counted only, to be reported ([`catalog`]).
+    Unknown,
 }
 
 impl Bound {
@@ -97,6 +105,7 @@ impl Bound {
             "roomserver_published" => Bound::Published(rooms::PublishedCols::bind(t)?),
             "roomserver_membership" => Bound::Members(rooms::MemberCols::bind(t)?),
             "roomserver_invites" => Bound::Invites(rooms::InviteCols::bind(t)?),
+            "roomserver_partial_state_rooms" => Bound::PartialState(rooms::PartialStateCols::bind(t)?),
             "roomserver_events" => Bound::Events(events::EventCols::bind(t)?),
             "roomserver_event_json" => Bound::EventJson(events::JsonCols::bind(t)?),
             "roomserver_redactions" => Bound::Redactions(events::RedactionCols::bind(t)?),
@@ -111,12 +120,25 @@ impl Bound {
             "userapi_threepids" => Bound::Threepids(accounts::ThreepidCols::bind(t)?),
             "mediaapi_media_repository" => Bound::Media(media::MediaCols::bind(t)?),
             "mediaapi_thumbnail" => Bound::Thumbnails(media::ThumbnailCols::bind(t)?),
-            _ => match userdata::Bound::bind(t)? {
+            name => match userdata::Bound::bind(t)? {
                 Some(b) => Bound::User(b),
+                None if catalog::is_unknown(name) => Bound::Unknown,
                 None => return Ok(None),
             },
         }))
     }
+}
+
+/// Whether a table is Dendrite's but neither read by the loader nor known
+/// to [`catalog`] (for `inspect`, which counts rows itself).
+pub fn is_unknown_table(t: &TableHeader) -> bool {
+    matches!(Bound::bind(t), Ok(Some(Bound::Unknown)))
+}
+
+/// Whether the loader reads a table of this name (for [`catalog`]'s test).
+#[cfg(test)]
+pub(crate) fn binds(t: &TableHeader) -> bool {
+    !matches!(Bound::bind(t), Ok(None) | Ok(Some(Bound::Unknown)))
 }
 
 /// The [`Visitor`] that fills a [`Model`].
@@ -129,8 +151,10 @@ pub struct Loader {
 impl Visitor for Loader {
     fn table(&mut self, t: &TableHeader) -> Result<Want> {
         self.current = Bound::bind(t)?;
-        if self.current.is_none() {
-            return Ok(Want::Skip);
+        match self.current {
+            None => return Ok(Want::Skip),
+            Some(Bound::Unknown) => return Ok(Want::Rows),
+            Some(_) => {}
         }
         if !self.model.tables_read.insert(t.name.clone()) {
             anyhow::bail!("table {} appears twice in the inputs (again in {})", t.name, t.source.display());
@@ -153,6 +177,7 @@ impl Visitor for Loader {
                 Bound::Published(c) => c.load(&mut m.rooms, row),
                 Bound::Members(c) => c.load(&mut m.rooms, row),
                 Bound::Invites(c) => c.load(&mut m.rooms, row),
+                Bound::PartialState(c) => c.load(&mut m.rooms, row),
                 Bound::Events(c) => c.load(&mut m.events, row),
                 Bound::EventJson(c) => c.load(&mut m.events, row),
                 Bound::Redactions(c) => c.load(&mut m.events, row),
@@ -168,12 +193,16 @@ impl Visitor for Loader {
                 Bound::User(c) => c.load(&mut m.user, row),
                 Bound::Media(c) => c.load(&mut m.media, row),
                 Bound::Thumbnails(c) => c.load(&mut m.media, row),
+                Bound::Unknown => Ok(()),
             },
         }
     }
 
-    fn end_table(&mut self, _t: &TableHeader, _rows: u64) -> Result<()> {
-        self.current = None;
+    fn end_table(&mut self, t: &TableHeader, rows: u64) -> Result<()> {
+        if let Some(Bound::Unknown) = self.current.take() {
+            let table = catalog::UnknownTable { name: t.name.clone(), rows, source: t.source.clone() };
+            self.model.unknown_tables.push(table);
+        }
         Ok(())
     }
 }

@@ -4,6 +4,12 @@
 //!
 //! A room with no `latest_event_nids` is a stub (known only through an invite
 //! or a make_join): it has no state of its own.
+//!
+//! `roomserver_partial_state_rooms` (only on element-hq's unmerged
+//! sliding-sync branch, "faster joins") lists rooms joined with partial
+//! state: their current state lacks most members until Dendrite's resync
+//! ends. They are only recorded here; convert refuses them
+//! (docs/dendrite-versions.md).
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -59,6 +65,9 @@ pub struct Rooms {
     /// (room NID, target state-key NID) → membership row.
     pub members: BTreeMap<(i64, i64), MemberRow>,
     pub invites: BTreeMap<String, Invite>,
+    /// Room NIDs with a `roomserver_partial_state_rooms` row → the server
+    /// joined through.
+    pub partial_state: BTreeMap<i64, String>,
     /// room ID → room NID, built once every table is read.
     nid_by_id: HashMap<String, i64>,
 }
@@ -66,6 +75,13 @@ pub struct Rooms {
 impl Rooms {
     pub fn by_room_id(&self, room_id: &str) -> Option<&Room> {
         self.nid_by_id.get(room_id).and_then(|nid| self.by_nid.get(nid))
+    }
+
+    /// Room IDs of the partial-state rooms (a NID without a room row is
+    /// named by its NID).
+    pub fn partial_state_ids(&self) -> Vec<String> {
+        let id = |nid: &i64| self.by_nid.get(nid).map_or_else(|| format!("room NID {nid}"), |r| r.room_id.clone());
+        self.partial_state.keys().map(id).collect()
     }
 
     pub(super) fn finish(&mut self) {
@@ -184,6 +200,22 @@ impl InviteCols {
             json: f.str(self.json)?.into(),
         };
         rooms.invites.insert(invite.event_id.clone(), invite);
+        Ok(())
+    }
+}
+
+columns! {
+    pub struct PartialStateCols {
+        room: required("room_nid"),
+        via: optional("joined_via"),
+    }
+}
+
+impl PartialStateCols {
+    pub fn load(&self, rooms: &mut Rooms, row: &Row) -> Result<()> {
+        let f = Fields(row);
+        let via = f.opt_str(self.via)?.unwrap_or("").to_owned();
+        rooms.partial_state.insert(f.i64(self.room)?, via);
         Ok(())
     }
 }

@@ -7,8 +7,11 @@ use std::fmt::Write as _;
 use serde::Serialize;
 
 use super::stats::{AccountCounts, EventCounts, Stats};
+use crate::dendrite::catalog::UnknownTable;
+use crate::dendrite::is_unknown_table;
 use crate::dendrite::positions::stream_sequence;
-use crate::dump::DumpInfo;
+use crate::dendrite::versions::{self, Compatibility, Evidence};
+use crate::dump::{DumpInfo, TableHeader};
 
 #[derive(Serialize)]
 pub struct Report<'a> {
@@ -59,6 +62,8 @@ pub struct Version {
     /// What the table set and columns say, e.g. ">= v0.13.7".
     pub schema_at_least: Option<String>,
     pub markers: Vec<String>,
+    /// Releases that could have written the dump, and why.
+    pub compatible: Compatibility,
 }
 
 #[derive(Serialize)]
@@ -239,6 +244,11 @@ fn version(s: &Stats, has: &dyn Fn(&str) -> bool) -> Version {
     if has("goose_db_version") {
         markers.push("table goose_db_version (database created before v0.9.0)".into());
     }
+    let evidence = Evidence {
+        has_table: has,
+        room_versions: s.rooms_by_version.keys().map(String::as_str).collect(),
+        migrated_by: s.migrations.keys().map(String::as_str).collect(),
+    };
     let schema_at_least =
         markers.first().and_then(|m| m.split(">= ").nth(1)).map(|v| format!(">= {}", v.trim_end_matches(')')));
     Version {
@@ -247,6 +257,7 @@ fn version(s: &Stats, has: &dyn Fn(&str) -> bool) -> Version {
         migrations: s.migrations.values().map(|m| m.len()).sum(),
         schema_at_least,
         markers,
+        compatible: versions::judge(&evidence),
     }
 }
 
@@ -272,6 +283,16 @@ fn warnings(
     }
     if has("account_accounts") && !has("userapi_accounts") {
         w.push("user tables have their pre-v0.10.4 names (account_accounts …): start Dendrite v0.13.8 once on this database, then dump it again".into());
+    }
+    w.extend(unknown_tables(s).iter().map(UnknownTable::warning));
+    if has("roomserver_partial_state_rooms") {
+        let n = s.tables.get("public.roomserver_partial_state_rooms").map_or(0, |(_, n)| *n);
+        if n > 0 {
+            w.push(format!(
+                "{n} partial-state room(s) (roomserver_partial_state_rooms): their resync has not finished; \
+                 convert refuses them until Dendrite finishes it"
+            ));
+        }
     }
     if !has("db_migrations") {
         w.push("no db_migrations table: Dendrite older than v0.9.0, or not every database was dumped".into());
@@ -301,6 +322,21 @@ fn warnings(
         w.push("no accounts found, so the server name is unknown".into());
     }
     w
+}
+
+/// Tables of the `public` schema that are Dendrite's but unknown to the
+/// model (dendrite::catalog decides).
+fn unknown_tables(s: &Stats) -> Vec<UnknownTable> {
+    let mut out = Vec::new();
+    for (full, (source, rows)) in &s.tables {
+        let Some(name) = full.strip_prefix("public.") else { continue };
+        let columns = s.columns.get(full).cloned().unwrap_or_default();
+        let header = TableHeader { schema: "public".into(), name: name.into(), columns, source: source.clone() };
+        if is_unknown_table(&header) {
+            out.push(UnknownTable { name: name.into(), rows: *rows, source: source.clone() });
+        }
+    }
+    out
 }
 
 fn human_bytes(n: u64) -> String {
@@ -359,6 +395,10 @@ pub fn text(r: &Report<'_>) -> String {
     );
     for m in &v.markers {
         let _ = writeln!(o, "  marker: {m}");
+    }
+    let _ = writeln!(o, "compatible Dendrite releases: {}", v.compatible.releases);
+    for why in &v.compatible.reasons {
+        let _ = writeln!(o, "  because {why}");
     }
     let _ = writeln!(o, "\nserver name: {}", r.server_name.as_deref().unwrap_or("unknown"));
     for s in &r.server_names {
