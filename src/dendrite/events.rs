@@ -15,6 +15,7 @@ use std::collections::BTreeMap;
 use anyhow::Result;
 
 use super::columns::{columns, Fields};
+use super::nids::TYPE_CREATE;
 use crate::dump::Row;
 
 pub struct Event {
@@ -37,6 +38,15 @@ pub struct Event {
 impl Event {
     pub fn is_state(&self) -> bool {
         self.state_key_nid != 0
+    }
+
+    /// Whether Dendrite knew the room state before this event: it has a
+    /// snapshot, or it is a create event that reached the sync stream (whose
+    /// state before is empty, so some databases store 0). An accepted event
+    /// without state is an outlier: the one outlier rule
+    /// (docs/dendrite-schema.md §3.4, §3.5).
+    pub fn has_state(&self, in_stream: bool) -> bool {
+        self.snapshot_nid != 0 || (self.type_nid == TYPE_CREATE && in_stream)
     }
 
     /// For tests: a message `$e<nid>` in room 1 at depth `nid`, sent to the
@@ -188,5 +198,23 @@ impl RedactionCols {
         let r = Redaction { redacts_event_id: f.string(self.redacts)?, validated: f.bool(self.validated)? };
         events.redactions.insert(f.string(self.id)?, r);
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// docs/dendrite-schema.md §3.4/§3.5: a snapshot means state; a create event without one
+    /// has (empty) state only if it reached the sync stream — a create event that came in a
+    /// send_join answer is an outlier, as the federation peer fixture's one is.
+    #[test]
+    fn state_before_an_event() {
+        let message = Event { snapshot_nid: 0, ..Event::test(1) };
+        assert!(!message.has_state(true), "no snapshot: an outlier even in the stream");
+        assert!(Event { snapshot_nid: 7, ..Event::test(1) }.has_state(false));
+        let create = Event { type_nid: TYPE_CREATE, snapshot_nid: 0, ..Event::test(1) };
+        assert!(create.has_state(true));
+        assert!(!create.has_state(false));
     }
 }

@@ -146,10 +146,16 @@ pub(crate) fn binds(t: &TableHeader) -> bool {
 pub struct Loader {
     model: Model,
     current: Option<Bound>,
+    /// Tables left out of the model (see [`Loader::without`]).
+    left_out: &'static [&'static str],
 }
 
 impl Visitor for Loader {
     fn table(&mut self, t: &TableHeader) -> Result<Want> {
+        if self.left_out.contains(&t.name.as_str()) {
+            self.current = None;
+            return Ok(Want::Skip);
+        }
         self.current = Bound::bind(t)?;
         match self.current {
             None => return Ok(Want::Skip),
@@ -208,12 +214,18 @@ impl Visitor for Loader {
 }
 
 impl Loader {
+    /// A loader that leaves these tables out: their parts of the model stay
+    /// empty. `inspect` reads the model without the bulky tables only convert
+    /// needs in full (event JSON, state blocks and snapshots).
+    pub fn without(tables: &'static [&'static str]) -> Loader {
+        Loader { left_out: tables, ..Loader::default() }
+    }
+
     /// Joins what needs all tables; fails if the inputs hold no roomserver or
     /// user API tables at all (not a Dendrite dump).
     pub fn finish(self) -> Result<Model> {
-        let mut m = self.model;
         let needed = ["roomserver_rooms", "roomserver_events", "userapi_accounts"];
-        let missing: Vec<_> = needed.iter().filter(|t| !m.tables_read.contains(**t)).collect();
+        let missing: Vec<_> = needed.iter().filter(|t| !self.model.tables_read.contains(**t)).collect();
         if !missing.is_empty() {
             anyhow::bail!(
                 "the inputs hold no table {} — is this a Dendrite dump? \
@@ -221,6 +233,13 @@ impl Loader {
                 missing.iter().map(|t| t.to_string()).collect::<Vec<_>>().join(", ")
             );
         }
+        self.finish_any()
+    }
+
+    /// Joins what needs all tables, whatever tables were there (`inspect`
+    /// reports missing ones itself).
+    pub fn finish_any(self) -> Result<Model> {
+        let mut m = self.model;
         m.events.finish()?;
         m.rooms.finish();
         m.sync.finish(&m.events);

@@ -14,6 +14,7 @@ use anyhow::{anyhow, bail, Context, Result};
 
 use super::dendrite_yaml::{old_signing_keys_yaml, DendriteConfig};
 use super::key::{self, MatrixKey};
+use crate::dendrite::columns::{columns, Fields};
 use crate::dump::{Row, TableHeader, Visitor, Want};
 
 pub struct Options {
@@ -127,28 +128,33 @@ fn check_dump(k: &MatrixKey, server: &str, dumps: &[PathBuf]) -> Result<bool> {
     Ok(true)
 }
 
+// `keydb_server_keys`: the keys Dendrite fetched or published, its own included.
+columns! {
+    struct KeyCols {
+        server: required("server_name"),
+        key_id: required("server_key_id"),
+        key: required("server_key"),
+    }
+}
+
 struct KeyRows {
     server: String,
     key_id: String,
-    cols: Option<[usize; 3]>,
+    cols: Option<KeyCols>,
     found: Vec<(u64, String)>,
 }
 
 impl Visitor for KeyRows {
     fn table(&mut self, t: &TableHeader) -> Result<Want> {
-        self.cols = None;
-        if t.name == "keydb_server_keys" {
-            let c = |n| t.column(n).ok_or_else(|| anyhow!("keydb_server_keys has no column {n}"));
-            self.cols = Some([c("server_name")?, c("server_key_id")?, c("server_key")?]);
-        }
+        self.cols = if t.name == "keydb_server_keys" { Some(KeyCols::bind(t)?) } else { None };
         Ok(if self.cols.is_some() { Want::Rows } else { Want::Skip })
     }
 
     fn row(&mut self, _t: &TableHeader, row: &Row<'_>) -> Result<()> {
-        let Some([s, id, key]) = self.cols else { return Ok(()) };
-        let f = |i: usize| row.fields.get(i).and_then(|v| v.as_deref());
-        if f(s) == Some(self.server.as_str()) && f(id) == Some(self.key_id.as_str()) {
-            self.found.push((row.number, f(key).unwrap_or_default().to_string()));
+        let Some(c) = &self.cols else { return Ok(()) };
+        let f = Fields(row);
+        if f.raw(c.server)? == Some(self.server.as_str()) && f.raw(c.key_id)? == Some(self.key_id.as_str()) {
+            self.found.push((row.number, f.raw(c.key)?.unwrap_or_default().to_string()));
         }
         Ok(())
     }

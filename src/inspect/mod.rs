@@ -2,8 +2,9 @@
 //!
 //! Everything is counted from the rows, plus the sequence values pg_dump
 //! saved (listed as they are, Dendrite's sync-token stream sequences marked):
-//! the visitor in `stats` reads every table once, `report` turns the counts
-//! into figures and warnings. A progress bar goes to stderr when it is a terminal.
+//! the visitor in `stats` reads every table once, counting rows and loading
+//! the Dendrite model convert reads (without its bulky tables), `report` turns
+//! the counts into figures and warnings. A progress bar goes to stderr when it is a terminal.
 
 mod report;
 mod rows;
@@ -29,6 +30,7 @@ pub fn run(dumps: &[PathBuf], json: bool) -> Result<()> {
         bar.finish_and_clear();
     }
     outcome?;
+    stats.finish()?;
     let report = report::build(set.infos(), &stats);
     if json {
         println!("{}", serde_json::to_string_pretty(&report)?);

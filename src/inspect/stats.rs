@@ -1,14 +1,31 @@
-//! The visitor behind `inspect`: counts rows of every table and, for the
-//! Dendrite tables that carry the headline figures, looks at the columns
-//! that matter (found by name in each COPY header, never by position).
+//! The visitor behind `inspect`: counts the rows of every table, keeps the
+//! sequence values and `db_migrations`, and hands the Dendrite tables to the
+//! model's own loader ([`dendrite::Loader`]), as convert does.
+//!
+//! The model is read without [`LEFT_OUT`], the bulky tables only convert
+//! needs in full (event JSON, state blocks and snapshots, notification
+//! contents), so inspect holds each event's metadata but none of its JSON.
+//! The headline figures then come from that model, by the types and rules
+//! convert uses: account kinds are [`AccountType`], an outlier is what
+//! [`Event::has_state`] says, a server name is [`servers::server_part`]. A
+//! table the model reads must therefore have the columns the model requires
+//! (the error names table and columns), as for convert.
+//!
+//! [`Event::has_state`]: crate::dendrite::events::Event::has_state
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 
-use crate::dump::values::{parse_bigint_array, parse_bool};
+use crate::dendrite::accounts::AccountType;
+use crate::dendrite::columns::{columns, Fields};
+use crate::dendrite::{servers, Loader, Model};
 use crate::dump::{Row, SequenceValue, TableHeader, Visitor, Want};
+
+/// Tables the model is read without (their row counts are still listed).
+const LEFT_OUT: &[&str] =
+    &["roomserver_event_json", "roomserver_state_block", "roomserver_state_snapshots", "userapi_notifications"];
 
 /// Everything counted while reading.
 #[derive(Default)]
@@ -34,7 +51,10 @@ pub struct Stats {
     pub room_servers: BTreeMap<String, u64>,
     /// The sequence values pg_dump saved, in dump order.
     pub sequences: Vec<SequenceValue>,
-    current: Current,
+    loader: Option<Loader>,
+    /// The table being read: handed to the loader, and/or `db_migrations`.
+    to_loader: bool,
+    migration_cols: Option<MigrationCols>,
 }
 
 #[derive(Default, serde::Serialize)]
@@ -53,149 +73,116 @@ pub struct AccountCounts {
     pub deactivated: u64,
 }
 
-/// The columns of the table being read that a counter needs.
-#[derive(Default)]
-enum Current {
-    #[default]
-    Other,
-    Rooms {
-        room_id: usize,
-        version: usize,
-        latest: usize,
-    },
-    Events {
-        snapshot: usize,
-        type_nid: usize,
-        rejected: usize,
-    },
-    Accounts {
-        server: usize,
-        kind: usize,
-        deactivated: usize,
-    },
-    Devices {
-        server: usize,
-    },
-    Media {
-        origin: usize,
-        size: usize,
-    },
-    DeviceKeys {
-        user: usize,
-    },
-    BackupVersions {
-        deleted: usize,
-    },
-    Migrations {
-        version: usize,
-        by: usize,
-    },
-}
-
-fn cols<const N: usize>(t: &TableHeader, names: [&str; N]) -> Option<[usize; N]> {
-    let mut out = [0; N];
-    for (o, n) in out.iter_mut().zip(names) {
-        *o = t.column(n)?;
+columns! {
+    struct MigrationCols {
+        version: required("version"),
+        by: required("dendrite_version"),
     }
-    Some(out)
 }
 
-fn current_for(t: &TableHeader) -> Current {
-    let c = match t.name.as_str() {
-        "roomserver_rooms" => cols(t, ["room_id", "room_version", "latest_event_nids"])
-            .map(|[room_id, version, latest]| Current::Rooms { room_id, version, latest }),
-        "roomserver_events" => cols(t, ["state_snapshot_nid", "event_type_nid", "is_rejected"])
-            .map(|[snapshot, type_nid, rejected]| Current::Events { snapshot, type_nid, rejected }),
-        "userapi_accounts" => cols(t, ["server_name", "account_type", "is_deactivated"])
-            .map(|[server, kind, deactivated]| Current::Accounts { server, kind, deactivated }),
-        "userapi_devices" => cols(t, ["server_name"]).map(|[server]| Current::Devices { server }),
-        "mediaapi_media_repository" => {
-            cols(t, ["media_origin", "file_size_bytes"]).map(|[origin, size]| Current::Media { origin, size })
+impl Stats {
+    /// Reads the figures out of the model once every table has been seen.
+    pub fn finish(&mut self) -> Result<()> {
+        let loader = self.loader.take().unwrap_or_else(|| Loader::without(LEFT_OUT));
+        let model = loader.finish_any()?;
+        self.count_rooms(&model);
+        self.count_events(&model);
+        self.count_accounts(&model);
+        self.count_media_and_keys(&model);
+        Ok(())
+    }
+
+    fn count_rooms(&mut self, m: &Model) {
+        for room in m.rooms.by_nid.values() {
+            *self.rooms_by_version.entry(room.version.clone()).or_default() += 1;
+            self.stub_rooms += u64::from(room.is_stub());
+            *self.room_servers.entry(server_of(&room.room_id).to_string()).or_default() += 1;
         }
-        "keyserver_device_keys" => cols(t, ["user_id"]).map(|[user]| Current::DeviceKeys { user }),
-        "userapi_key_backup_versions" => cols(t, ["deleted"]).map(|[deleted]| Current::BackupVersions { deleted }),
-        "db_migrations" => {
-            cols(t, ["version", "dendrite_version"]).map(|[version, by]| Current::Migrations { version, by })
+    }
+
+    fn count_events(&mut self, m: &Model) {
+        for e in &m.events.all {
+            if e.is_rejected {
+                self.events.rejected += 1;
+            } else if e.has_state(m.sync.by_nid(e.nid).is_some()) {
+                self.events.timeline += 1;
+            } else {
+                self.events.outliers += 1;
+            }
         }
-        _ => None,
-    };
-    c.unwrap_or_default()
+    }
+
+    fn count_accounts(&mut self, m: &Model) {
+        for ((_, server), a) in &m.accounts.accounts {
+            let c = self.accounts.entry(server.clone().unwrap_or_default()).or_default();
+            match a.account_type {
+                AccountType::Guest => c.guests += 1,
+                AccountType::Admin => c.admins += 1,
+                AccountType::AppService => c.appservice += 1,
+                AccountType::User | AccountType::Other(_) => c.users += 1,
+            }
+            c.deactivated += u64::from(a.deactivated);
+        }
+        for ((_, server), _) in m.accounts.devices.keys() {
+            *self.devices_by_server.entry(server.clone().unwrap_or_default()).or_default() += 1;
+        }
+    }
+
+    fn count_media_and_keys(&mut self, m: &Model) {
+        for ((origin, _), media) in &m.media.media {
+            let e = self.media_by_origin.entry(origin.clone()).or_default();
+            e.0 += 1;
+            e.1 += u64::try_from(media.size).unwrap_or(0);
+        }
+        let keys = &m.user.keys;
+        for k in &keys.device_keys {
+            *self.device_keys_by_server.entry(server_of(&k.user_id).to_string()).or_default() += 1;
+        }
+        for v in &keys.backup_versions {
+            if v.deleted {
+                self.backup_versions_deleted += 1;
+            } else {
+                self.backup_versions_live += 1;
+            }
+        }
+    }
+
+    fn loader(&mut self) -> &mut Loader {
+        self.loader.get_or_insert_with(|| Loader::without(LEFT_OUT))
+    }
 }
 
-/// The server part of a Matrix ID (`@user:server`, `!room:server`).
-pub fn server_of(id: &str) -> &str {
-    id.split_once(':').map_or("", |(_, s)| s)
-}
-
-fn field<'r>(row: &'r Row<'_>, i: usize) -> &'r str {
-    row.fields[i].as_deref().unwrap_or("")
+/// The server part of a Matrix ID; `""` when it has none (still counted).
+fn server_of(id: &str) -> &str {
+    servers::server_part(id).unwrap_or("")
 }
 
 impl Visitor for Stats {
     fn table(&mut self, t: &TableHeader) -> Result<Want> {
-        self.current = current_for(t);
         self.columns.insert(format!("{}.{}", t.schema, t.name), t.columns.clone());
+        self.migration_cols = if t.name == "db_migrations" { Some(MigrationCols::bind(t)?) } else { None };
+        self.to_loader = self.loader().table(t)? == Want::Rows;
+        // Every table is read: its rows are counted.
         Ok(Want::Rows)
     }
 
-    fn row(&mut self, _t: &TableHeader, row: &Row<'_>) -> Result<()> {
-        match self.current {
-            Current::Other => {}
-            Current::Rooms { room_id, version, latest } => {
-                *self.rooms_by_version.entry(field(row, version).to_string()).or_default() += 1;
-                let latest = parse_bigint_array(field(row, latest)).context("latest_event_nids")?;
-                self.stub_rooms += u64::from(latest.is_empty());
-                *self.room_servers.entry(server_of(field(row, room_id)).to_string()).or_default() += 1;
-            }
-            Current::Events { snapshot, type_nid, rejected } => {
-                if parse_bool(field(row, rejected)).context("is_rejected")? {
-                    self.events.rejected += 1;
-                } else if field(row, snapshot) == "0" && field(row, type_nid) != "1" {
-                    // No state before it and not a create event: an outlier.
-                    self.events.outliers += 1;
-                } else {
-                    self.events.timeline += 1;
-                }
-            }
-            Current::Accounts { server, kind, deactivated } => {
-                let a = self.accounts.entry(field(row, server).to_string()).or_default();
-                match field(row, kind) {
-                    "2" => a.guests += 1,
-                    "3" => a.admins += 1,
-                    "4" => a.appservice += 1,
-                    _ => a.users += 1,
-                }
-                let d = row.fields[deactivated].as_deref().map(parse_bool).transpose().context("is_deactivated")?;
-                a.deactivated += u64::from(d == Some(true));
-            }
-            Current::Devices { server } => {
-                *self.devices_by_server.entry(field(row, server).to_string()).or_default() += 1;
-            }
-            Current::Media { origin, size } => {
-                let e = self.media_by_origin.entry(field(row, origin).to_string()).or_default();
-                e.0 += 1;
-                e.1 += field(row, size).parse::<u64>().context("file_size_bytes")?;
-            }
-            Current::DeviceKeys { user } => {
-                *self.device_keys_by_server.entry(server_of(field(row, user)).to_string()).or_default() += 1;
-            }
-            Current::BackupVersions { deleted } => {
-                if field(row, deleted) == "0" {
-                    self.backup_versions_live += 1;
-                } else {
-                    self.backup_versions_deleted += 1;
-                }
-            }
-            Current::Migrations { version, by } => {
-                self.migrations.entry(field(row, by).to_string()).or_default().insert(field(row, version).to_string());
-            }
+    fn row(&mut self, t: &TableHeader, row: &Row<'_>) -> Result<()> {
+        if let Some(c) = &self.migration_cols {
+            let f = Fields(row);
+            self.migrations.entry(f.string(c.by)?).or_default().insert(f.string(c.version)?);
+        }
+        if self.to_loader {
+            self.loader().row(t, row)?;
         }
         Ok(())
     }
 
     fn end_table(&mut self, t: &TableHeader, rows: u64) -> Result<()> {
         self.tables.insert(format!("{}.{}", t.schema, t.name), (t.source.clone(), rows));
-        self.current = Current::Other;
+        if std::mem::take(&mut self.to_loader) {
+            self.loader().end_table(t, rows)?;
+        }
+        self.migration_cols = None;
         Ok(())
     }
 

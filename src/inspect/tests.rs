@@ -28,6 +28,7 @@ fn inspect(path: &Path) -> (Vec<(String, u64)>, serde_json::Value) {
     let mut set = dump::open(&[path.to_path_buf()]).unwrap();
     let mut stats = Stats::default();
     set.read(&mut stats).unwrap_or_else(|e| panic!("{}: {e:#}", path.display()));
+    stats.finish().unwrap();
     let r = report::build(set.infos(), &stats);
     let tables = r.tables.iter().map(|t| (t.name.clone(), t.rows)).collect();
     (tables, serde_json::to_value(&r).unwrap())
