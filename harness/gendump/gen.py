@@ -1,0 +1,297 @@
+"""A whole Dendrite v0.13.8 server, deterministic from (seed, events): users, servers, rooms, the
+interleaved event stream and the user/key/sync tables. The shape is stated in docs/gen-dump.md.
+
+How it works: `plan()` fixes the population (local accounts of every kind, remote servers with
+their users and keys) and the rooms (a few big federated rooms, medium group rooms, a long tail
+of small rooms and DMs) with an event budget each. `run()` then interleaves the rooms' scripts in
+a seeded shuffled order, one event per step, with a clock that only moves forward, and finally
+writes the per-user tables. Everything random comes from one `random.Random(seed)`, with no
+dict or set order that depends on hashing, so a seed and a size give the same bytes.
+
+Traps: an event's sender must exist before it speaks (pools are drawn from the plan), access
+tokens are derived from the seed so tests can log in as any generated device, and password
+hashes use bcrypt cost 4 (one hash per account; Dendrite's `$2a$` form).
+"""
+
+import hashlib
+import json
+import os
+import random
+
+import bcrypt
+
+from . import rooms as rooms_mod
+from .events import VERSIONS, Builder, ServerKey, b64, canonical
+from .roomserver import Server
+from .tables import SCHEMA_DIR, Tables
+
+START_TS = 1_700_000_000_000
+
+
+def clamp(x, lo, hi):
+    return max(lo, min(hi, x))
+
+
+def password_for(localpart, seed):
+    return f"pw-{seed}-{localpart}"
+
+
+def access_token(localpart, device, seed):
+    return "syt_" + hashlib.sha256(f"{seed}/{localpart}/{device}".encode()).hexdigest()[:40]
+
+
+class Dump:
+    def __init__(self, events, seed, server_name, spool):
+        self.n, self.seed, self.local = events, seed, server_name
+        self.rng = random.Random(f"{seed}/{events}")
+        self.t = Tables(spool)
+        self.server = Server(self.t, server_name)
+        self.ts = START_TS
+        self.keys = {}
+        self.devices = {}  # user -> [(device_id, session_id)]
+        self.session = 0
+        self.txn = 0
+        self.names = {}
+        self.last_read = {}  # (room_id, user) -> event id, for receipts
+
+    # --- services for room scripts ------------------------------------------------------
+    def clock(self):
+        self.ts += self.rng.randint(1, 4000)
+        return self.ts
+
+    def display_name(self, user):
+        return self.names.get(user) or user[1:].split(":")[0].capitalize()
+
+    def txn_for(self, sender):
+        devs = self.devices.get(sender)
+        if not devs:
+            return None
+        self.txn += 1
+        device, session = devs[0]
+        return (session, f"m{self.txn}.{device}")
+
+    def membership_changed(self, script, ev, membership):
+        pass
+
+    # --- the plan -----------------------------------------------------------------------
+    def key(self, server):
+        k = self.keys.get(server)
+        if k is None:
+            k = self.keys[server] = ServerKey(server, self.seed)
+        return k
+
+    def plan(self):
+        r, n = self.rng, self.n
+        self.key(self.local)
+        n_local = clamp(n // 250, 12, 20000)
+        n_servers = clamp(n // 4000, 3, 300)
+        self.remote_servers = [f"srv{i}.example.org" for i in range(n_servers)]
+        for s in self.remote_servers:
+            self.key(s)
+        self.local_users = [f"@user{i}:{self.local}" for i in range(n_local)]
+        self.remote_users = [f"@u{j}:{s}" for s in self.remote_servers for j in range(r.randint(3, 30))]
+        self.builder = Builder(self.keys, r)
+        # Accounts: an admin, guests, deactivated users, appservice users; everyone else plain.
+        self.accounts = []
+        for i, u in enumerate(self.local_users):
+            lp = u[1:].split(":")[0]
+            kind = 3 if i == 0 else 1
+            deactivated = i > 5 and r.random() < 0.05
+            self.accounts.append((lp, kind, deactivated, None))
+        for i in range(max(2, n_local // 40)):
+            self.accounts.append((str(i + 1), 2, False, None))  # guests
+        self.accounts.append(("_bridge_bot", 4, False, "gen-bridge"))
+        for i in range(max(2, n_local // 100)):
+            self.accounts.append((f"_bridge_u{i}", 4, False, "gen-bridge"))
+        self.active_local = [u for u, a in zip(self.local_users, self.accounts) if not a[2]]
+        self.rooms = self.plan_rooms()
+
+    def plan_rooms(self):
+        r, n = self.rng, self.n
+        out = []
+        n_big = clamp(n // 300_000, 1, 5) if n >= 20_000 else 0
+        n_medium = clamp(n // 20_000, 1, 200)
+        big_share, medium_share = (0.45 if n_big else 0.0), 0.25
+        big_versions = ["10", "9", "5", "12", "6"]
+        for i in range(n_big):
+            members = clamp(n // 200, 50, 6000)
+            pool = r.sample(self.remote_users, min(len(self.remote_users), members * 3 // 4))
+            pool += r.sample(self.active_local, min(len(self.active_local), members // 4))
+            r.shuffle(pool)
+            creator = r.choice(self.remote_users) if i % 2 == 0 else self.active_local[0]
+            pool = [u for u in pool if u != creator]
+            v = big_versions[i % len(big_versions)]
+            out.append(("big", v, creator, int(n * big_share / n_big), True, False, pool, ()))
+        for i in range(n_medium):
+            members = r.randint(10, 200)
+            pool = r.sample(self.active_local, min(len(self.active_local), members // 2))
+            pool += r.sample(self.remote_users, min(len(self.remote_users), members // 2))
+            r.shuffle(pool)
+            creator = r.choice(self.active_local)
+            pool = [u for u in pool if u != creator]
+            v = r.choice(["10", "10", "9", "11", "6", "5", "1"])
+            out.append(("medium", v, creator, int(n * medium_share / n_medium), r.random() < 0.5,
+                        r.random() < 0.3, pool, ()))
+        rest = n - sum(x[3] for x in out)
+        n_small = max(8, rest // 120)
+        budgets = [10] * n_small
+        extra = rest - sum(budgets)
+        for _ in range(max(0, extra)):
+            budgets[min(int(r.paretovariate(1.2)) - 1, n_small - 1) if r.random() < 0.5 else r.randrange(n_small)] += 1
+        versions = ["10"] * 10 + ["9"] * 3 + ["6"] * 2 + ["5", "1", "11", "11", "12", "12"]
+        for i in range(n_small):
+            creator = r.choice(self.active_local)
+            dm = r.random() < 0.6
+            v = "12" if i == 0 else ("1" if i == 1 else r.choice(versions))
+            if dm:
+                other = r.choice(self.active_local + self.remote_users[:50])
+                if other == creator:
+                    other = self.local_users[(self.local_users.index(creator) + 1) % len(self.local_users)]
+                pool = [other]
+            else:
+                pool = r.sample(self.active_local + self.remote_users, r.randint(2, 9))
+                pool = [u for u in pool if u != creator]
+            extra_creators = ()
+            if v == "12" and not dm and pool and r.random() < 0.5:
+                extra_creators = (pool.pop(),)
+            out.append(("dm" if dm else "small", v, creator, budgets[i], False, r.random() < 0.4, pool,
+                        extra_creators))
+        return out
+
+    # --- running ------------------------------------------------------------------------
+    def run(self, progress=None):
+        r = self.rng
+        self.accounts_rows()
+        scripts = []
+        for kind, v, creator, budget, public, encrypted, pool, extra in self.rooms:
+            s = rooms_mod.RoomScript(self, VERSIONS[v], creator, kind, budget, random.Random(r.random()),
+                                     encrypted=encrypted, public=public, pool=pool, additional_creators=extra)
+            scripts.append(s)
+        order = []
+        for i, s in enumerate(scripts):
+            order += [i] * s.budget
+        r.shuffle(order)
+        gens = [s.steps() for s in scripts]
+        done = [False] * len(gens)
+        for k, i in enumerate(order):
+            if not done[i]:
+                done[i] = next(gens[i], StopIteration) is StopIteration
+            if progress and k % 50000 == 0:
+                progress(k, len(order))
+        for i, g in enumerate(gens):  # finish every script's last step
+            while not done[i]:
+                done[i] = next(g, StopIteration) is StopIteration
+        for s in scripts:
+            s.room.finish(self.local)
+            self.room_extras(s)
+        self.server.finish()
+        self.scripts = scripts
+        self.user_rows()
+
+    def room_extras(self, s):
+        """Receipts of local members, published/alias rows for public rooms."""
+        t, room = self.t, s.room
+        last = room.latest[-1].event_id if room.latest else None
+        for user in sorted(room.joined):
+            if user.endswith(":" + self.local) and last and self.rng.random() < 0.5:
+                self.receipt_id = getattr(self, "receipt_id", 0) + 1
+                t.row("syncapi_receipts", self.receipt_id, room.room_id, "m.read", user, last, self.ts)
+        if s.public and s.kind != "dm":
+            t.row("roomserver_published", room.room_id, "", "", True)
+
+    def accounts_rows(self):
+        t, seed = self.t, self.seed
+        salt_rng = random.Random(f"{seed}/salts")
+        for lp, kind, deactivated, appservice in self.accounts:
+            created = START_TS - 86_400_000 + len(lp)
+            if kind in (1, 3):
+                alphabet = "./ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+                salt = "".join(salt_rng.choice(alphabet) for _ in range(21)) + salt_rng.choice(".Oeu")
+                salt = ("$2b$04$" + salt).encode()
+                pw = bcrypt.hashpw(password_for(lp, seed).encode(), salt).decode().replace("$2b$", "$2a$", 1)
+            else:
+                pw = ""
+            t.row("userapi_accounts", lp, self.local, created, pw, appservice, deactivated, kind)
+            if deactivated:
+                t.row("userapi_profiles", lp, self.local, "", "")
+                continue
+            user = f"@{lp}:{self.local}"
+            name = lp.capitalize() if kind != 2 else lp
+            self.names[user] = name
+            t.row("userapi_profiles", lp, self.local, name, "")
+            n_dev = 1 if kind in (2, 4) else 1 + (hash_int(seed, lp) % 3)
+            for d in range(n_dev):
+                device = f"DEV{d}{lp.upper()}"[:16]
+                self.session += 1
+                self.devices.setdefault(user, []).append((device, self.session))
+                t.row("userapi_devices", access_token(lp, device, seed), self.session, device, lp, self.local,
+                      created, f"{name}'s device {d}", created + 1000, "127.0.0.1", "gen-dump")
+        t.sequences["userapi_device_session_id_seq"] = self.session
+
+    def user_rows(self):
+        """Push rules and account data, device keys and one-time keys for every device."""
+        t, seed = self.t, self.seed
+        with open(os.path.join(SCHEMA_DIR, "push_rules.json")) as f:
+            rules = f.read().strip()
+        s = self.server
+        key_change = 0
+        for lp, kind, deactivated, _as in self.accounts:
+            if deactivated:
+                continue
+            user = f"@{lp}:{self.local}"
+            t.row("userapi_account_datas", lp, self.local, "", "m.push_rules",
+                  rules.replace("@@USER@@", user).replace("@@LOCAL@@", lp))
+            t.row("syncapi_account_data_type", s.next_stream(), user, "", "m.push_rules")
+            for device, _session in self.devices.get(user, []):
+                dk = DeviceKeys(user, device, seed)
+                key_change += 1
+                t.row("keyserver_device_keys", user, device, START_TS // 1000, dk.device_keys_json(), key_change,
+                      None)
+                for i in range(3):
+                    kid, kjson = dk.one_time_key(i)
+                    t.row("keyserver_one_time_keys", user, device, kid, "signed_curve25519", START_TS // 1000, kjson)
+            if user in self.devices:
+                t.row("keyserver_key_changes", key_change, user)  # one row per user: the latest change
+        t.sequences["keyserver_key_changes_seq"] = key_change
+        t.sequences["syncapi_stream_id"] = s.stream
+        t.sequences["syncapi_receipt_id"] = getattr(self, "receipt_id", 0)
+        with open(os.path.join(SCHEMA_DIR, "migrations.txt")) as f:
+            for line in f:
+                t.row("db_migrations", line.rstrip("\n"), "2024-09-13T12:00:00Z", "0.13.8")
+        for name in ("federationsender_notary_server_keys_json_pkey", "federationsender_queue_json_json_nid_seq",
+                     "roomserver_reported_events_id_seq", "syncapi_filter_id_seq",
+                     "syncapi_notification_data_id_seq", "syncapi_presence_id", "syncapi_relation_id",
+                     "syncapi_send_to_device_id", "userapi_key_backup_versions_seq", "userapi_notifications_id_seq",
+                     "userapi_pushers_id_seq"):
+            t.sequences.setdefault(name, 0)
+
+
+def hash_int(*parts):
+    return int.from_bytes(hashlib.sha256("/".join(map(str, parts)).encode()).digest()[:4], "big")
+
+
+class DeviceKeys:
+    """A device's identity keys, signed by its own ed25519 key (as a client uploads them)."""
+
+    def __init__(self, user, device, seed):
+        import nacl.signing
+
+        raw = hashlib.sha256(f"{seed}/device/{user}/{device}".encode()).digest()
+        self.sk = nacl.signing.SigningKey(raw)
+        self.user, self.device = user, device
+        self.curve = b64(hashlib.sha256(raw + b"curve").digest())
+
+    def signed(self, obj):
+        sig = b64(self.sk.sign(canonical(obj)).signature)
+        return dict(obj, signatures={self.user: {f"ed25519:{self.device}": sig}})
+
+    def device_keys_json(self):
+        obj = {"algorithms": ["m.olm.v1.curve25519-aes-sha2", "m.megolm.v1.aes-sha2"], "device_id": self.device,
+               "user_id": self.user,
+               "keys": {f"curve25519:{self.device}": self.curve,
+                        f"ed25519:{self.device}": b64(bytes(self.sk.verify_key))}}
+        return json.dumps(self.signed(obj), separators=(",", ":"))
+
+    def one_time_key(self, i):
+        key = b64(hashlib.sha256(f"{self.user}/{self.device}/otk{i}".encode()).digest())
+        return f"AAAAAAAAAA{i}", json.dumps(self.signed({"key": key}), separators=(",", ":"))

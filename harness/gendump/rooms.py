@@ -1,0 +1,254 @@
+"""One room's life as a script: created, joined, talked in, fought over, forked and merged.
+
+How it works: `RoomScript.steps()` is a generator that stores exactly one event per step (through
+`roomserver.Room.add`), so the dump's scheduler can interleave rooms the way a live server
+receives their events. Every event is built against the room's current state, with auth events
+chosen by the spec's selection and senders that the auth rules allow: only joined members
+speak, the room admin (creator, power 100; in v12 a creator, above the power levels) changes
+power levels, names, topics, bans and kicks, members leave on their own, invite-only rooms
+invite before the join.
+
+Side events that a live federated room produces are built at the points they occur:
+  - fork: two events on the same prev (a message and a join from another server), then a merge;
+  - rejected: a remote member without the power for it renames the room (a branch of its own,
+    stored with `is_rejected`, never in state or the sync stream);
+  - soft-failed: a member who has just been banned still sends a message on the pre-ban prev
+    (stored with state, not sent to the sync stream, not an extremity);
+  - redactions of messages and of state events (the redacted rows written redacted).
+Traps: v1 rooms put event IDs and reference hashes in prev/auth lists (the builder does it);
+v11+ redactions carry `redacts` in content; v12 power levels never list the creators.
+"""
+
+from .roomserver import Room
+
+WORDS = ("alpha bravo charlie delta echo foxtrot golf hotel india juliet kilo lima mike november oscar papa "
+         "quebec romeo sierra tango uniform victor whiskey xray yankee zulu ok yes no maybe later lunch "
+         "deploy merge review build ship test coffee 👋 Grüße ✓").split()
+
+
+class RoomScript:
+    def __init__(self, dump, version, creator, kind, budget, rng, *, encrypted=False, public=False,
+                 pool=(), additional_creators=()):
+        self.d, self.v, self.rng = dump, version, rng
+        self.creator, self.kind, self.budget = creator, kind, budget
+        self.encrypted, self.public, self.pool = encrypted, public, list(pool)
+        self.additional_creators = list(additional_creators)
+        self.room = Room(dump.server, version)
+        self.power = {}
+        self.recent = []  # recent message Evs (reply/reaction/redaction targets)
+        self.invites = {}  # invite event id -> [Ev, retired]
+        self.left = []  # users who left (may come back)
+
+    # --- building -----------------------------------------------------------------------
+    def ts(self):
+        return self.d.clock()
+
+    def emit(self, etype, sender, content, state_key=None, *, prev=None, depth=None, membership=None,
+             rejected=False, soft_failed=False, defer=False, redacts=None, record_prev=True):
+        room = self.room
+        prev = room.latest if prev is None else prev
+        if depth is None:
+            depth = max((p.depth for p in prev), default=0) + 1
+        auth = room.auth_for(etype, sender, state_key, membership)
+        signers = ()
+        if etype == "m.room.member" and membership == "join":
+            origin, resident = sender.split(":", 1)[1], self.creator.split(":", 1)[1]
+            if origin != resident:
+                signers = (resident,)  # send_join: the resident server countersigns
+        built = self.d.builder.build(self.v, room.room_id, etype, sender, content, state_key=state_key, prev=[
+            p.built for p in prev], auth=[a.built for a in auth], depth=depth, ts=self.ts(), redacts=redacts,
+            extra_signers=signers)
+        txn = self.d.txn_for(sender) if etype not in ("m.room.member",) and state_key is None else None
+        ev = room.add(built, prev, auth, rejected=rejected, soft_failed=soft_failed, txn=txn, defer=defer,
+                      record_prev=record_prev)
+        if etype == "m.room.member":
+            self.d.membership_changed(self, ev, membership)
+        return ev
+
+    def member(self, user, membership, sender=None, **kw):
+        content = {"membership": membership}
+        if membership == "join":
+            content["displayname"] = self.d.display_name(user)
+        return self.emit("m.room.member", sender or user, content, user, membership=membership, **kw)
+
+    def pl_content(self):
+        users = {u: p for u, p in sorted(self.power.items()) if not (self.v.v12 and self.is_creator(u))}
+        return {"ban": 50, "events": {"m.room.avatar": 50, "m.room.canonical_alias": 50, "m.room.encryption": 100,
+                                      "m.room.history_visibility": 100, "m.room.name": 50,
+                                      "m.room.power_levels": 100, "m.room.server_acl": 100,
+                                      "m.room.tombstone": 100},
+                "events_default": 0, "invite": 0, "kick": 50, "notifications": {"room": 50}, "redact": 50,
+                "state_default": 50, "users": users, "users_default": 0}
+
+    def is_creator(self, user):
+        return user == self.creator or user in self.additional_creators
+
+    def message(self, sender, **kw):
+        r = self.rng
+        if self.encrypted:
+            content = {"algorithm": "m.megolm.v1.aes-sha2", "ciphertext": "".join(r.choice("ABCDEFGHabcdefgh0123456789+/")
+                                                                                  for _ in range(r.randint(60, 400))),
+                       "device_id": "D" + sender[1:4].upper(), "sender_key": "k" * 43,
+                       "session_id": "s" + str(self.room.nid) * 3}
+            return self.emit("m.room.encrypted", sender, content, **kw)
+        body = " ".join(r.choice(WORDS) for _ in range(r.randint(1, 24)))
+        content = {"body": body, "msgtype": "m.text"}
+        if self.recent and r.random() < 0.08:
+            target = r.choice(self.recent)
+            content["m.relates_to"] = {"m.in_reply_to": {"event_id": target.event_id}}
+        return self.emit("m.room.message", sender, content, **kw)
+
+    # --- the script ---------------------------------------------------------------------
+    def steps(self):
+        r, c = self.rng, self.creator
+        create = {"room_version": self.v.ident}
+        if self.v.creator_in_content:
+            create["creator"] = c
+        if self.additional_creators:
+            create["additional_creators"] = self.additional_creators
+        if self.room.room_id is None and not self.v.v12:
+            self.room.room_id = "!" + "".join(r.choice("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
+                                              for _ in range(16)) + ":" + c.split(":", 1)[1]
+        self.emit("m.room.create", c, create, "")
+        yield
+        self.power[c] = 100
+        self.member(c, "join")
+        yield
+        self.emit("m.room.power_levels", c, self.pl_content(), "")
+        yield
+        self.emit("m.room.join_rules", c, {"join_rule": "public" if self.public else "invite"}, "")
+        yield
+        self.emit("m.room.history_visibility", c, {"history_visibility": "shared"}, "")
+        yield
+        if self.kind != "dm":
+            self.emit("m.room.name", c, {"name": " ".join(r.choice(WORDS) for _ in range(3))}, "")
+            yield
+        if self.encrypted:
+            self.emit("m.room.encryption", c, {"algorithm": "m.megolm.v1.aes-sha2"}, "")
+            yield
+        for user in self.additional_creators:
+            yield from self.join(user)
+        while self.room.count < self.budget:
+            yield from self.act()
+
+    def join(self, user):
+        if not self.public:
+            ev = self.member(user, "invite", sender=self.creator)
+            self.invites[user] = ev
+            yield
+        self.member(user, "join")
+        yield
+
+    def act(self):
+        r, room = self.rng, self.room
+        x = r.random()
+        left = self.budget - room.count
+        joined = room.joined
+        if self.pool and (x < 0.10 or len(joined) < 2) and left >= 2:
+            yield from self.join(self.pool.pop())
+        elif x < 0.12 and len(joined) > 2 and left >= 1:
+            user = r.choice(joined)
+            if not self.is_creator(user):
+                self.member(user, "leave")
+                self.pool.insert(0, user)
+                yield
+        elif x < 0.125 and len(joined) > 3 and left >= 2:
+            yield from self.ban_and_soft_fail()
+        elif x < 0.135 and len(joined) > 2:
+            user = r.choice(joined)
+            if not self.is_creator(user):
+                self.power[user] = 50 if self.power.get(user, 0) == 0 else 0
+                self.emit("m.room.power_levels", self.creator, self.pl_content(), "")
+                yield
+        elif x < 0.145:
+            self.emit("m.room.topic", self.creator, {"topic": " ".join(r.choice(WORDS) for _ in range(6))}, "")
+            yield
+        elif x < 0.16 and left >= 2 and joined:
+            yield from self.redaction()
+        elif x < 0.18 and len(joined) > 2 and left >= 3 and self.kind != "dm":
+            yield from self.fork()
+        elif x < 0.185 and self.kind == "big" and left >= 2:
+            yield from self.rejected()
+        elif joined:
+            ev = self.message(r.choice(joined))
+            self.recent = (self.recent + [ev])[-20:]
+            yield
+
+    def redaction(self):
+        r = self.rng
+        state = r.random() < 0.15
+        if state:  # a state event redacted: the topic
+            target = self.emit("m.room.topic", self.creator, {"topic": "oops " + r.choice(WORDS)}, "", defer=True)
+            sender = self.creator
+        else:
+            sender = r.choice(self.room.joined)
+            target = self.message(sender, defer=True)
+        yield
+        content = {"reason": r.choice(["posted by mistake", "spam", "wrong room"])}
+        if self.v.redacts_in_content:
+            content["redacts"] = target.event_id
+            red = self.emit("m.room.redaction", sender, content)
+        else:
+            red = self.emit("m.room.redaction", sender, content, redacts=target.event_id)
+        self.room.redacted(target, red)
+        yield
+
+    def fork(self):
+        """Two events on one prev (a message here, a join or message from elsewhere), merged."""
+        r, room = self.rng, self.room
+        base = room.latest[0] if len(room.latest) == 1 else None
+        if base is None:
+            return
+        a = self.message(r.choice(room.joined), prev=[base], record_prev=False)
+        yield
+        if self.pool:
+            user = self.pool.pop()
+            if not self.public:  # invite-only: a message instead (an invite would need two steps)
+                self.pool.append(user)
+                b = self.message(r.choice(room.joined), prev=[base], depth=a.depth, record_prev=False)
+            else:
+                b = self.member(user, "join", prev=[base], depth=a.depth, record_prev=False)
+        else:
+            b = self.message(r.choice(room.joined), prev=[base], depth=a.depth, record_prev=False)
+        self.d.server.t.row("roomserver_previous_events", base.event_id, [a.nid, b.nid])
+        yield
+        self.message(r.choice(room.joined), prev=[a, b])
+        yield
+
+    def rejected(self):
+        """A member with no power renames the room: rejected by the auth rules."""
+        r, room = self.rng, self.room
+        weak = [u for u in room.joined if self.power.get(u, 0) < 50 and not self.is_creator(u)]
+        base = room.latest[0] if len(room.latest) == 1 else None
+        if not weak or base is None:
+            return
+        a = self.message(r.choice(room.joined), prev=[base], record_prev=False)
+        yield
+        bad = self.emit("m.room.name", r.choice(weak), {"name": "pwned"}, "", prev=[base], rejected=True,
+                        record_prev=False)
+        self.d.server.t.row("roomserver_previous_events", base.event_id, [a.nid, bad.nid])
+        yield
+
+    def ban_and_soft_fail(self):
+        """A ban, and the banned member's message on the pre-ban prev: soft-failed."""
+        r, room = self.rng, self.room
+        victims = [u for u in room.joined if not self.is_creator(u) and self.power.get(u, 0) < 100]
+        base = room.latest[0] if len(room.latest) == 1 else None
+        if not victims or base is None:
+            return
+        victim = r.choice(victims)
+        self.prev_member = room.state[("m.room.member", victim)]
+        ban = self.member(victim, "ban", sender=self.creator, record_prev=False)
+        yield
+        body = {"body": "why was I banned", "msgtype": "m.text"}
+        etype = "m.room.message"
+        if self.encrypted:
+            etype, body = "m.room.encrypted", {"algorithm": "m.megolm.v1.aes-sha2", "ciphertext": "c" * 64,
+                                               "device_id": "X", "sender_key": "k" * 43, "session_id": "s"}
+        # Built against the pre-ban state: the victim is still joined there.
+        saved = room.state[("m.room.member", victim)]
+        room.state[("m.room.member", victim)] = self.prev_member
+        sf = self.emit(etype, victim, body, prev=[base], depth=ban.depth, soft_failed=True, record_prev=False)
+        room.state[("m.room.member", victim)] = saved
+        self.d.server.t.row("roomserver_previous_events", base.event_id, [ban.nid, sf.nid])
+        yield

@@ -1,0 +1,171 @@
+"""Check every event of a generated dump with Synapse's own functions (the pinned Synapse in
+.venv), never with the generator's code:
+
+  - `make_event_from_dict` with the room's version: the event ID Synapse derives (reference
+    hash for v3+, the JSON's own for v1) equals `roomserver_events.event_id`; its room ID equals
+    the room's (for v12 create events: derived from the create event's hash);
+  - `check_event_content_hash`: the content hash (events Dendrite stored redacted must instead be
+    exactly what Synapse's `redact_event_dict` leaves);
+  - signatures: every signature verifies on `redact_event`'s output (what Synapse's keyring checks) with the server's
+    published key (`server_keys.json`), and the sender's server has signed
+    (`validate_event_for_room_version`);
+  - v1 rooms: each `[id, {"sha256": h}]` in prev/auth lists equals Synapse's
+    `compute_event_reference_hash` of that event;
+  - auth: `check_state_dependent_auth_rules` with the events `auth_event_nids` names accepts
+    every event not marked rejected, and refuses every rejected one.
+
+usage: python -m harness.gendump.verify DIR [--tamper N]
+  --tamper N changes one byte of the N-th event's content before checking (negative control:
+  the run must then fail).
+"""
+
+import argparse
+import base64
+import gzip
+import json
+import sys
+
+from signedjson.key import decode_verify_key_bytes
+from signedjson.sign import SignatureVerifyException, verify_signed_json
+from synapse.api.errors import AuthError
+from synapse.api.room_versions import KNOWN_ROOM_VERSIONS
+from synapse.crypto.event_signing import check_event_content_hash, compute_event_reference_hash
+from synapse.event_auth import check_state_dependent_auth_rules, validate_event_for_room_version
+from synapse.events import make_event_from_dict
+from synapse.synapse_rust.events import redact_event, redact_event_dict
+from unpaddedbase64 import decode_base64, encode_base64
+
+UNESCAPE = {"\\\\": "\\", "\\t": "\t", "\\n": "\n", "\\r": "\r"}
+
+
+def unescape(f):
+    if "\\" not in f:
+        return f
+    out, i = [], 0
+    while i < len(f):
+        if f[i] == "\\" and i + 1 < len(f):
+            out.append(UNESCAPE.get(f[i:i + 2], f[i + 1]))
+            i += 2
+        else:
+            out.append(f[i])
+            i += 1
+    return "".join(out)
+
+
+def read_tables(path, wanted):
+    opener = gzip.open if path.endswith(".gz") else open
+    tables, current = {t: [] for t in wanted}, None
+    with opener(path, "rt") as f:
+        for line in f:
+            if current is None:
+                if line.startswith("COPY public."):
+                    name = line.split()[1].split(".", 1)[1]
+                    current = name if name in wanted else False
+                continue
+            if line == "\\.\n":
+                current = None
+            elif current:
+                tables[current].append([None if x == "\\N" else unescape(x) for x in line.rstrip("\n").split("\t")])
+    return tables
+
+
+class Failures:
+    def __init__(self):
+        self.items, self.counts = [], {}
+
+    def fail(self, event_id, what):
+        self.counts[what] = self.counts.get(what, 0) + 1
+        if len(self.items) < 20:
+            self.items.append(f"{event_id}: {what}")
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("dir")
+    ap.add_argument("--tamper", type=int)
+    a = ap.parse_args()
+    with open(f"{a.dir}/server_keys.json") as f:
+        keys = {s: {k: decode_verify_key_bytes(k, base64.b64decode(v + "==")) for k, v in ks.items()}
+                for s, ks in json.load(f).items()}
+    t = read_tables(f"{a.dir}/dendrite.sql", ["roomserver_rooms", "roomserver_events", "roomserver_event_json"])
+    rooms = {r[0]: (r[1], r[5]) for r in t["roomserver_rooms"]}
+    js = {r[0]: r[1] for r in t["roomserver_event_json"]}
+    if a.tamper is not None:
+        nid = sorted(js, key=int)[a.tamper]
+        d = json.loads(js[nid])
+        d["content"]["tampered"] = True
+        js[nid] = json.dumps(d)
+    rows = sorted(t["roomserver_events"], key=lambda r: int(r[0]))
+    events, ref_of, fails = {}, {}, Failures()
+    n_sigs = 0
+    for nid, room_nid, _tn, _kn, _out, _snap, _depth, event_id, _auth, _rej in rows:
+        room_id, version = rooms[room_nid]
+        rv = KNOWN_ROOM_VERSIONS[version]
+        d = json.loads(js[nid])
+        redacted = "redacted_because" in d.get("unsigned", {})
+        d.pop("unsigned", None)
+        ev = make_event_from_dict(d, rv)
+        events[nid] = ev
+        ref_of[event_id] = encode_base64(compute_event_reference_hash(ev)[1])
+        if ev.event_id != event_id:
+            fails.fail(event_id, "event ID is not what Synapse derives")
+        if ev.room_id != room_id:
+            fails.fail(event_id, "room ID is not the room's")
+        if redacted:
+            if redact_event_dict(rv, d) != d:
+                fails.fail(event_id, "stored redacted but not pruned")
+        elif not check_event_content_hash(ev):
+            fails.fail(event_id, "content hash")
+        try:
+            validate_event_for_room_version(ev)
+        except Exception as e:  # noqa: BLE001 - any refusal is a failure to report
+            fails.fail(event_id, f"validate_event_for_room_version: {e}")
+        pruned = redact_event(ev).get_pdu_json()
+        pruned.pop("unsigned", None)
+        pruned.pop("age_ts", None)
+        for server, sigs in d["signatures"].items():
+            for key_id in sigs:
+                n_sigs += 1
+                try:
+                    verify_signed_json(pruned, server, keys[server][key_id])
+                except (SignatureVerifyException, KeyError):
+                    fails.fail(event_id, "signature")
+    n_auth_ok = n_rejected = n_pairs = 0
+    for nid, room_nid, _tn, _kn, _out, _snap, _depth, event_id, auth, rejected in rows:
+        ev = events[nid]
+        rv = ev.room_version
+        if ev.format_version == 1:
+            for pair in list(ev.get_dict()["prev_events"]) + list(ev.get_dict()["auth_events"]):
+                n_pairs += 1
+                if ref_of.get(pair[0]) != pair[1]["sha256"]:
+                    fails.fail(event_id, "v1 reference hash pair")
+        auth_events = [events[n] for n in auth.strip("{}").split(",") if n]
+        listed = {a if isinstance(a, str) else a[0] for a in ev.get_dict()["auth_events"]}
+        if {e.event_id for e in auth_events if not (rv.msc4291_room_ids_as_hashes and e.type == "m.room.create")} != listed:
+            fails.fail(event_id, "auth_event_nids do not match the JSON's auth_events")
+        if ev.type == "m.room.create":
+            continue
+        try:
+            check_state_dependent_auth_rules(ev, auth_events)
+            ok = True
+        except AuthError:
+            ok = False
+        if rejected == "t":
+            n_rejected += 1
+            if ok:
+                fails.fail(event_id, "rejected event passes the auth rules")
+        elif ok:
+            n_auth_ok += 1
+        else:
+            fails.fail(event_id, "auth rules refuse it")
+    print(f"verify: {len(rows)} events in {len(rooms)} rooms: IDs, content hashes and {n_sigs} signatures "
+          f"checked; {n_auth_ok} pass the auth rules, {n_rejected} rejected ones refused; {n_pairs} v1 hash pairs")
+    for line in fails.items:
+        print("FAIL:", line)
+    if fails.counts:
+        print("verify: FAILED:", ", ".join(f"{k}: {v}" for k, v in sorted(fails.counts.items())))
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()
