@@ -4,7 +4,9 @@ with the generator's truth read from the dump's own rows (not from Dendrite):
   - `/rooms/{id}/state`: the event IDs of the room's current state (syncapi_current_room_state);
   - `/rooms/{id}/messages?dir=b`: the newest events in topological order (depth, then stream
     position, both descending), as the sync stream and topology tables hold them;
-  - `/rooms/{id}/context/{event}`: the event itself and its neighbours in that order.
+  - `/rooms/{id}/context/{event}`: the event itself, the events before it in that order, the
+    events after it by stream position (Dendrite's reading), for the middle of the history and
+    for the newest backfilled event.
 
 usage: python -m harness.gendump.ask_dendrite DIR BASE_URL [--rooms N]
 Users log in with the access tokens the dump holds (userapi_devices).
@@ -64,16 +66,18 @@ def main():
         if typ == "m.room.member" and membership == "join" and sk in token:
             joined.setdefault(room, []).append(sk)
     topo = {r[0]: (int(r[1]), int(r[2])) for r in t["syncapi_output_room_events_topology"]}
-    timeline = {}
+    timeline, backfilled = {}, {}
     for r in t["syncapi_output_room_events"]:
         timeline.setdefault(r[2], []).append(r[1])
+        if r[11] == "t":
+            backfilled.setdefault(r[2], []).append(r[1])
     rng = random.Random(1)
     rooms = sorted((r for r in joined if r not in v12), key=lambda r: -len(timeline.get(r, [])))
     sample = rooms[:5] + rng.sample(rooms[5:], min(len(rooms) - 5, a.rooms - 5)) if len(rooms) > 5 else rooms
     if a.negative:
         state[sample[0]].discard(sorted(state[sample[0]])[0])
         timeline[sample[0]].remove(max(timeline[sample[0]], key=lambda e: topo[e]))
-    checked = bad = quirks = 0
+    checked = bad = quirks = n_ctx = 0
 
     def runs(seq):
         """Events of equal depth as sets: Dendrite's order among them is not defined."""
@@ -108,18 +112,26 @@ def main():
             k = next((i for i, (x, y) in enumerate(zip(got_ids, order)) if x != y), min(len(got_ids), 40))
             print(f"DIFF messages {room} as {user}: {len(got_ids)} events, first difference at {k}: "
                   f"got {got_ids[k:k + 2]} want {order[k:k + 2]} {[topo[e] for e in order[k:k + 2]]}")
-        if len(order) > 20:
-            mid = order[len(order) // 2]
+        probes = [order[len(order) // 2]] if len(order) > 20 else []
+        if room in backfilled:  # history fetched after the join: the newest backfilled event
+            probes.append(max(backfilled[room], key=lambda e: topo[e]))
+        for mid in probes:
             ctx = get(a.base, f"/_matrix/client/v3/rooms/{q}/context/{urllib.parse.quote(mid)}?limit=10", tok)
+            n_ctx += 1
             i = order.index(mid)
             want_before = order[i + 1:i + 6]
-            got_before = ids(ctx["events_before"], want_before)
+            got_before = ids(ctx.get("events_before", []), want_before)
+            # Dendrite takes the events after by stream position (so none after the newest
+            # backfilled event, which got the newest positions), the events before by topology.
+            want_after = sorted((e for e in order if topo[e][1] > topo[mid][1]), key=lambda e: topo[e][1])[:5]
+            got_after = ids(ctx.get("events_after", []), want_after)
             checked += 1
-            if ctx["event"]["event_id"] != mid or set(got_before) != set(want_before) and runs(got_before) != runs(
-                    want_before):
+            if ctx["event"]["event_id"] != mid or runs(got_before) != runs(want_before) or got_after != want_after:
                 bad += 1
-                print(f"DIFF context {room} {mid}: before {got_before[:3]} want {want_before[:3]}")
-    print(f"ask-dendrite: {len(sample)} rooms, {checked} answers compared, {bad} differ; "
+                print(f"DIFF context {room} {mid}: before {got_before[:3]} want {want_before[:3]}; "
+                      f"after {got_after[:3]} want {want_after[:3]}")
+    print(f"ask-dendrite: {len(sample)} rooms, {checked} answers compared ({n_ctx} /context, "
+          f"{sum(1 for r in sample if r in backfilled)} rooms with backfilled history), {bad} differ; "
           f"{quirks} redacted events of v1 rooms left out by Dendrite")
     sys.exit(1 if bad else 0)
 

@@ -177,7 +177,7 @@ class Builder:
         if redacts is not None:
             ev["redacts"] = redacts  # v11+ also carry it in content (the caller puts it there)
         if version.event_id_in_json:
-            local = "".join(self.id_rng.choice("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ") for _ in range(18))
+            local = "".join(self.id_rng.choices("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ", k=18))
             ev["event_id"] = f"${local}:{origin}"
         ev["hashes"] = {"sha256": b64(hashlib.sha256(canonical(ev)).digest())}
         signed_bytes = canonical(redact(version, ev))

@@ -13,6 +13,7 @@ tokens are derived from the seed so tests can log in as any generated device, an
 hashes use bcrypt cost 4 (one hash per account; Dendrite's `$2a$` form).
 """
 
+import base64
 import hashlib
 import json
 import os
@@ -53,6 +54,8 @@ class Dump:
         self.txn = 0
         self.names = {}
         self.last_read = {}  # (room_id, user) -> event id, for receipts
+        self.media = {}  # user -> [(media_id, upload name, content type, size)]
+        self.relation_id = 0
 
     # --- services for room scripts ------------------------------------------------------
     def clock(self):
@@ -72,6 +75,10 @@ class Dump:
 
     def membership_changed(self, script, ev, membership):
         pass
+
+    def relation(self, room_id, parent, child, child_type, rel_type):
+        self.relation_id += 1
+        self.t.row("syncapi_relations", self.relation_id, room_id, parent, child, child_type, rel_type)
 
     # --- the plan -----------------------------------------------------------------------
     def key(self, server):
@@ -127,10 +134,14 @@ class Dump:
             pool = r.sample(self.active_local, min(len(self.active_local), members // 2))
             pool += r.sample(self.remote_users, min(len(self.remote_users), members // 2))
             r.shuffle(pool)
-            creator = r.choice(self.active_local)
+            if r.random() < 0.3:  # a bridged room: appservice users are members too
+                bridged = [f"@{a[0]}:{self.local}" for a in self.accounts if a[1] == 4]
+                pool += r.sample(bridged, min(len(bridged), r.randint(1, 5)))
+            remote = r.random() < 0.3  # a remote room that local users joined later
+            creator = r.choice(self.remote_users) if remote else r.choice(self.active_local)
             pool = [u for u in pool if u != creator]
             v = r.choice(["10", "10", "9", "11", "6", "5", "1"])
-            out.append(("medium", v, creator, int(n * medium_share / n_medium), r.random() < 0.5,
+            out.append(("medium", v, creator, int(n * medium_share / n_medium), remote or r.random() < 0.5,
                         r.random() < 0.3, pool, ()))
         rest = n - sum(x[3] for x in out)
         n_small = max(8, rest // 120)
@@ -227,6 +238,40 @@ class Dump:
                 t.row("userapi_devices", access_token(lp, device, seed), self.session, device, lp, self.local,
                       created, f"{name}'s device {d}", created + 1000, "127.0.0.1", "gen-dump")
         t.sequences["userapi_device_session_id_seq"] = self.session
+        self.media_rows()
+
+    def media_rows(self):
+        """Uploads of a fifth of the users (rows only: the files are not generated)."""
+        r, t = self.rng, self.t
+        for user in self.active_local:
+            if r.random() < 0.2:
+                for i in range(r.randint(1, 3)):
+                    digest = hashlib.sha256(f"{self.seed}/{user}/{i}".encode()).digest()
+                    media_id = digest.hex()
+                    name, ctype = r.choice([("photo.jpg", "image/jpeg"), ("screenshot.png", "image/png"),
+                                            ("holiday%20photo.jpg", "image/jpeg")])
+                    size = r.randint(2_000, 4_000_000)
+                    t.row("mediaapi_media_repository", media_id, self.local, ctype, size, START_TS - 1000 * i, name,
+                          base64.urlsafe_b64encode(digest).decode().rstrip("="), user)
+                    self.media.setdefault(user, []).append((media_id, name, ctype, size))
+
+    def cross_signing(self, user):
+        """Master, self-signing and user-signing keys; the master signs the other two, the
+        self-signing key signs every device (signatures over the objects as clients upload them)."""
+        t = self.t
+        master, mpub, _ = cross_signing_key(user, self.seed, "master")
+        for kind, usage in ((1, "master"), (2, "self_signing"), (3, "user_signing")):
+            sk, pub, obj = cross_signing_key(user, self.seed, usage)
+            t.row("keyserver_cross_signing_keys", user, kind, pub)
+            if kind != 1:
+                t.row("keyserver_cross_signing_sigs", user, f"ed25519:{mpub}", user, f"ed25519:{pub}",
+                      b64(master.sign(canonical(obj)).signature))
+            if kind == 2:
+                for device, _session in self.devices[user]:
+                    obj = json.loads(DeviceKeys(user, device, self.seed).device_keys_json())
+                    obj.pop("signatures")
+                    t.row("keyserver_cross_signing_sigs", user, f"ed25519:{pub}", user, device,
+                          b64(sk.sign(canonical(obj)).signature))
 
     def user_rows(self):
         """Push rules and account data, device keys and one-time keys for every device."""
@@ -247,14 +292,27 @@ class Dump:
                 key_change += 1
                 t.row("keyserver_device_keys", user, device, START_TS // 1000, dk.device_keys_json(), key_change,
                       None)
+                if self.rng.random() < 0.1:  # pending to-device messages (an olm-encrypted key share)
+                    for _ in range(self.rng.randint(1, 3)):
+                        self.to_device_id = getattr(self, "to_device_id", 0) + 1
+                        sender = self.rng.choice(self.active_local)
+                        msg = {"sender": sender, "type": "m.room.encrypted", "content": {
+                            "algorithm": "m.olm.v1.curve25519-aes-sha2", "sender_key": dk.curve,
+                            "ciphertext": {dk.curve: {"type": 0, "body": b64(self.rng.randbytes(180))}}}}
+                        t.row("syncapi_send_to_device", self.to_device_id, user, device,
+                              json.dumps(msg, separators=(",", ":"), ensure_ascii=False))
                 for i in range(3):
                     kid, kjson = dk.one_time_key(i)
                     t.row("keyserver_one_time_keys", user, device, kid, "signed_curve25519", START_TS // 1000, kjson)
+            if user in self.devices and self.rng.random() < 0.5:
+                self.cross_signing(user)
             if user in self.devices:
                 t.row("keyserver_key_changes", key_change, user)  # one row per user: the latest change
         t.sequences["keyserver_key_changes_seq"] = key_change
         t.sequences["syncapi_stream_id"] = s.stream
         t.sequences["syncapi_receipt_id"] = getattr(self, "receipt_id", 0)
+        t.sequences["syncapi_relation_id"] = self.relation_id
+        t.sequences["syncapi_send_to_device_id"] = getattr(self, "to_device_id", 0)
         with open(os.path.join(SCHEMA_DIR, "migrations.txt")) as f:
             for line in f:
                 t.row("db_migrations", line.rstrip("\n"), "2024-09-13T12:00:00Z", "0.13.8")
@@ -264,6 +322,14 @@ class Dump:
                      "syncapi_send_to_device_id", "userapi_key_backup_versions_seq", "userapi_notifications_id_seq",
                      "userapi_pushers_id_seq"):
             t.sequences.setdefault(name, 0)
+
+
+def cross_signing_key(user, seed, usage):
+    import nacl.signing
+
+    sk = nacl.signing.SigningKey(hashlib.sha256(f"{seed}/xsign/{user}/{usage}".encode()).digest())
+    pub = b64(bytes(sk.verify_key))
+    return sk, pub, {"keys": {f"ed25519:{pub}": pub}, "usage": [usage], "user_id": user}
 
 
 def hash_int(*parts):

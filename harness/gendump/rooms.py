@@ -19,6 +19,7 @@ Traps: v1 rooms put event IDs and reference hashes in prev/auth lists (the build
 v11+ redactions carry `redacts` in content; v12 power levels never list the creators.
 """
 
+from .events import b64
 from .roomserver import Room
 
 WORDS = ("alpha bravo charlie delta echo foxtrot golf hotel india juliet kilo lima mike november oscar papa "
@@ -38,13 +39,20 @@ class RoomScript:
         self.recent = []  # recent message Evs (reply/reaction/redaction targets)
         self.invites = {}  # invite event id -> [Ev, retired]
         self.left = []  # users who left (may come back)
+        # A remote big or medium room: its first part happens before any local user joins.
+        self.local = dump.local
+        self.prejoin = int(budget * 0.2) if kind in ("big", "medium") and not self.is_local(creator) else 0
+        self.room.unseen = self.prejoin > 0
+
+    def is_local(self, user):
+        return user.endswith(":" + self.local)
 
     # --- building -----------------------------------------------------------------------
     def ts(self):
         return self.d.clock()
 
     def emit(self, etype, sender, content, state_key=None, *, prev=None, depth=None, membership=None,
-             rejected=False, soft_failed=False, defer=False, redacts=None, record_prev=True):
+             rejected=False, soft_failed=False, defer=False, redacts=None, record_prev=True, join_state=False):
         room = self.room
         prev = room.latest if prev is None else prev
         if depth is None:
@@ -60,7 +68,7 @@ class RoomScript:
             extra_signers=signers)
         txn = self.d.txn_for(sender) if etype not in ("m.room.member",) and state_key is None else None
         ev = room.add(built, prev, auth, rejected=rejected, soft_failed=soft_failed, txn=txn, defer=defer,
-                      record_prev=record_prev)
+                      record_prev=record_prev, join_state=join_state)
         if etype == "m.room.member":
             self.d.membership_changed(self, ev, membership)
         return ev
@@ -86,12 +94,11 @@ class RoomScript:
     def message(self, sender, **kw):
         r = self.rng
         if self.encrypted:
-            content = {"algorithm": "m.megolm.v1.aes-sha2", "ciphertext": "".join(r.choice("ABCDEFGHabcdefgh0123456789+/")
-                                                                                  for _ in range(r.randint(60, 400))),
+            content = {"algorithm": "m.megolm.v1.aes-sha2", "ciphertext": b64(r.randbytes(r.randint(45, 300))),
                        "device_id": "D" + sender[1:4].upper(), "sender_key": "k" * 43,
                        "session_id": "s" + str(self.room.nid) * 3}
             return self.emit("m.room.encrypted", sender, content, **kw)
-        body = " ".join(r.choice(WORDS) for _ in range(r.randint(1, 24)))
+        body = " ".join(r.choices(WORDS, k=r.randint(1, 24)))
         content = {"body": body, "msgtype": "m.text"}
         if self.recent and r.random() < 0.08:
             target = r.choice(self.recent)
@@ -129,12 +136,32 @@ class RoomScript:
         for user in self.additional_creators:
             yield from self.join(user)
         while self.room.count < self.budget:
+            if self.room.unseen:
+                self.room.keep_before = self.room.count >= self.prejoin - 60
+                if self.room.count >= self.prejoin:
+                    yield from self.local_join()
+                    continue
             yield from self.act()
+
+    def local_join(self):
+        """The first local user joins over federation: outliers, the join with full state, and
+        (stored at the end) the backfilled tail of the earlier history."""
+        room = self.room
+        local = [u for u in self.pool if self.is_local(u)]
+        if not local:
+            room.unseen, self.prejoin = False, 0  # nobody local to join: the room stays unknown
+            return
+        user = local[-1]
+        self.pool.remove(user)
+        tail = room.unseen_events[-self.rng.randint(10, 60):]
+        room.see([e for e in tail if e.before is not None])
+        self.member(user, "join", join_state=True)
+        yield
 
     def join(self, user):
         if not self.public:
             ev = self.member(user, "invite", sender=self.creator)
-            self.invites[user] = ev
+            self.room.invited(ev, self.is_local(user))
             yield
         self.member(user, "join")
         yield
@@ -144,15 +171,25 @@ class RoomScript:
         x = r.random()
         left = self.budget - room.count
         joined = room.joined
+        unseen = room.unseen
         if self.pool and (x < 0.10 or len(joined) < 2) and left >= 2:
-            yield from self.join(self.pool.pop())
+            user = self.pool.pop()
+            if unseen and self.is_local(user):  # nobody local joins before the server does
+                self.pool.insert(0, user)
+                user = next((u for u in reversed(self.pool) if not self.is_local(u)), None)
+                if user is None:
+                    ev = self.message(self.creator)
+                    yield
+                    return
+                self.pool.remove(user)
+            yield from self.join(user)
         elif x < 0.12 and len(joined) > 2 and left >= 1:
             user = r.choice(joined)
             if not self.is_creator(user):
                 self.member(user, "leave")
                 self.pool.insert(0, user)
                 yield
-        elif x < 0.125 and len(joined) > 3 and left >= 2:
+        elif x < 0.125 and not unseen and len(joined) > 3 and left >= 2:
             yield from self.ban_and_soft_fail()
         elif x < 0.135 and len(joined) > 2:
             user = r.choice(joined)
@@ -163,16 +200,48 @@ class RoomScript:
         elif x < 0.145:
             self.emit("m.room.topic", self.creator, {"topic": " ".join(r.choice(WORDS) for _ in range(6))}, "")
             yield
+        elif unseen and x < 0.2:
+            self.message(r.choice(joined))
+            yield
         elif x < 0.16 and left >= 2 and joined:
             yield from self.redaction()
         elif x < 0.18 and len(joined) > 2 and left >= 3 and self.kind != "dm":
             yield from self.fork()
         elif x < 0.185 and self.kind == "big" and left >= 2:
             yield from self.rejected()
+        elif joined and self.recent and x > 0.96:
+            yield from self.relation(r.choice(joined))
         elif joined:
-            ev = self.message(r.choice(joined))
+            sender = r.choice(joined)
+            media = self.d.media.get(sender) if not self.encrypted and r.random() < 0.03 else None
+            if media:
+                media_id, name, ctype, size = r.choice(media)
+                ev = self.emit("m.room.message", sender, {"body": name, "info": {"mimetype": ctype, "size": size},
+                                                          "msgtype": "m.image",
+                                                          "url": f"mxc://{self.local}/{media_id}"})
+            else:
+                ev = self.message(sender)
             self.recent = (self.recent + [ev])[-20:]
             yield
+
+    def relation(self, sender):
+        """A reaction to a recent event, or an edit of one's own recent message."""
+        r = self.rng
+        target = r.choice(self.recent)
+        own = target.built.sender == sender and target.built.type == "m.room.message"
+        if own and r.random() < 0.3:
+            new = {"body": "edited: " + " ".join(r.choices(WORDS, k=5)), "msgtype": "m.text"}
+            content = dict(new, body="* " + new["body"], **{"m.new_content": new, "m.relates_to": {
+                "event_id": target.event_id, "rel_type": "m.replace"}})
+            ev = self.emit("m.room.message", sender, content)
+            rel = "m.replace"
+        else:
+            content = {"m.relates_to": {"event_id": target.event_id, "key": r.choice("👍❤️😂🎉"),
+                                        "rel_type": "m.annotation"}}
+            ev = self.emit("m.reaction", sender, content)
+            rel = "m.annotation"
+        self.d.relation(self.room.room_id, target.event_id, ev.event_id, ev.built.type, rel)
+        yield
 
     def redaction(self):
         r = self.rng

@@ -42,11 +42,13 @@ def nid_hash(nids):
 
 
 class Ev:
-    __slots__ = ("built", "nid", "snap", "key", "rejected", "stream", "depth", "after", "headered")
+    __slots__ = ("built", "nid", "snap", "key", "rejected", "stream", "depth", "after", "headered", "auth", "prev",
+                 "before")
 
     def __init__(self, built, nid, snap, key, rejected):
         self.built, self.nid, self.snap, self.key, self.rejected = built, nid, snap, key, rejected
         self.stream, self.depth, self.after, self.headered = None, built.depth, None, None
+        self.auth = self.prev = self.before = None  # kept for events the server has not seen yet
 
     @property
     def event_id(self):
@@ -137,6 +139,10 @@ class Room:
         self.rs_membership = {}  # target -> (sender_nid, membership_nid, event_nid)
         self.count = 0
         self.deferred = {}  # event NID -> (replaced, txn) of events awaiting their redaction
+        self.unseen = False  # True while no local user has joined (a remote room's early history)
+        self.keep_before = False  # keep each unseen event's state (backfill candidates)
+        self.unseen_events, self.backfill_events = [], []
+        self.invites = []  # (invite Ev, sync invite stream position or None)
 
     # --- state --------------------------------------------------------------------------
     def after_snapshot(self, ev):
@@ -179,14 +185,20 @@ class Room:
         return [self.state[k] for k in want if k in self.state]
 
     # --- storing ------------------------------------------------------------------------
-    def add(self, built, prev, auth, *, rejected=False, soft_failed=False, txn=None, record_prev=True, defer=False):
-        """Store one event whose prev events are `prev` (Ev list, built against the same)."""
+    def add(self, built, prev, auth, *, rejected=False, soft_failed=False, txn=None, record_prev=True, defer=False,
+            join_state=False):
+        """Store one event whose prev events are `prev` (Ev list, built against the same).
+        `join_state`: the local server's first join (send_join), stored with the room's state
+        as one full block, its sync row adding every state event."""
         s, t = self.s, self.s.t
         if self.room_id is None:
             self.room_id = built.room_id or "!" + built.event_id[1:]
-        s.event_nid += 1
         key = (built.type, built.state_key) if built.state_key is not None else None
-        ev = Ev(built, s.event_nid, self.before_snapshot(prev), key, rejected)
+        if self.unseen:
+            return self._unseen(built, prev, auth, key)
+        s.event_nid += 1
+        snap = self.full_snapshot([e.nid for e in self.state.values()]) if join_state else self.before_snapshot(prev)
+        ev = Ev(built, s.event_nid, snap, key, rejected)
         type_nid = s.type_nid(built.type)
         key_nid = s.key_nid(built.state_key) if key else 0
         to_output = not (rejected or soft_failed)
@@ -213,8 +225,91 @@ class Room:
             self.deferred[ev.nid] = (replaced, txn)
             return ev
         self._write_json(ev)
-        self._sync_row(ev, replaced, txn)
+        if join_state:
+            for e in self.state.values():
+                if e.stream is None:
+                    e.stream = ev.stream
+            self._sync_row(ev, None, txn, add=[e.event_id for e in self.state.values()])
+        else:
+            self._sync_row(ev, replaced, txn)
         return ev
+
+    # --- events from before the local server joined ---------------------------------------
+    def _unseen(self, built, prev, auth, key):
+        """An event of a remote room before any local user joined: kept in memory only; the
+        join decides which of them become outliers, which get backfilled, which stay unknown."""
+        ev = Ev(built, None, None, key, False)
+        ev.auth, ev.prev = auth, prev
+        if self.keep_before:
+            ev.before = dict(self.state)
+        self.unseen_events.append(ev)
+        self.count += 1
+        if key:
+            self.state[key] = ev
+        self.latest = [ev]
+        if built.type == "m.room.history_visibility":
+            self.hist_vis = built.event["content"].get("history_visibility", "shared")
+        if built.type == "m.room.member":
+            self._membership(ev, None)
+        return ev
+
+    def see(self, backfill):
+        """The local server joins now (send_join): the room's state and the auth chains, plus the
+        state the later backfill needs, arrive as outliers (NIDs now, no snapshot, not sent to
+        the sync stream); `backfill` (events of the pre-join history that a client will page
+        back to) is stored by `backfill` at the end with the state it had."""
+        self.unseen = False
+        need, seen = list(self.state.values()), set()
+        for ev in backfill:
+            need += ev.before.values()
+            need += ev.auth
+        while need:
+            ev = need.pop()
+            if id(ev) not in seen:
+                seen.add(id(ev))
+                need += ev.auth
+        order = {id(e): i for i, e in enumerate(self.unseen_events)}
+        outliers = sorted((e for e in self.unseen_events if id(e) in seen), key=lambda e: order[id(e)])
+        later = {id(e) for e in backfill}
+        for ev in outliers:
+            self.s.event_nid += 1
+            ev.nid = self.s.event_nid
+            if id(ev) not in later:
+                self._stored_row(ev, 0)
+        self.backfill_events = backfill
+
+    def _stored_row(self, ev, snap):
+        b, s = ev.built, self.s
+        key_nid = s.key_nid(b.state_key) if ev.key else 0
+        s.t.row("roomserver_events", ev.nid, self.nid, s.type_nid(b.type), key_nid, False, snap, b.depth,
+                b.event_id, [a.nid for a in ev.auth], False)
+        self._write_json(ev)
+
+    def backfill(self):
+        """A client paged back past the join: the pre-join tail stored with the state before
+        each event (a full block, as Dendrite stores events that come with their state), sync
+        rows at today's stream positions, excluded from /sync, with empty state deltas."""
+        events = self.backfill_events
+        inside = {id(e) for e in events}
+        for ev in events:
+            if ev.nid is None:
+                self.s.event_nid += 1
+                ev.nid = self.s.event_nid
+            before = [e.nid for e in ev.before.values()]
+            snap = self.full_snapshot(before) if before else self.s.empty_snap
+            self._stored_row(ev, snap)
+            for p in ev.prev:
+                self.s.t.row("roomserver_previous_events", p.event_id, [ev.nid])
+            b = ev.built
+            stream = self.s.next_stream()
+            self.s.t.row("syncapi_output_room_events", stream, b.event_id, self.room_id, self.headered(ev), b.type,
+                         b.sender, "url" in b.event["content"], [], [], None, None, True, HISTORY_VIS["shared"])
+            self.s.t.row("syncapi_output_room_events_topology", b.event_id, b.depth, stream, self.room_id)
+        if events:
+            for p in events[0].prev:
+                if id(p) not in inside:
+                    self.s.t.row("syncapi_backward_extremities", self.room_id, events[0].event_id, p.event_id)
+        self.backfill_events = []
 
     def redacted(self, ev, red):
         """Write the rows of deferred `ev` as Dendrite leaves them once redaction `red` is
@@ -233,6 +328,11 @@ class Room:
         self._sync_row(ev, replaced, txn)
         self.s.t.row("roomserver_redactions", rb.event_id, ev.event_id, True)
 
+    def invited(self, ev, local):
+        """An invite: a roomserver_invites row (retired once the target's membership moves on)
+        and, for a local target, a sync API invite row at the next stream position."""
+        self.invites.append((ev, self.s.next_stream() if local and ev.stream is not None else None))
+
     def _membership(self, ev, replaced):
         b = ev.built
         m = b.event["content"]["membership"]
@@ -243,8 +343,8 @@ class Room:
                 self.joined.append(target)
         elif target in self.joined:
             self.joined.remove(target)
-        self.memberships[(target, m)] = (b.event_id, ev.stream, b.depth)
-        self.rs_membership[target] = (self.s.key_nid(b.sender), MEMBERSHIP_NID[m], ev.nid)
+        self.memberships[(target, m)] = ev
+        self.rs_membership[target] = (self.s.key_nid(b.sender), MEMBERSHIP_NID[m], ev)
 
     def headered(self, ev):
         if ev.headered is not None:
@@ -255,11 +355,11 @@ class Room:
     def _write_json(self, ev):
         self.s.t.row("roomserver_event_json", ev.nid, ev.built.json)
 
-    def _sync_row(self, ev, replaced, txn):
+    def _sync_row(self, ev, replaced, txn, add=None):
         b, t = ev.built, self.s.t
         content = b.event["content"]
         contains_url = isinstance(content, dict) and "url" in content
-        add = [b.event_id] if ev.key else None
+        add = add or ([b.event_id] if ev.key else None)
         remove = [replaced.event_id] if replaced is not None else None
         session, txn_id = txn if txn else (None, None)
         t.row("syncapi_output_room_events", ev.stream, b.event_id, self.room_id, self.headered(ev),
@@ -268,6 +368,7 @@ class Room:
 
     def finish(self, local_server):
         s, t = self.s, self.s.t
+        self.backfill()
         t.row("roomserver_rooms", self.nid, self.room_id, [e.nid for e in self.latest], self.last_sent,
               self.current_snapshot(), self.version.ident)
         for (_type, _sk), ev in sorted(self.state.items()):
@@ -276,11 +377,22 @@ class Room:
             membership = content.get("membership") if b.type == "m.room.member" else None
             t.row("syncapi_current_room_state", self.room_id, b.event_id, b.type, b.sender, "url" in content,
                   b.state_key, self.headered(ev), membership, ev.stream, HISTORY_VIS[self.hist_vis])
-        for (user, m), (event_id, stream, depth) in sorted(self.memberships.items()):
-            t.row("syncapi_memberships", self.room_id, user, m, event_id, stream, depth)
-        for target, (sender_nid, m_nid, ev_nid) in sorted(self.rs_membership.items()):
-            local = target.endswith(":" + local_server)
-            t.row("roomserver_membership", self.nid, s.key_nid(target), sender_nid, m_nid, ev_nid, local, False)
+        for ev, stream in self.invites:
+            if ev.nid is None:
+                continue
+            target = ev.built.state_key
+            retired = self.rs_membership[target][2] is not ev
+            t.row("roomserver_invites", ev.event_id, self.nid, s.key_nid(target), s.key_nid(ev.built.sender), retired,
+                  ev.built.json)
+            if stream is not None:
+                t.row("syncapi_invite_events", stream, ev.event_id, self.room_id, target, self.headered(ev), retired)
+        for (user, m), ev in sorted(self.memberships.items()):
+            if ev.stream is not None:
+                t.row("syncapi_memberships", self.room_id, user, m, ev.event_id, ev.stream, ev.depth)
+        for target, (sender_nid, m_nid, ev) in sorted(self.rs_membership.items()):
+            if ev.nid is not None:
+                local = target.endswith(":" + local_server)
+                t.row("roomserver_membership", self.nid, s.key_nid(target), sender_nid, m_nid, ev.nid, local, False)
 
     def current_snapshot(self):
         if len(self.latest) == 1:

@@ -35,8 +35,10 @@ COLUMNS = {
     "roomserver_state_block": "state_block_nid, state_block_hash, event_nids",
     "roomserver_state_snapshots": "state_snapshot_nid, state_snapshot_hash, room_nid, state_block_nids",
     "syncapi_account_data_type": "id, user_id, room_id, type",
+    "syncapi_backward_extremities": "room_id, event_id, prev_event_id",
     "syncapi_current_room_state": "room_id, event_id, type, sender, contains_url, state_key, headered_event_json, "
     "membership, added_at, history_visibility",
+    "syncapi_invite_events": "id, event_id, room_id, target_user_id, headered_event_json, deleted",
     "syncapi_memberships": "room_id, user_id, membership, event_id, stream_pos, topological_pos",
     "syncapi_output_room_events": "id, event_id, room_id, headered_event_json, type, sender, contains_url, "
     "add_state_ids, remove_state_ids, session_id, transaction_id, exclude_from_sync, history_visibility",
@@ -59,9 +61,6 @@ COLUMNS = {
     "base64hash, user_id",
 }
 
-_ESC = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
-
-
 def field(v):
     if v is None:
         return "\\N"
@@ -75,7 +74,9 @@ def field(v):
         return "{" + ",".join(str(x) for x in v) + "}"
     if isinstance(v, bytes):
         return "\\\\x" + v.hex()
-    return v.translate(_ESC)
+    if "\\" in v or "\t" in v or "\n" in v or "\r" in v:
+        return v.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+    return v
 
 
 class Tables:
