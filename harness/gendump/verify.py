@@ -14,7 +14,7 @@
   - auth: `check_state_dependent_auth_rules` with the events `auth_event_nids` names accepts
     every event not marked rejected, and refuses every rejected one.
 
-usage: python -m harness.gendump.verify DIR [--tamper N]
+usage: python -m harness.gendump.verify DIR [--tamper N] [--tamper-key]
   --tamper N changes one byte of the N-th event's content before checking (negative control:
   the run must then fail).
 """
@@ -79,7 +79,7 @@ class Failures:
             self.items.append(f"{event_id}: {what}")
 
 
-def check_keys(d, fails):
+def check_keys(d, fails, tamper=False):
     """Device keys and one-time keys are signed by the device's ed25519 key; each cross-signing
     signature verifies on the key object (or device keys) it signs."""
     t = read_tables(f"{d}/dendrite.sql", ["keyserver_device_keys", "keyserver_one_time_keys",
@@ -87,6 +87,8 @@ def check_keys(d, fails):
     device_keys, n = {}, 0
     for user, device, _ts, key_json, *_ in t["keyserver_device_keys"]:
         obj = json.loads(key_json)
+        if tamper and not device_keys:
+            obj["keys"][f"curve25519:{device}"] = "A" + obj["keys"][f"curve25519:{device}"][1:]
         vk = decode_verify_key_bytes(f"ed25519:{device}", decode_base64(obj["keys"][f"ed25519:{device}"]))
         device_keys[(user, device)] = (obj, vk)
         n += 1
@@ -121,6 +123,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("dir")
     ap.add_argument("--tamper", type=int)
+    ap.add_argument("--tamper-key", action="store_true", help="negative control: change one device's curve key")
     a = ap.parse_args()
     with open(f"{a.dir}/server_keys.json") as f:
         keys = {s: {k: decode_verify_key_bytes(k, base64.b64decode(v + "==")) for k, v in ks.items()}
@@ -199,7 +202,7 @@ def main():
             n_auth_ok += 1
         else:
             fails.fail(event_id, "auth rules refuse it")
-    n_keys = check_keys(a.dir, fails)
+    n_keys = check_keys(a.dir, fails, a.tamper_key)
     print(f"verify: {n_keys} device-key, one-time-key and cross-signing signatures checked (signedjson)")
     print(f"verify: {len(rows)} events in {len(rooms)} rooms: IDs, content hashes and {n_sigs} signatures "
           f"checked; {n_auth_ok} pass the auth rules, {n_rejected} rejected ones refused; {n_pairs} v1 hash pairs ({n_unknown} name events not in the dump)")
