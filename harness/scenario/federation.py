@@ -1,7 +1,8 @@
 """Two Dendrites federating over loopback: `localhost:18448` (the one that gets
 migrated, users alice and bob) and its peer `localhost:18458` (zara and yuri).
 
-Covers: a local room joined by a remote user (via alias), a remote room joined by a
+Covers: a local room joined by a remote user (via alias), local uploads posted there (so
+the move's test has pre-move media that the peer fetches from the migrated server), a remote room joined by a
 local user (its earlier history and auth chain arrive through send_join), a pending
 invite from local to remote and one from remote to local (an outlier on our side),
 remote media fetched and cached (with thumbnails), remote profile changes, and an
@@ -94,6 +95,13 @@ async def local_room_remote_joiner(w: World) -> None:
         status, _, _ = await w.server.get_bytes(path, a.token)
         if status != 200:
             raise RuntimeError(f"remote media {path}: {status}")
+    # Local media posted where the peer sees it: after the move, the peer downloads these
+    # from Synapse over federation (scripts/tests: the federation move suite).
+    await media.upload(w, "alice", "local_jpeg", media.jpeg_bytes(), "image/jpeg", "local photo.jpg")
+    await send(w, "alice", "fed", media.image_content(w, "local_jpeg", "local photo.jpg", 160, 120),
+               name="fed.local_image")
+    await media.upload(w, "alice", "local_txt", media.TEXT_FILE, "text/plain", "notes.txt")
+    await send(w, "alice", "fed", media.file_content(w, "local_txt"), name="fed.local_file")
     await send(w, "alice", "fed", text("nice picture"), name="fed.last")
     await wait_event(w, "zara", "fed", "fed.last")
 
