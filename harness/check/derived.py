@@ -8,6 +8,7 @@ gives the state after any event: what the spec's "state at the time they left" (
 """
 from __future__ import annotations
 
+import json
 from itertools import groupby
 
 
@@ -17,6 +18,89 @@ def history(f, room: str) -> list | None:
     from .categories.history import fullest_history   # (categories import this module)
     evs = list(reversed(same_depth_order(f, fullest_history(f, room))))
     return evs if evs and evs[0]["type"] == "m.room.create" else None
+
+
+def page_boundary_skips(f, rec: dict) -> list:
+    """Rule `page-boundary-skip`. Dendrite 0.13.8 ends a backward /messages page with an `end`
+    token one depth BELOW the page's oldest event (syncapi/routing/messages.go: end.Decrement();
+    TopologyToken.Decrement takes depth-1 and, per its own TODO, guesses the stream position),
+    so the next page starts at the depth below: the other events of the oldest event's depth,
+    those with a lower stream position, are never listed. That happens only where concurrent
+    events (equal depth, a federation fork) straddle a page boundary. Expected: the recording
+    (newest first) with those events put back after the page that skipped them (their order
+    within the depth is same_depth_order's); each as another recorded answer shows it (state,
+    members, context...), else as the dump's sync stream holds it. Events the user may not see
+    are not filtered out here: no fixture has a fork hidden by history visibility."""
+    from .categories.history import dedupe   # (categories import this module)
+    out: list = []
+    for p in rec["pages"]:
+        if p["status"] != 200:
+            break
+        chunk = p["body"].get("chunk") or []
+        out += chunk
+        known = [_topo_row(f, e["event_id"]) for e in chunk if _topo_row(f, e["event_id"])]
+        if not known:
+            continue
+        room, depth, stream = min(known, key=lambda r: (r[1], r[2]))
+        listed = {e["event_id"] for q in rec["pages"] for e in (q.get("body") or {}).get("chunk") or []}
+        out += [_any_recorded_event(f, eid) for eid, d, st in sorted(_room_topology(f, room), key=lambda r: -r[2])
+                if d == depth and st < stream and eid not in listed]
+    return dedupe([e for e in out if e is not None])
+
+
+_TOPO_ROWS: dict = {}
+_RECORDED_EVENTS: dict = {}
+
+
+def _topology_rows(f) -> tuple[dict, dict]:
+    """room_id -> [(event_id, depth, stream position)] and event_id -> (room_id, depth, stream
+    position), from the dump's topology table (what Dendrite's /messages pages over)."""
+    if id(f) not in _TOPO_ROWS:
+        by_room: dict = {}
+        by_event: dict = {}
+        for r in f.table("syncapi_output_room_events_topology"):
+            d, st = int(r["topological_position"]), int(r["stream_position"])
+            by_room.setdefault(r["room_id"], []).append((r["event_id"], d, st))
+            by_event[r["event_id"]] = (r["room_id"], d, st)
+        _TOPO_ROWS[id(f)] = (by_room, by_event)
+    return _TOPO_ROWS[id(f)]
+
+
+def _room_topology(f, room_id: str) -> list[tuple[str, int, int]]:
+    return _topology_rows(f)[0].get(room_id, [])
+
+
+def _topo_row(f, event_id: str) -> tuple[str, int, int] | None:
+    return _topology_rows(f)[1].get(event_id)
+
+
+def _any_recorded_event(f, event_id: str) -> dict | None:
+    """The event as a recorded answer of Dendrite shows it, else from the dump's sync stream."""
+    if id(f) not in _RECORDED_EVENTS:
+        index: dict = {}
+
+        def walk(x):
+            if isinstance(x, dict):
+                if {"event_id", "type", "sender", "content"} <= x.keys():
+                    index.setdefault(x["event_id"], x)
+                for v in x.values():
+                    walk(v)
+            elif isinstance(x, list):
+                for v in x:
+                    walk(v)
+        for _, answer in f.expected_glob("**/*.json"):
+            walk(answer)
+        _RECORDED_EVENTS[id(f)] = index
+    found = _RECORDED_EVENTS[id(f)].get(event_id)
+    if found is not None:   # a /sync answer leaves room_id out; /messages has it
+        row = _topo_row(f, event_id)
+        return found if "room_id" in found or row is None else {**found, "room_id": row[0]}
+    row = next((r for r in f.table("syncapi_output_room_events") if r["event_id"] == event_id), None)
+    if row is None:
+        return None
+    pdu = json.loads(row["headered_event_json"])
+    keep = ("content", "origin_server_ts", "room_id", "sender", "type", "state_key", "unsigned")
+    return {"event_id": event_id, **{k: pdu[k] for k in keep if k in pdu}}
 
 
 def same_depth_order(f, newest_first: list) -> list:
@@ -135,6 +219,30 @@ def context_neighbours(evs: list, event_id: str, limit: int) -> tuple[list, list
     i, before_n = ids.index(event_id), limit // 2
     after_n = limit - before_n
     return list(reversed(evs[max(0, i - before_n): i])), evs[i + 1: i + 1 + after_n]
+
+
+def synapse_context_neighbours(f, evs: list, event_id: str, limit: int) -> tuple[list, list] | None:
+    """Rule `context-token`: Synapse's /context (storage/databases/main/stream.py,
+    _get_events_around_txn) pages backwards from the token (depth-1, stream) and forwards from
+    (depth, stream) of the event, in (depth, stream ordering) order. So events_before stops
+    short of a concurrent event one depth below with a HIGHER stream ordering (and of one at
+    the same depth with a lower), events_after takes those instead. Stream orderings as the
+    converter writes them (docs/e2e-checks.md `notifications-order`): Dendrite's positions for
+    live events, backfilled ones below every live one by depth. Without forks around the event
+    this is context_neighbours."""
+    topo, pos = f.topology(), f.positions()
+    if event_id not in {e["event_id"] for e in evs} or any(e["event_id"] not in topo for e in evs):
+        return context_neighbours(evs, event_id, limit)
+
+    def key(eid: str) -> tuple[int, int]:
+        depth = topo[eid][0]
+        p = pos.get(eid)
+        return (depth, p[0] if p and not p[2] else -(10**12) + depth)
+    d, st = key(event_id)
+    before = sorted((e for e in evs if key(e["event_id"]) <= (d - 1, st)), key=lambda e: key(e["event_id"]))
+    after = sorted((e for e in evs if key(e["event_id"]) > (d, st)), key=lambda e: key(e["event_id"]))
+    before_n = limit // 2
+    return list(reversed(before))[:before_n], after[: limit - before_n]
 
 
 # --- prev_content as Synapse serves it ---------------------------------------------------

@@ -135,7 +135,7 @@ def chronological_context(ctx, name: str, room: str, event_id: str, rec: dict) -
     f = ctx.fixture
     evs = derived.history(f, room)
     limit = int((rec.get("params") or {}).get("limit", 10))
-    around = derived.context_neighbours(evs, event_id, limit) if evs else None
+    around = derived.synapse_context_neighbours(f, evs, event_id, limit) if evs else None   # rule context-token
     if around is None:
         return {}
     joined = f.rooms[room] in f.expected(f"{name}/joined_rooms.json")["body"].get("joined_rooms", [])
