@@ -1,4 +1,4 @@
-"""python -m harness.federation_move PHASE ...: the checks of scripts/tests/50-federation-move.
+"""python -m harness.federation_move PHASE ...: the checks of scripts/tests/55-federation-move.
 
 Phase `checks` runs on the moved server A (Synapse from convert + media + signing-key + the
 `config` fragment, federation over the fragment's TLS listener) and its peer B (the real
