@@ -123,8 +123,13 @@ fn fallback_keys<'a>(keys: &'a Keys, ctx: &UserContext, skips: &mut Skipped) -> 
     // deterministically; the others are reported.
     let mut seen: BTreeMap<(&str, &str, &str), usize> = BTreeMap::new();
     for k in &keys.fallback_keys {
-        if !ctx.is_local(&k.user_id) || !ctx.has_device(&k.user_id, &k.device_id) {
-            skips.add("fallback keys", "device is not a carried local device");
+        if !ctx.is_local(&k.user_id) {
+            skips.add("fallback keys", "remote user's keys (a cache; Synapse fetches them again)");
+            continue;
+        }
+        if !ctx.has_device(&k.user_id, &k.device_id) {
+            // Dendrite 0.14/0.15 leave a deleted device's fallback keys behind.
+            skips.add("fallback keys", "device no longer exists");
             continue;
         }
         let row = vec![
