@@ -200,15 +200,42 @@ class Dump:
         self.user_rows()
 
     def room_extras(self, s):
-        """Receipts of local members, published/alias rows for public rooms."""
-        t, room = self.t, s.room
-        last = room.latest[-1].event_id if room.latest else None
+        """Receipts and notifications of local members over the room's last messages, and the
+        published flag of public rooms."""
+        t, room, r = self.t, s.room, self.rng
+        tail = list(room.tail)
+        two = len(room.joined) == 2
         for user in sorted(room.joined):
-            if user.endswith(":" + self.local) and last and self.rng.random() < 0.5:
+            if not user.endswith(":" + self.local) or user not in self.devices or not tail:
+                continue
+            joined_at = room.memberships[(user, "join")].stream or 0
+            seen = r.randrange(-1, len(tail)) if r.random() < 0.7 else -1  # index of the read receipt
+            if seen >= 0:
                 self.receipt_id = getattr(self, "receipt_id", 0) + 1
-                t.row("syncapi_receipts", self.receipt_id, room.room_id, "m.read", user, last, self.ts)
+                t.row("syncapi_receipts", self.receipt_id, room.room_id, "m.read", user, tail[seen].event_id,
+                      tail[seen].built.event["origin_server_ts"] + 5000)
+            unread = 0
+            for i, ev in enumerate(tail):
+                if ev.built.sender == user or ev.stream <= joined_at:
+                    continue
+                self.notification(user, room, ev, two, read=i <= seen)
+                unread += i > seen
+            self.notification_data_id = getattr(self, "notification_data_id", 0) + 1
+            t.row("syncapi_notification_data", self.notification_data_id, user, room.room_id, unread, 0)
         if s.public and s.kind != "dm":
             t.row("roomserver_published", room.room_id, "", "", True)
+
+    def notification(self, user, room, ev, one_to_one, read):
+        """A push notification as Dendrite stores it (default rules: messages notify, with a
+        sound in one-to-one rooms; the stored JSON's room_id is empty and ts 0, as Dendrite's)."""
+        b = ev.built
+        actions = ["notify", {"set_tweak": "sound", "value": "default"}] if one_to_one else ["notify"]
+        event = {"content": b.event["content"], "event_id": b.event_id, "origin_server_ts": b.event["origin_server_ts"],
+                 "sender": b.sender, "type": b.type}
+        body = {"actions": actions, "event": event, "profile_tag": "", "read": False, "room_id": "", "ts": 0}
+        self.notification_id = getattr(self, "notification_id", 0) + 1
+        self.t.row("userapi_notifications", self.notification_id, user[1:].split(":")[0], self.local, room.room_id,
+                   b.event_id, ev.stream, b.event["origin_server_ts"] + 30, False, canonical(body).decode(), read)
 
     def accounts_rows(self):
         t, seed = self.t, self.seed
@@ -273,6 +300,34 @@ class Dump:
                     t.row("keyserver_cross_signing_sigs", user, f"ed25519:{pub}", user, device,
                           b64(sk.sign(canonical(obj)).signature))
 
+    def key_backups(self):
+        """Server-side key backups (version 1) of a fifth of the users who are in encrypted
+        rooms: auth data signed by the user's first device, a few sessions per room."""
+        r, t = self.rng, self.t
+        encrypted = {}
+        for s in self.scripts:
+            if s.encrypted:
+                for u in s.room.joined:
+                    encrypted.setdefault(u, []).append(s.room.room_id)
+        n = 0
+        for user in sorted(encrypted):
+            if user not in self.devices or r.random() >= 0.2:
+                continue
+            n += 1
+            device = self.devices[user][0][0]
+            dk = DeviceKeys(user, device, self.seed)
+            auth = {"public_key": b64(hashlib.sha256(f"{self.seed}/backup/{user}".encode()).digest())}
+            auth = dk.signed(auth)
+            t.row("userapi_key_backup_versions", user, n, "m.megolm_backup.v1.curve25519-aes-sha2",
+                  json.dumps(auth), "1", 0)
+            for room_id in encrypted[user][:5]:
+                for _ in range(r.randint(1, 3)):
+                    data = {"ephemeral": b64(r.randbytes(32)), "ciphertext": b64(r.randbytes(r.randint(200, 400))),
+                            "mac": b64(r.randbytes(8))}
+                    t.row("userapi_key_backups", user, room_id, b64(r.randbytes(32)), n, r.randint(0, 30), 0,
+                          r.random() < 0.8, json.dumps(data))
+        t.sequences["userapi_key_backup_versions_seq"] = n
+
     def user_rows(self):
         """Push rules and account data, device keys and one-time keys for every device."""
         t, seed = self.t, self.seed
@@ -309,9 +364,12 @@ class Dump:
             if user in self.devices:
                 t.row("keyserver_key_changes", key_change, user)  # one row per user: the latest change
         t.sequences["keyserver_key_changes_seq"] = key_change
+        self.key_backups()
         t.sequences["syncapi_stream_id"] = s.stream
         t.sequences["syncapi_receipt_id"] = getattr(self, "receipt_id", 0)
         t.sequences["syncapi_relation_id"] = self.relation_id
+        t.sequences["userapi_notifications_id_seq"] = getattr(self, "notification_id", 0)
+        t.sequences["syncapi_notification_data_id_seq"] = getattr(self, "notification_data_id", 0)
         t.sequences["syncapi_send_to_device_id"] = getattr(self, "to_device_id", 0)
         with open(os.path.join(SCHEMA_DIR, "migrations.txt")) as f:
             for line in f:

@@ -23,6 +23,7 @@ sync stream (`sent_to_output` false). Merges here only join branches that change
 state keys, so the resolved state is the union, whatever the state-resolution algorithm.
 """
 
+import collections
 import hashlib
 
 from .events import canonical, redact
@@ -143,6 +144,7 @@ class Room:
         self.keep_before = False  # keep each unseen event's state (backfill candidates)
         self.unseen_events, self.backfill_events = [], []
         self.invites = []  # (invite Ev, sync invite stream position or None)
+        self.tail = collections.deque(maxlen=30)  # the last messages (receipts, notifications)
 
     # --- state --------------------------------------------------------------------------
     def after_snapshot(self, ev):
@@ -221,6 +223,8 @@ class Room:
             self.hist_vis = built.event["content"].get("history_visibility", "shared")
         if built.type == "m.room.member":
             self._membership(ev, replaced)
+        if built.type in ("m.room.message", "m.room.encrypted") and not defer:
+            self.tail.append(ev)
         if defer:  # to be redacted: rows are written by `redacted`
             self.deferred[ev.nid] = (replaced, txn)
             return ev

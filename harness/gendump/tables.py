@@ -51,6 +51,12 @@ COLUMNS = {
     "account_type",
     "userapi_devices": "access_token, session_id, device_id, localpart, server_name, created_ts, display_name, "
     "last_seen_ts, ip, user_agent",
+    "userapi_key_backup_versions": "user_id, version, algorithm, auth_data, etag, deleted",
+    "userapi_key_backups": "user_id, room_id, session_id, version, first_message_index, forwarded_count, is_verified, "
+    "session_data",
+    "userapi_notifications": "id, localpart, server_name, room_id, event_id, stream_pos, ts_ms, highlight, "
+    "notification_json, read",
+    "syncapi_notification_data": "id, user_id, room_id, notification_count, highlight_count",
     "userapi_profiles": "localpart, server_name, display_name, avatar_url",
     "keyserver_device_keys": "user_id, device_id, ts_added_secs, key_json, stream_id, display_name",
     "keyserver_one_time_keys": "user_id, device_id, key_id, algorithm, ts_added_secs, key_json",
