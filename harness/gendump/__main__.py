@@ -29,8 +29,10 @@ def main():
     d.run(progress)
     d.t.write_dump(os.path.join(a.out, "dendrite.sql"))
     shutil.rmtree(spool)
-    with open(os.path.join(a.out, "matrix_key.pem"), "w") as f:
+    pem = os.path.join(a.out, "matrix_key.pem")
+    with open(os.open(pem, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w") as f:  # a private key
         f.write(d.keys[a.server_name].pem())
+    os.chmod(pem, 0o600)
     os.chmod(os.path.join(a.out, "dendrite.sql"), 0o600)
     with open(os.path.join(a.out, "server_keys.json"), "w") as f:  # what each server publishes
         json.dump({s: {k.key_id: k.verify_key_b64()} for s, k in sorted(d.keys.items())}, f, indent=1)

@@ -100,7 +100,8 @@ class Tables:
     def write_dump(self, path):
         for f in self.files.values():
             f.close()
-        with open(path, "w") as out:
+        # Mode 0600 from the start: the dump holds password hashes and access tokens.
+        with open(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w") as out:
             with open(os.path.join(SCHEMA_DIR, "pre-data.sql")) as f:
                 shutil.copyfileobj(f, out)
             for table in sorted(COLUMNS):
