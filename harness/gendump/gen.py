@@ -20,6 +20,7 @@ import os
 import random
 
 import bcrypt
+import nacl.signing
 
 from . import rooms as rooms_mod
 from .events import VERSIONS, Builder, ServerKey, b64, canonical
@@ -53,7 +54,6 @@ class Dump:
         self.session = 0
         self.txn = 0
         self.names = {}
-        self.last_read = {}  # (room_id, user) -> event id, for receipts
         self.media = {}  # user -> [(media_id, upload name, content type, size)]
         self.relation_id = 0
 
@@ -72,9 +72,6 @@ class Dump:
         self.txn += 1
         device, session = devs[0]
         return (session, f"m{self.txn}.{device}")
-
-    def membership_changed(self, script, ev, membership):
-        pass
 
     def relation(self, room_id, parent, child, child_type, rel_type):
         self.relation_id += 1
@@ -383,8 +380,6 @@ class Dump:
 
 
 def cross_signing_key(user, seed, usage):
-    import nacl.signing
-
     sk = nacl.signing.SigningKey(hashlib.sha256(f"{seed}/xsign/{user}/{usage}".encode()).digest())
     pub = b64(bytes(sk.verify_key))
     return sk, pub, {"keys": {f"ed25519:{pub}": pub}, "usage": [usage], "user_id": user}
@@ -398,8 +393,6 @@ class DeviceKeys:
     """A device's identity keys, signed by its own ed25519 key (as a client uploads them)."""
 
     def __init__(self, user, device, seed):
-        import nacl.signing
-
         raw = hashlib.sha256(f"{seed}/device/{user}/{device}".encode()).digest()
         self.sk = nacl.signing.SigningKey(raw)
         self.user, self.device = user, device

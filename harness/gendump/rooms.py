@@ -37,8 +37,6 @@ class RoomScript:
         self.room = Room(dump.server, version)
         self.power = {}
         self.recent = []  # recent message Evs (reply/reaction/redaction targets)
-        self.invites = {}  # invite event id -> [Ev, retired]
-        self.left = []  # users who left (may come back)
         # A remote big or medium room: its first part happens before any local user joins.
         self.local = dump.local
         self.prejoin = int(budget * 0.2) if kind in ("big", "medium") and not self.is_local(creator) else 0
@@ -69,8 +67,6 @@ class RoomScript:
         txn = self.d.txn_for(sender) if etype not in ("m.room.member",) and state_key is None else None
         ev = room.add(built, prev, auth, rejected=rejected, soft_failed=soft_failed, txn=txn, defer=defer,
                       record_prev=record_prev, join_state=join_state)
-        if etype == "m.room.member":
-            self.d.membership_changed(self, ev, membership)
         return ev
 
     def member(self, user, membership, sender=None, **kw):
