@@ -264,9 +264,10 @@ fn convert<'m>(model: &'m Model, ctx: &'m Context, skipped: &mut Skipped) -> Res
     Ok(out)
 }
 
-/// Tables this large are loaded without their secondary indexes, which are
-/// rebuilt from the target's own definitions afterwards (faster COPY).
-const DEFER_INDEXES_FROM: usize = 100_000;
+/// Tables this large are loaded without their secondary indexes, foreign keys
+/// and per-row triggers, which are put back from the target's own definitions
+/// afterwards (faster COPY: docs/performance.md).
+const DEFER_INDEXES_FROM: usize = 10_000;
 
 fn write(tables: &[Table<'_>], ctx: &Context, inputs: &[InputFile], output: &Path) -> Result<Vec<(String, u64)>> {
     let count = |name: &str| tables.iter().filter(|t| t.name == name).map(|t| t.len() as u64).sum::<u64>();

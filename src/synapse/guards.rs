@@ -37,9 +37,24 @@ pub fn preamble() -> String {
          \\endif\n\n",
     );
     s.push_str(&guard());
+    s.push_str(SORT_MEMORY);
     s.push_str(BOOKKEEPING);
     s
 }
+
+/// Indexes, constraints and event_search's GIN index are built after the data;
+/// their sorts get more memory, for this transaction only (never less than the
+/// server's own setting).
+const SORT_MEMORY: &str = r#"-- More sort memory for the index builds after the data (this transaction only).
+DO $memory$
+BEGIN
+  IF pg_size_bytes(current_setting('maintenance_work_mem')) < pg_size_bytes('512MB') THEN
+    PERFORM set_config('maintenance_work_mem', '512MB', true);
+  END IF;
+END
+$memory$;
+
+"#;
 
 fn guard() -> String {
     let mut s = String::new();
@@ -109,9 +124,13 @@ BEGIN
   INSERT INTO pg_temp.d2s_rows VALUES (t, n);
 END
 $fn$;
-CREATE TEMP TABLE d2s_indexes (ord serial, tbl text NOT NULL, name text NOT NULL, def text NOT NULL);
--- Drops the indexes of a table that no constraint uses (primary keys, unique constraints and
--- indexes that foreign keys point at stay), remembering the target's own definitions.
+CREATE TEMP TABLE d2s_indexes (ord serial, tbl text NOT NULL, name text NOT NULL, kind text NOT NULL, def text NOT NULL);
+-- Before a big table's first COPY, moves what costs per row to after the data, remembering the
+-- target's own definitions: its indexes that no constraint uses (primary keys, unique constraints
+-- and indexes that foreign keys point at stay), its foreign keys (a row-by-row check each; re-added
+-- afterwards, which checks all rows at once; one Synapse made NOT VALID is re-added NOT VALID and
+-- the loaded rows are checked by a query of the same meaning), and its check_event_stream_ordering
+-- triggers (what they check per row, the invariants check for every row before COMMIT).
 CREATE FUNCTION pg_temp.d2s_defer_indexes(t text) RETURNS void LANGUAGE plpgsql AS $fn$
 DECLARE r record;
 BEGIN
@@ -121,8 +140,37 @@ BEGIN
               AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid)
             ORDER BY 1
   LOOP
-    INSERT INTO pg_temp.d2s_indexes (tbl, name, def) VALUES (t, r.name, r.def);
+    INSERT INTO pg_temp.d2s_indexes (tbl, name, kind, def) VALUES (t, r.name, 'index', r.def);
     EXECUTE 'DROP INDEX ' || r.name;
+  END LOOP;
+  FOR r IN SELECT c.conname, pg_get_constraintdef(c.oid) AS def, c.convalidated, c.confrelid::regclass::text AS ref,
+                  (SELECT string_agg(format('x.%I IS NOT NULL', a.attname), ' AND ' ORDER BY k.n)
+                     FROM unnest(c.conkey) WITH ORDINALITY k(att, n)
+                     JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = k.att) AS not_null,
+                  (SELECT string_agg(format('y.%I = x.%I', b.attname, a.attname), ' AND ' ORDER BY k.n)
+                     FROM unnest(c.conkey, c.confkey) WITH ORDINALITY k(att, ref_att, n)
+                     JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = k.att
+                     JOIN pg_attribute b ON b.attrelid = c.confrelid AND b.attnum = k.ref_att) AS matches
+             FROM pg_constraint c
+            WHERE c.conrelid = t::regclass AND c.contype = 'f'
+            ORDER BY c.conname
+  LOOP
+    INSERT INTO pg_temp.d2s_indexes (tbl, name, kind, def)
+      VALUES (t, r.conname, 'foreign key', format('ALTER TABLE %I ADD CONSTRAINT %I %s', t, r.conname, r.def));
+    IF NOT r.convalidated THEN
+      INSERT INTO pg_temp.d2s_indexes (tbl, name, kind, def)
+        VALUES (t, r.conname, 'foreign key check',
+                format('SELECT count(*) FROM %I x WHERE %s AND NOT EXISTS (SELECT 1 FROM %s y WHERE %s)', t, r.not_null, r.ref, r.matches));
+    END IF;
+    EXECUTE format('ALTER TABLE %I DROP CONSTRAINT %I', t, r.conname);
+  END LOOP;
+  FOR r IN SELECT tgname FROM pg_trigger
+            WHERE tgrelid = t::regclass AND NOT tgisinternal AND tgenabled <> 'D'
+              AND tgfoid::regproc::text = 'check_event_stream_ordering'
+            ORDER BY tgname
+  LOOP
+    INSERT INTO pg_temp.d2s_indexes (tbl, name, kind, def) VALUES (t, r.tgname, 'trigger', format('ALTER TABLE %I ENABLE TRIGGER %I', t, r.tgname));
+    EXECUTE format('ALTER TABLE %I DISABLE TRIGGER %I', t, r.tgname);
   END LOOP;
 END
 $fn$;

@@ -15,6 +15,7 @@ mod header;
 mod output;
 mod postload;
 mod script;
+mod search;
 pub mod spec;
 mod value;
 

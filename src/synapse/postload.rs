@@ -10,8 +10,9 @@
 //!    background processors that walk the events stream moved past the
 //!    imported history (reference: shared/reference/synapse-postload.sql,
 //!    synapse-storage.md §D).
-//! 4. Background updates queued for the derived tables (§E.1), which
-//!    `update_synapse_database --run-background-updates` then rebuilds.
+//! 4. Derived tables: those we compute ourselves are filled here (`event_search`,
+//!    [`search`](super::search)); the others are queued as background updates
+//!    (§E.1), which `update_synapse_database --run-background-updates` then rebuilds.
 //! 5. Completion mark, deferred checks run now.
 //! 6. Last, what PostgreSQL does not roll back: every stream sequence moved to
 //!    the MAX of its tables (`setval`), `ANALYZE` of the filled tables. A load
@@ -19,6 +20,8 @@
 //! 7. COMMIT, unless under `psql -1` (psql commits).
 
 use std::fmt::Write as _;
+
+use super::search;
 
 /// A check: `violations_sql` counts the rows that break it (must be 0).
 #[derive(Clone, Copy, Debug)]
@@ -59,25 +62,26 @@ pub const STANDARD_INVARIANTS: &[Invariant] = &[
     },
 ];
 
-/// How the `background_updates` row's `progress_json` is made.
+/// How a derived table is rebuilt.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Progress {
-    /// `{}`
-    Empty,
-    /// `event_search` needs the stream range it indexes; computed in SQL from
-    /// `events`, and the update is not queued when there are no events.
-    EventSearchRange,
+pub enum Rebuild {
+    /// Queued in `background_updates` (`progress_json` `{}`); Synapse's update
+    /// rebuilds it when `update_synapse_database --run-background-updates` runs.
+    Queued,
+    /// Computed during the load by this SQL, which gives what Synapse's update
+    /// would; the SQL also removes the update from `background_updates`.
+    Computed(&'static str),
 }
 
 #[derive(Clone, Copy, Debug)]
 pub struct BackgroundUpdate {
     pub name: &'static str,
     pub depends_on: Option<&'static str>,
-    pub progress: Progress,
+    pub rebuild: Rebuild,
 }
 
 const fn bg(name: &'static str, depends_on: Option<&'static str>) -> BackgroundUpdate {
-    BackgroundUpdate { name, depends_on, progress: Progress::Empty }
+    BackgroundUpdate { name, depends_on, rebuild: Rebuild::Queued }
 }
 
 /// Rebuilders of the tables the converter does not write (synapse-storage.md §E.1):
@@ -89,7 +93,7 @@ pub const REBUILD_DERIVED: &[BackgroundUpdate] = &[
     bg("populate_user_directory_process_rooms", Some("populate_user_directory_createtables")),
     bg("populate_user_directory_process_users", Some("populate_user_directory_process_rooms")),
     bg("populate_user_directory_cleanup", Some("populate_user_directory_process_users")),
-    BackgroundUpdate { name: "event_search", depends_on: None, progress: Progress::EventSearchRange },
+    BackgroundUpdate { name: "event_search", depends_on: None, rebuild: Rebuild::Computed(search::EVENT_SEARCH_FILL) },
     bg("chain_cover", None),
     bg("sliding_sync_prefill_joined_rooms_to_recalculate_table_bg_update", None),
     bg("sliding_sync_joined_rooms_bg_update", Some("sliding_sync_prefill_joined_rooms_to_recalculate_table_bg_update")),
@@ -126,16 +130,24 @@ impl Default for PostLoad {
     }
 }
 
-/// Recreates the indexes `Script::defer_indexes` dropped, from their saved definitions.
-pub const RECREATE_INDEXES: &str = r#"-- Recreate deferred indexes from the target's own definitions.
+/// Recreates what `Script::defer_indexes` moved after the data, from the saved
+/// definitions, and checks the rows of foreign keys Synapse made NOT VALID.
+pub const RECREATE_INDEXES: &str = r#"-- Recreate deferred indexes, foreign keys and triggers from the target's own definitions.
 DO $indexes$
-DECLARE r record;
+DECLARE r record; n bigint;
 BEGIN
-  FOR r IN SELECT tbl, name, def FROM pg_temp.d2s_indexes ORDER BY ord LOOP
+  FOR r IN SELECT tbl, name, kind, def FROM pg_temp.d2s_indexes ORDER BY ord LOOP
+    IF r.kind = 'foreign key check' THEN
+      EXECUTE r.def INTO n;
+      IF n > 0 THEN
+        RAISE EXCEPTION 'dendrite2synapse: % rows of % break its foreign key %; nothing was loaded', n, r.tbl, r.name;
+      END IF;
+      CONTINUE;
+    END IF;
     BEGIN
       EXECUTE r.def;
     EXCEPTION WHEN OTHERS THEN
-      RAISE EXCEPTION 'dendrite2synapse: recreating index % on % failed: %; nothing was loaded', r.name, r.tbl, SQLERRM;
+      RAISE EXCEPTION 'dendrite2synapse: recreating % % on % failed: %; nothing was loaded', r.kind, r.name, r.tbl, SQLERRM;
     END;
   END LOOP;
 END
@@ -188,26 +200,23 @@ pub fn fixups(post: &PostLoad) -> String {
 }
 
 fn background_updates(updates: &[BackgroundUpdate]) -> String {
-    if updates.is_empty() {
-        return String::new();
-    }
-    let mut s =
-        String::from("-- Rebuild the derived tables (run by update_synapse_database --run-background-updates).\n");
+    let mut s = String::new();
     for u in updates {
+        if let Rebuild::Computed(sql) = u.rebuild {
+            s.push_str(sql);
+        }
+    }
+    let queued: Vec<&BackgroundUpdate> = updates.iter().filter(|u| u.rebuild == Rebuild::Queued).collect();
+    if queued.is_empty() {
+        return s;
+    }
+    s.push_str("-- Rebuild the derived tables (run by update_synapse_database --run-background-updates).\n");
+    for u in queued {
         let depends = u.depends_on.map_or("NULL".to_string(), sql_literal);
-        let (progress, from) = match u.progress {
-            Progress::Empty => ("'{}'".to_string(), String::new()),
-            Progress::EventSearchRange => (
-                "json_build_object('target_min_stream_id_inclusive', MIN(stream_ordering), \
-                 'max_stream_id_exclusive', MAX(stream_ordering) + 1)::text"
-                    .to_string(),
-                " FROM events HAVING count(*) > 0".to_string(),
-            ),
-        };
         let _ = writeln!(
             s,
             "INSERT INTO background_updates (ordering, update_name, progress_json, depends_on) \
-             SELECT 9400, {name}, {progress}, {depends}{from} ON CONFLICT (update_name) DO NOTHING;",
+             VALUES (9400, {name}, '{{}}', {depends}) ON CONFLICT (update_name) DO NOTHING;",
             name = sql_literal(u.name),
         );
     }
