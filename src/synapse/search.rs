@@ -27,6 +27,8 @@
 //!   instead of aborting the load; Synapse's update would fail on such an
 //!   event's value.
 //! - Duplicate keys: `jsonb` and Python's decoder both keep the last one.
+//! - `OFFSET 0` keeps the planner from pulling the subquery up, which would
+//!   parse each event's JSON once per reference to `c` (4 times: 60 % slower).
 //! - The table's indexes (one GIN) are dropped for the insert and rebuilt from
 //!   the target's own definitions: building a GIN index once is much faster
 //!   than growing it row by row. (event_search has no constraints.)
@@ -74,7 +76,8 @@ BEGIN
                  pg_temp.d2s_event_json(j.json) -> 'content' AS c
             FROM events e JOIN event_json j USING (room_id, event_id)
            WHERE e.type IN ('m.room.message', 'm.room.name', 'm.room.topic')
-             AND e.stream_ordering IS NOT NULL) ev,
+             AND e.stream_ordering IS NOT NULL
+          OFFSET 0) ev,
          LATERAL (SELECT CASE ev.type WHEN 'm.room.message' THEN 'content.body'
                                       WHEN 'm.room.name' THEN 'content.name'
                                       ELSE 'content.topic' END AS key,
