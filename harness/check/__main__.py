@@ -7,6 +7,7 @@ so a crashing check can never look like a pass.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import sys
 import traceback
 
@@ -14,10 +15,12 @@ from .categories import ALL, GROUPS
 from .compare import Tally
 from .context import Context
 from .fixture import Fixture
-from .http import Client
+from .http import Client, ReadOnly
 
 
 def pick(spec: str):
+    """The categories a spec names, in run order (read phase, then write phase): the order of
+    the spec does not matter (categories/__init__.py)."""
     wanted = [s.strip() for s in spec.split(",") if s.strip()]
     names = {m.NAME for m in ALL}
     bad = [w for w in wanted if w not in names and w not in GROUPS and w != "all"]
@@ -31,8 +34,9 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(prog="python3 -m harness.check", description=__doc__)
     ap.add_argument("fixture", help="fixture folder, e.g. fixtures/dendrite-0.13.8/full")
     ap.add_argument("--url", required=True, help="client API base URL of the server under test")
-    ap.add_argument("--categories", default="issue4",
-                    help="comma-separated categories or groups (issue4, issue5, issue6, all); default issue4")
+    ap.add_argument("--categories", default="accounts_rooms",
+                    help="comma-separated categories or groups (accounts_rooms, e2ee_userdata, media_identity, "
+                         "all), in any order: read-only categories always run first; default accounts_rooms")
     ap.add_argument("--registration-secret", help="shared secret for /_synapse/admin/v1/register (live)")
     ap.add_argument("--server", default="synapse", choices=["synapse", "dendrite"])
     ap.add_argument("--all-differences", action="store_true", help="print every difference, not just the first")
@@ -43,10 +47,11 @@ def main(argv=None) -> int:
     if secret is None and args.server == "dendrite":
         secret = "fixture-shared-secret"   # what scripts/make-fixtures configured
     ctx = Context(fixture, Client(args.url), Tally(), args.server, secret)
+    reading = dataclasses.replace(ctx, client=ReadOnly(ctx.client))   # same tally and notes
     for mod in pick(args.categories):
         ctx.tally.cat(mod.NAME)
         try:
-            mod.run(ctx)
+            mod.run(ctx if mod.WRITES else reading)
         except Exception as e:  # noqa: BLE001 - reported, never swallowed
             ctx.tally.differ(mod.NAME, f"check crashed: {type(e).__name__}: {e}")
             traceback.print_exc(file=sys.stderr)

@@ -1,4 +1,4 @@
-"""account_data (issue 5): push rules, pushers, global and per-room account data, tags, filters,
+"""account_data: push rules, pushers, global and per-room account data, tags, filters,
 presence status messages, and the ignore list acting on history, for every recorded user,
 compared with Dendrite's answers under the rules of userdata_rules.py (docs/e2e-checks.md):
 push rules by the user's rules exactly and the server defaults by meaning (Synapse's own
@@ -10,7 +10,8 @@ from __future__ import annotations
 from .. import userdata_rules as r
 from ..http import q
 
-NAME, GROUP = "account_data", "issue5"
+NAME, GROUP = "account_data", "e2ee_userdata"
+WRITES = False
 
 
 def run(ctx) -> None:

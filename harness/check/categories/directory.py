@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from ..http import q
 
-NAME, GROUP = "directory", "issue4"
+NAME, GROUP = "directory", "accounts_rooms"
+WRITES = False
 ALIAS_FILES = {"directory_lobby": "lobby_alias", "directory_hall": "lobby_alt_alias",
                "directory_fed": "fed_alias"}
 

@@ -1,4 +1,4 @@
-"""encrypted_history (issue 5): encrypted history with real crypto clients — matrix-nio (on
+"""encrypted_history: encrypted history with real crypto clients — matrix-nio (on
 vodozemac) opening each device's crypto store as the fixture saved it on Dendrite, talking to
 the migrated server. Needs matrix-nio[e2e] 0.26 and vodozemac 0.10 in the checker's Python
 (scripts/tests/45-userdata-e2e installs them); without them the category fails, it never passes.
@@ -32,7 +32,8 @@ try:   # the checker runs without them for other groups; this category then fail
 except ImportError as e:
     MISSING = str(e)
 
-NAME, GROUP = "encrypted_history", "issue5"
+NAME, GROUP = "encrypted_history", "e2ee_userdata"
+WRITES = True
 CAT = NAME
 
 
@@ -209,6 +210,7 @@ async def backup_restore(fx: Fx, dev: Devices, api, t) -> None:
                    "type": "m.room.message", "content": {"body": sent["body"], "msgtype": "m.text"}}
             t.compare(CAT, f"{name}'s new device decrypts {event_id} from the backup", exp,
                       await decrypt(c, fx.rooms[sent["room"]], event_id))
+        await c.logout()   # the device and its keys go again (Synapse deletes both)
 
 
 async def new_message(fx: Fx, dev: Devices, t) -> None:

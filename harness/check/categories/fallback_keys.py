@@ -1,4 +1,4 @@
-"""fallback_keys (issue 14): element-hq Dendrite 0.14/0.15's fallback keys after the move, for
+"""fallback_keys: element-hq Dendrite 0.14/0.15's fallback keys after the move, for
 fixtures whose dump has keyserver_fallback_keys (fixtures/dendrite-0.15/; a 0.13.8 dump has
 none and nothing is checked). Expected values come from the dump's rows and from what the fork
 does with them (docs/dendrite-versions.md), never from the converter:
@@ -13,14 +13,16 @@ does with them (docs/dendrite-versions.md), never from the converter:
 3. deleted device: a row whose device no longer exists (the fork leaves them behind) is not
    served: /keys/claim for it gives nothing.
 
-Runs after keys_claim. Needs vodozemac (signature check)."""
+Writes (claims keys): first in the write phase, before encrypted_history and keys_claim, whose
+claims could fall back and mark the fallback key used. Needs vodozemac (signature check)."""
 from __future__ import annotations
 
 import json
 
 from .keys_claim import canonical
 
-NAME, GROUP = "fallback_keys", "issue14"
+NAME, GROUP = "fallback_keys", "e2ee_userdata"
+WRITES = True
 ALGORITHM = "signed_curve25519"
 
 

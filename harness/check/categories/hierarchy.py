@@ -29,7 +29,8 @@ from __future__ import annotations
 
 from ..http import q
 
-NAME, GROUP = "hierarchy", "issue4"
+NAME, GROUP = "hierarchy", "accounts_rooms"
+WRITES = False
 ADDED = ("room_version", "encryption")
 ADMITTING_RULES = ("public", "knock", "knock_restricted")
 

@@ -33,7 +33,8 @@ import json
 from ..http import q
 from ..normalise import pair
 
-NAME, GROUP = "history", "issue4"
+NAME, GROUP = "history", "accounts_rooms"
+WRITES = False
 SYNC_FILTER = json.dumps({"room": {"timeline": {"limit": 1}}, "presence": {"not_types": ["*"]}})
 
 

@@ -1,4 +1,4 @@
-"""keys (issue 5): /keys/query for the local users, /room_keys/version and /room_keys/keys, for
+"""keys: /keys/query for the local users, /room_keys/version and /room_keys/keys, for
 every recorded user, compared with Dendrite's answers. Signatures and key JSON are compared
 exactly (they are signed data). Two rules (userdata_rules.py): a user-signing key is served
 only to its owner (the spec; Dendrite served everyone's), and an error is its status and
@@ -11,7 +11,8 @@ import json
 
 from .. import userdata_rules as r
 
-NAME, GROUP = "keys", "issue5"
+NAME, GROUP = "keys", "e2ee_userdata"
+WRITES = False
 
 
 def run(ctx) -> None:

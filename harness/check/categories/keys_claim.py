@@ -1,4 +1,4 @@
-"""keys_claim (issue 5): /keys/claim hands out migrated one-time keys. For every local device in
+"""keys_claim: /keys/claim hands out migrated one-time keys. For every local device in
 Dendrite's /keys/query answer, a claimed signed_curve25519 key must carry a valid signature by
 that device's Ed25519 key as Dendrite served it (so it is a key the device uploaded, not one
 the server made), and a second claim must give another key (claimed keys are used up) — or,
@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import json
 
-NAME, GROUP = "keys_claim", "issue5"
+NAME, GROUP = "keys_claim", "e2ee_userdata"
+WRITES = True
 
 
 def canonical(obj) -> bytes:

@@ -26,7 +26,8 @@ from ..http import q
 from . import resume
 from .history import end_token, fullest_history, paginate
 
-NAME, GROUP = "live", "issue4"
+NAME, GROUP = "live", "accounts_rooms"
+WRITES = True
 ORDER = ["world_readable", "shared", "invited", "joined"]
 
 

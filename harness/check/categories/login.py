@@ -3,7 +3,8 @@ device; deactivated users' and logged-out devices' tokens do not; password login
 part runs in `live`, because it creates a device)."""
 from __future__ import annotations
 
-NAME, GROUP = "login", "issue4"
+NAME, GROUP = "login", "accounts_rooms"
+WRITES = False
 
 
 def run(ctx) -> None:

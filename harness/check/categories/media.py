@@ -1,4 +1,4 @@
-"""media (issue 6): every download and thumbnail Dendrite served (fixture media.json) is served
+"""media: every download and thumbnail Dendrite served (fixture media.json) is served
 with the same status, content type, length and SHA-256, fetched the way the recorder did
 (alice's token).
 
@@ -13,7 +13,8 @@ from __future__ import annotations
 import hashlib
 
 
-NAME, GROUP = "media", "issue6"
+NAME, GROUP = "media", "media_identity"
+WRITES = False
 THUMBS = {"thumbnail_32x32_crop": (32, 32, "crop"), "thumbnail_96x96_crop": (96, 96, "crop"),
           "thumbnail_640x480_scale": (640, 480, "scale"), "thumbnail_50x50_scale": (50, 50, "scale")}
 

@@ -1,4 +1,4 @@
-"""notifications (issue 5): GET /notifications of every recorded user against Dendrite's
+"""notifications: GET /notifications of every recorded user against Dendrite's
 recorded answer: the same notifications (event IDs), in the server's order, each with the same
 room_id, actions, profile_tag, read flag and event. Rules (docs/e2e-checks.md):
 - `tokens`: next_token is a server-private position, never compared; one request with
@@ -54,6 +54,10 @@ Unread counts, `/sync` `unread_notifications` of every joined room in the user's
   after that receipt or membership event by the converter's stream order (rule
   `notifications-order`), those missing by `day-old-pruning` left out; highlight_count those
   of them whose actions highlight.
+- `counts-cached-over-pruning`: Synapse caches those counts per room and user and its day-old
+  pruning does not invalidate the cache, so once the recorded notifications are a day old a
+  count may still include the pruned ones (if anything synced before the pruning ran, e.g. an
+  earlier category): either count is accepted (`cached_counts`).
 """
 from __future__ import annotations
 
@@ -61,7 +65,8 @@ import json
 import time
 
 
-NAME, GROUP = "notifications", "issue5"
+NAME, GROUP = "notifications", "e2ee_userdata"
+WRITES = False
 DAY_MS = 24 * 60 * 60 * 1000
 SLACK_MS = 60 * 60 * 1000   # an hour's margin either side of Synapse's day-old cutoff
 
@@ -185,7 +190,7 @@ def run(ctx) -> None:
             have = {n["event"]["event_id"] for n in act}
             exp = [n for n in exp if n["event"]["event_id"] in have or not prunable(n, now_ms)]
         check_counts(ctx, name, tok, list(rec["body"].get("notifications") or []),
-                     {n["event"]["event_id"] for n in act})
+                     {n["event"]["event_id"] for n in act}, now_ms)
         t.compare(NAME, f"{name} /notifications event IDs in order",
                   [n["event"]["event_id"] for n in exp], [n["event"]["event_id"] for n in act])
         for e, a in pairs(exp, act):   # a missing one is reported by the sequence comparison
@@ -225,7 +230,22 @@ def synapse_counts(f, name: str, room_id: str, room: dict, listed: list, served:
             "highlight_count": sum(1 for x in counted if is_highlight(x.get("actions") or []))}
 
 
-def check_counts(ctx, name: str, tok: str, listed: list, served: set) -> None:
+def cached_counts(f, name: str, room_id: str, room: dict, listed: list, served: set, now_ms: int) -> list[dict]:
+    """Rule `counts-cached-over-pruning`: the counts Synapse may serve, the current ones first.
+    /sync's unread counts are cached per room and user (get_unread_event_push_actions_by_room_for_user,
+    @cached) and invalidated by receipts and new events in the room, but not by the day-old
+    pruning (_remove_old_push_actions_that_have_rotated deletes rows only). A /sync before the
+    pruning (another category's) leaves the count with the pruned notifications in it; the
+    pruning takes all of them at once (every imported action is rotated and a day old), so the
+    count is one of two: without the pruned ones, or with all of them."""
+    now = synapse_counts(f, name, room_id, room, listed, served)
+    pruned = {x["event"]["event_id"] for x in listed if x["event"]["event_id"] not in served and prunable(x, now_ms)}
+    if not pruned:
+        return [now]
+    return [now, synapse_counts(f, name, room_id, room, listed, served | pruned)]
+
+
+def check_counts(ctx, name: str, tok: str, listed: list, served: set, now_ms: int = 0) -> None:
     f, t = ctx.fixture, ctx.tally
     rec = f.expected(f"{name}/sync_full_state.json")
     if rec is None or rec["status"] != 200:
@@ -239,5 +259,6 @@ def check_counts(ctx, name: str, tok: str, listed: list, served: set) -> None:
             e = room.get("unread_notifications") or {}
             e = {k: e.get(k, 0) for k in ("notification_count", "highlight_count")}
         else:
-            e = synapse_counts(f, name, room_id, room, listed, served)
+            may = cached_counts(f, name, room_id, room, listed, served, now_ms)
+            e = a if a in may else may[0]
         t.compare(NAME, f"{name} {f.room_name(room_id)} unread_notifications", e, a)

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 from ..http import q
 
-NAME, GROUP = "profile", "issue4"
+NAME, GROUP = "profile", "accounts_rooms"
+WRITES = False
 
 
 def answer(ctx, token, path):

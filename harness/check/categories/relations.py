@@ -32,7 +32,8 @@ from ..http import q
 from .history import (compare_listing, dedupe, departed_expectation,
                       recorded_events, without_ignored)
 
-NAME, GROUP = "relations", "issue4"
+NAME, GROUP = "relations", "accounts_rooms"
+WRITES = False
 PAGE = "2"   # a limit below the largest recorded answer (4), so paging is exercised
 
 

@@ -20,7 +20,8 @@ from ..fixture import token_position
 from ..http import q
 from .history import recorded_events
 
-NAME, GROUP = "resume", "issue4"
+NAME, GROUP = "resume", "accounts_rooms"
+WRITES = False
 
 
 def resumed(ctx, token: str, since: str, limit: int = 100) -> tuple[int, dict]:

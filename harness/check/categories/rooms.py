@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from .. import derived
 
-NAME, GROUP = "rooms", "issue4"
+NAME, GROUP = "rooms", "accounts_rooms"
+WRITES = False
 
 
 def room_sets(sync_body: dict, drop_leave: set = frozenset()) -> dict:

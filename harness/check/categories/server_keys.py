@@ -1,9 +1,10 @@
-"""server_keys (issue 6): /_matrix/key/v2/server publishes the same server name, key IDs and
+"""server_keys: /_matrix/key/v2/server publishes the same server name, key IDs and
 public keys (current and old) as Dendrite did. valid_until_ts and the signature bytes are
 made at request time (fixtures/README.md); the signing key IDs are compared."""
 from __future__ import annotations
 
-NAME, GROUP = "server_keys", "issue6"
+NAME, GROUP = "server_keys", "media_identity"
+WRITES = False
 
 
 def view(st, b):

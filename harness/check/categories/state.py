@@ -23,7 +23,8 @@ from ..normalise import current_state, pair
 from .history import expected_fix
 from .rooms import full_sync
 
-NAME, GROUP = "state", "issue4"
+NAME, GROUP = "state", "accounts_rooms"
+WRITES = False
 
 
 def keyed(evs) -> dict:

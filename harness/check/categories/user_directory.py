@@ -16,7 +16,8 @@ A refused search (the guest's 403) is compared by status, as Synapse's errcode f
 """
 from __future__ import annotations
 
-NAME, GROUP = "user_directory", "issue4"
+NAME, GROUP = "user_directory", "accounts_rooms"
+WRITES = False
 
 
 def terms(user: dict) -> list[str]:

@@ -672,3 +672,59 @@ class UserDirectory(unittest.TestCase):
         self.assertEqual(ud.terms(carol), ["carol", "Carol"])
         bob = next(r for r in rec if r["user_id"].startswith("@bob"))
         self.assertEqual(ud.terms(bob), ["bob", "Bob"])
+
+
+class Phases(unittest.TestCase):
+    """Writers run after every reader whatever the order asked for, and readers cannot write."""
+
+    def test_every_category_declares_area_and_writes(self):
+        from harness.check.categories import ALL, GROUPS, READ_PHASE, WRITE_PHASE
+        self.assertEqual(GROUPS, ["accounts_rooms", "e2ee_userdata", "media_identity"])
+        names = {m.NAME for m in ALL}
+        self.assertFalse(names & set(GROUPS), "a group named like a category would make --categories ambiguous")
+        self.assertEqual(len(names), len(ALL))
+        for m in ALL:
+            self.assertIn(m.GROUP, GROUPS, m.NAME)
+            self.assertIsInstance(m.WRITES, bool, m.NAME)
+        self.assertTrue(all(not m.WRITES for m in READ_PHASE))
+        self.assertTrue(all(m.WRITES for m in WRITE_PHASE))
+
+    def test_run_order_does_not_follow_the_request(self):
+        import itertools
+        from harness.check.__main__ import pick
+        asked = ["live", "history", "keys_claim", "notifications", "encrypted_history", "media"]
+        runs = {tuple(m.NAME for m in pick(",".join(p))) for p in itertools.permutations(asked)}
+        self.assertEqual(runs, {("history", "notifications", "media", "encrypted_history", "keys_claim", "live")})
+        order = [m.NAME for m in pick("all")]
+        self.assertEqual(order[-4:], ["fallback_keys", "encrypted_history", "keys_claim", "live"])
+        self.assertEqual([m.NAME for m in pick("live")], ["live"])
+
+    def test_read_only_client_refuses_writes(self):
+        from harness.check.http import ReadOnly, WriteInReadPhase
+
+        class Recorder:
+            base = "http://127.0.0.1:1"
+
+            def __init__(self):
+                self.calls = []
+
+            def call(self, method, path, token=None, body=None, params=None):
+                self.calls.append((method, path))
+                return 200, {}
+
+            def get_bytes(self, path, token=None):
+                self.calls.append(("GET", path))
+                return 200, None, b""
+
+        inner = Recorder()
+        ro = ReadOnly(inner)
+        ro.call("GET", "/sync")
+        ro.call("POST", "/keys/query", body={})
+        ro.call("POST", "/_matrix/client/v3/user_directory/search", body={})
+        ro.get_bytes("/_matrix/media/v3/download/x/y")
+        for method, path in [("PUT", "/rooms/!r/send/m.room.message/1"), ("POST", "/keys/claim"),
+                             ("POST", "/login"), ("POST", "/join/#a:b"), ("DELETE", "/devices/D"),
+                             ("POST", "/_synapse/admin/v1/register")]:
+            with self.assertRaises(WriteInReadPhase, msg=f"{method} {path}"):
+                ro.call(method, path, body={})
+        self.assertEqual(len(inner.calls), 4, "a refused request never reaches the server")

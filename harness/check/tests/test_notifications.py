@@ -61,3 +61,30 @@ class Rules(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class CachedCounts(unittest.TestCase):
+    """Rule counts-cached-over-pruning: before the pruning one count; after it, the count without
+    the pruned notifications or the cached one with all of them, and nothing else."""
+
+    def test_two_counts_once_pruned(self):
+        from harness.check.fixture import Fixture
+        f = Fixture(BASIC)
+        later = 10**15   # far after the fixture: every non-highlight is a day old
+        found = 0
+        for name in f.recorded_users():
+            rec, sync = f.expected(f"{name}/notifications.json"), f.expected(f"{name}/sync_full_state.json")
+            if not rec or not sync or sync["status"] != 200:
+                continue
+            listed = rec["body"]["notifications"]
+            every = {x["event"]["event_id"] for x in listed}
+            kept = {x["event"]["event_id"] for x in listed if not n.prunable(x, later)}
+            for room_id, room in sorted((sync["body"].get("rooms") or {}).get("join", {}).items()):
+                before = n.cached_counts(f, name, room_id, room, listed, every, later)
+                self.assertEqual(len(before), 1, "nothing pruned: one count")
+                after = n.cached_counts(f, name, room_id, room, listed, kept, later)
+                self.assertEqual(after[0], n.synapse_counts(f, name, room_id, room, listed, kept))
+                if len(after) == 2:
+                    self.assertEqual(after[1], before[0], "the cached count is the one before the pruning")
+                    found += after[0] != after[1]
+        self.assertGreater(found, 0, "basic has rooms whose count the pruning changes")
