@@ -28,6 +28,7 @@ from .roomserver import Server
 from .tables import SCHEMA_DIR, Tables
 
 START_TS = 1_700_000_000_000
+FIRST_VERSIONS = ["12", "1", "5", "6", "9", "11"]  # every supported version in even the smallest dump
 
 
 def clamp(x, lo, hi):
@@ -149,8 +150,8 @@ class Dump:
         versions = ["10"] * 10 + ["9"] * 3 + ["6"] * 2 + ["5", "1", "11", "11", "12", "12"]
         for i in range(n_small):
             creator = r.choice(self.active_local)
-            dm = r.random() < 0.6
-            v = "12" if i == 0 else ("1" if i == 1 else r.choice(versions))
+            dm = r.random() < 0.6 and i > 1  # the first two: a v12 group with two creators, a v1 room
+            v = FIRST_VERSIONS[i] if i < len(FIRST_VERSIONS) else r.choice(versions)
             if dm:
                 other = r.choice(self.active_local + self.remote_users[:50])
                 if other == creator:
@@ -160,7 +161,7 @@ class Dump:
                 pool = r.sample(self.active_local + self.remote_users, r.randint(2, 9))
                 pool = [u for u in pool if u != creator]
             extra_creators = ()
-            if v == "12" and not dm and pool and r.random() < 0.5:
+            if v == "12" and not dm and pool and (i == 0 or r.random() < 0.5):
                 extra_creators = (pool.pop(),)
             out.append(("dm" if dm else "small", v, creator, budgets[i], False, r.random() < 0.4, pool,
                         extra_creators))

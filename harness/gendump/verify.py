@@ -138,10 +138,12 @@ def main():
         js[nid] = json.dumps(d)
     rows = sorted(t["roomserver_events"], key=lambda r: int(r[0]))
     events, ref_of, fails = {}, {}, Failures()
+    per_version = {}
     n_sigs = 0
     for nid, room_nid, _tn, _kn, _out, _snap, _depth, event_id, _auth, _rej in rows:
         room_id, version = rooms[room_nid]
         rv = KNOWN_ROOM_VERSIONS[version]
+        per_version[version] = per_version.get(version, 0) + 1
         d = json.loads(js[nid])
         redacted = "redacted_because" in d.get("unsigned", {})
         d.pop("unsigned", None)
@@ -206,6 +208,8 @@ def main():
     print(f"verify: {n_keys} device-key, one-time-key and cross-signing signatures checked (signedjson)")
     print(f"verify: {len(rows)} events in {len(rooms)} rooms: IDs, content hashes and {n_sigs} signatures "
           f"checked; {n_auth_ok} pass the auth rules, {n_rejected} rejected ones refused; {n_pairs} v1 hash pairs ({n_unknown} name events not in the dump)")
+    print("verify: events per room version: " + " ".join(f"v{v}={n}" for v, n in sorted(
+        per_version.items(), key=lambda x: int(x[0]))))
     for line in fails.items:
         print("FAIL:", line)
     if fails.counts:
