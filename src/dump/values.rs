@@ -21,7 +21,7 @@ pub enum ValueError {
     NotABigint { literal: String, element: String },
     #[error("array literal {0:?}: NULL element in a bigint array")]
     NullInBigintArray(String),
-    #[cfg(test)]
+    #[cfg(any(test, fuzzing))]
     #[error("bytea value {value:?}: {detail}")]
     BadBytea { value: String, detail: &'static str },
     #[error("{0:?} is not a boolean")]
@@ -110,8 +110,8 @@ fn unquoted_element(chars: &mut std::iter::Peekable<std::str::Chars<'_>>) -> Opt
 
 /// `\x00ff` (hex format) or the old escape format (`a\\b\000`). No column
 /// the converter reads is bytea; the dump tests use it to check the reader's
-/// fields against PostgreSQL's own `encode(…, 'hex')`.
-#[cfg(test)]
+/// fields against PostgreSQL's own `encode(…, 'hex')`, and fuzz/ fuzzes it.
+#[cfg(any(test, fuzzing))]
 pub fn parse_bytea(s: &str) -> Result<Vec<u8>, ValueError> {
     let bad = |detail| ValueError::BadBytea { value: s.to_string(), detail };
     if let Some(hex) = s.strip_prefix("\\x") {
