@@ -11,6 +11,8 @@
 //! 3. The source is read once: hashed (and, when copying, written to a
 //!    temporary file created with O_EXCL in the destination directory).
 //!    A hash or size mismatch drops the temporary file.
+//!    A temporary file left by a killed run is removed first: it never had
+//!    the destination name, so resuming copies that file again, whole.
 //! 4. The temporary file (or, with `--link`, the source) is hard-linked to
 //!    the destination name. `link(2)` fails if the name exists, so a file
 //!    appearing meanwhile is never replaced; then the temporary name goes.
@@ -175,6 +177,13 @@ fn check(expect: Expect, hash: &[u8; 32], len: u64) -> Option<Outcome> {
 
 fn copy(src: File, dst: &Path, expect: Expect) -> io::Result<Outcome> {
     let tmp = temp_name(dst);
+    // A run killed mid-copy (SIGKILL runs no destructor) leaves its temporary file: it
+    // was never linked into place, so it is only ours to remove. Removing a symlink
+    // there removes the link, never its target; O_EXCL then refuses one planted meanwhile.
+    match fs::remove_file(&tmp) {
+        Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e),
+        _ => {}
+    }
     let mut out = OpenOptions::new().write(true).create_new(true).mode(0o644).open(&tmp)?;
     let guard = RemoveOnDrop(&tmp);
     let (hash, len) = hash_reader(src, Some(&mut out))?;
@@ -285,6 +294,20 @@ mod tests {
         assert_eq!(fs::read(root.join(rel)).unwrap(), b"other");
         let leftovers: Vec<_> = fs::read_dir(root.join("local_content/ab/cd")).unwrap().collect();
         assert_eq!(leftovers.len(), 1, "no temporary file left");
+    }
+
+    #[test]
+    fn a_killed_runs_partial_file_is_replaced_not_a_failure() {
+        let (_d, src, root) = setup();
+        let rel = Path::new("local_content/ab/cd/ef");
+        fs::create_dir_all(root.join("local_content/ab/cd")).unwrap();
+        fs::write(root.join("local_content/ab/cd/.ef.d2s-partial"), b"hel").unwrap();
+        let job = Job { src: &src, dst_rel: rel, expect: Expect::Sha256(sha(b"hello")) };
+        assert_eq!(run(&job, &root, Mode::Copy), Outcome::Copied { bytes: 5 });
+        assert_eq!(fs::read(root.join(rel)).unwrap(), b"hello");
+        let names: Vec<_> =
+            fs::read_dir(root.join("local_content/ab/cd")).unwrap().map(|e| e.unwrap().file_name()).collect();
+        assert_eq!(names, ["ef"], "the old partial file is gone");
     }
 
     #[test]
