@@ -13,7 +13,8 @@
 //! Decisions (docs/media.md):
 //! * `upload_name` is percent-decoded (Dendrite stores `url.PathEscape` of the
 //!   name and decodes it when serving); `""` becomes NULL, as in Synapse.
-//!   A name that does not decode to UTF-8 is kept as stored.
+//!   A name that does not decode to UTF-8, or decodes to a NUL (which
+//!   PostgreSQL text cannot hold), is kept as stored.
 //! * `sha256` is the hex of Dendrite's `base64hash` (Synapse stores hex).
 //! * `authenticated = false`: Dendrite v0.13.8 serves media on both the
 //!   legacy unauthenticated and the authenticated endpoints; Synapse serves a
@@ -187,6 +188,11 @@ fn percent_decode(s: &str) -> Option<String> {
             i += 1;
         }
     }
+    // PostgreSQL text cannot hold NUL: a name with `%00` (any user can upload one) stays as
+    // stored rather than stopping the whole conversion.
+    if out.contains(&0) {
+        return None;
+    }
     String::from_utf8(out).ok()
 }
 
@@ -272,6 +278,8 @@ mod tests {
         assert_eq!(percent_decode("100%"), None);
         assert_eq!(percent_decode("%zz"), None);
         assert_eq!(percent_decode("%ff"), None);
+        assert_eq!(percent_decode("before%00after"), None);
+        assert_eq!(upload_name("before%00after"), Value::from("before%00after"));
         assert_eq!(upload_name("100%"), Value::from("100%"));
         assert_eq!(upload_name(""), Value::Null);
     }
