@@ -108,7 +108,9 @@ pub fn run(dumps: &[PathBuf], output: &Path, server_name: Option<&str>, report_p
     eprint!("{}", report.text());
     if let Some(path) = report_path {
         let json = serde_json::to_string_pretty(&report)? + "\n";
-        std::fs::write(path, json).with_context(|| format!("writing the report {}", path.display()))?;
+        // 0600 from creation, like the SQL: event IDs and user IDs are not for other users.
+        crate::identity::atomic_write(path, json.as_bytes(), 0o600)
+            .with_context(|| format!("writing the report {}", path.display()))?;
     }
     Ok(())
 }
