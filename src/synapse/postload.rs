@@ -14,9 +14,10 @@
 //!    [`search`](super::search)); the others are queued as background updates
 //!    (§E.1), which `update_synapse_database --run-background-updates` then rebuilds.
 //! 5. Completion mark, deferred checks run now.
-//! 6. Last, what PostgreSQL does not roll back: every stream sequence moved to
-//!    the MAX of its tables (`setval`), `ANALYZE` of the filled tables. A load
-//!    that fails any check before this point leaves the database as it was.
+//! 6. Last, every stream sequence moved to the MAX of its tables (with
+//!    `ALTER SEQUENCE … RESTART`, which rolls back, unlike `setval`: psql
+//!    killed before COMMIT leaves the sequences as they were too), `ANALYZE`
+//!    of the filled tables. A load that fails any check leaves the database as it was.
 //! 7. COMMIT, unless under `psql -1` (psql commits).
 
 use std::fmt::Write as _;
@@ -277,14 +278,16 @@ fn floor(floor: i64) -> String {
 /// Sequences and processor positions, from the MAX of the tables: correct for
 /// any data, and a no-op on a database Synapse wrote itself.
 const SEQUENCES: &str = r#"-- Stream sequences to the MAX of their tables (Synapse refuses to start when a stream
--- position is ahead of its sequence). setval() is not rolled back with the transaction,
--- so this runs only after every check has passed.
+-- position is ahead of its sequence). Not setval(): it is not rolled back with the
+-- transaction, so psql killed between here and COMMIT would leave the sequences moved on an
+-- otherwise untouched target. ALTER SEQUENCE RESTART is transactional (PostgreSQL 10+);
+-- RESTART WITH v + 1 leaves is_called false, which Synapse reads as last value v.
 CREATE FUNCTION pg_temp.d2s_bump(seq regclass, v bigint) RETURNS void LANGUAGE plpgsql AS $fn$
 DECLARE cur bigint; called boolean;
 BEGIN
   EXECUTE format('SELECT last_value, is_called FROM %s', seq) INTO cur, called;
   IF NOT called THEN cur := cur - 1; END IF;
-  IF v > cur THEN PERFORM setval(seq, v, true); END IF;
+  IF v > cur THEN EXECUTE format('ALTER SEQUENCE %s RESTART WITH %s', seq, v + 1); END IF;
 END
 $fn$;
 DO $fixups$
