@@ -127,7 +127,7 @@ async def megolm_and_devices(fixture: Path, a_url: str, b_url: str, zara: User, 
         await housekeeping(alice_new, alice_new.next_batch)
         ok, detail = listed_in_keys_query(zara, alice_new.user_id, "ALICEMOVED", ed25519_of(alice_new))
         # How B got there (information, not a criterion): a resync marks the list stale first.
-        stale = zara.side.sql("SELECT is_stale, to_timestamp(ts_added_secs) FROM keyserver_stale_device_lists "
+        stale = zara.side.sql("SELECT is_stale, ts_added_secs FROM keyserver_stale_device_lists "
                               "WHERE user_id = :'u'", u=alice_new.user_id)
         R.check("device_list.new_device_on_a_in_b_keys_query",
                 ok, f"{detail}; B's stale-list row for alice: {stale or 'none'}")
