@@ -48,6 +48,10 @@ pub enum Command {
         /// Also write a JSON report of rows written and everything skipped.
         #[arg(long)]
         report: Option<PathBuf>,
+        /// Leave this room out (its events, state, receipts, aliases…), e.g. a partial-state or
+        /// damaged room; repeatable. Its users keep their accounts.
+        #[arg(long, value_name = "ROOM_ID")]
+        skip_room: Vec<String>,
     },
     /// Copy (or hard-link) Dendrite's media files into Synapse's media store, verified by SHA-256.
     Media {
@@ -135,8 +139,8 @@ pub fn run(args: Args) -> Result<()> {
     match args.command {
         Command::Inspect { dumps, json } => crate::inspect::run(&dumps, json),
         Command::DumpRows { dumps, table, count } => crate::inspect::dump_rows(&dumps, &table, count),
-        Command::Convert { dumps, output, server_name, report } => {
-            crate::convert::run(&dumps, &output, server_name.as_deref(), report.as_deref())
+        Command::Convert { dumps, output, server_name, report, skip_room } => {
+            crate::convert::run(&dumps, &output, server_name.as_deref(), report.as_deref(), &skip_room)
         }
         Command::Media { dumps, from, dendrite_config, to, server_name, link, dry_run, plan } => {
             let (from, server_name) = crate::media::source(from, dendrite_config.as_deref(), server_name)?;

@@ -56,7 +56,11 @@ impl<'m> Out<'m> {
 
 fn with_tables(check: impl FnOnce(&Model, &Out)) {
     let (model, positions) = load(&[dir().join("dendrite.dump")]).unwrap();
-    let ctx = Context { streams: Streams::compute(&model, &positions), server_name: SERVER.into() };
+    let ctx = Context {
+        streams: Streams::compute(&model, &positions),
+        server_name: SERVER.into(),
+        skip_rooms: Default::default(),
+    };
     let mut skipped = Skipped::default();
     let tables = convert(&model, &ctx, &mut skipped).unwrap();
     check(&model, &Out { tables });
@@ -200,7 +204,8 @@ fn stream_sequences_are_at_or_above_their_rows_and_below_the_base() {
 }
 
 /// A room joined with partial state (element-hq's sliding-sync branch) is
-/// refused with one line naming it; no output file is left behind.
+/// refused with one line naming it; no output file is left behind. With
+/// `--skip-room` it is left out and the rest converted.
 #[test]
 fn partial_state_rooms_are_refused_by_name() {
     let tmp = tempfile::tempdir().unwrap();
@@ -215,10 +220,27 @@ fn partial_state_rooms_are_refused_by_name() {
     .unwrap();
     let gz = dir().join("dendrite.sql.gz");
     let out = tmp.path().join("out.sql");
-    let err = run(&[gz.clone(), extra], &out, None, None).unwrap_err();
+    let inputs = [gz.clone(), extra];
+    let err = run(&inputs, &out, None, None, &[]).unwrap_err();
     let message = format!("{err:#}");
     let room = crate::dendrite::load(&[gz]).unwrap().rooms.by_nid[&2].room_id.clone();
     assert!(message.contains(&room) && message.contains("finish the resync"), "{message}");
+    assert!(message.contains("--skip-room"), "{message}");
     assert!(!message.contains('\n'), "one line: {message}");
     assert!(!out.exists());
+
+    // Left out on request: converted without it.
+    let err = run(&inputs, &out, None, None, &["!nosuch:localhost:18448".into()]).unwrap_err();
+    assert!(format!("{err:#}").contains("no such room"), "{err:#}");
+    run(&inputs, &out, None, None, std::slice::from_ref(&room)).unwrap();
+    let sql = std::fs::read_to_string(&out).unwrap();
+    let copy_of = |table: &str| {
+        let start = sql.find(&format!("COPY {table} (")).unwrap_or_else(|| panic!("no COPY {table}"));
+        sql[start..].split("\n\\.\n").next().unwrap().to_owned()
+    };
+    for table in ["rooms", "events", "current_state_events", "state_groups"] {
+        assert!(!copy_of(table).contains(&room), "{table} holds the skipped room");
+    }
+    let other = crate::dendrite::load(&[dir().join("dendrite.sql.gz")]).unwrap().rooms.by_nid[&3].room_id.clone();
+    assert!(copy_of("rooms").contains(&other), "another room is still carried");
 }

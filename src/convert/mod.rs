@@ -42,6 +42,7 @@ mod userdata;
 #[cfg(test)]
 mod fixture_tests;
 
+use std::collections::BTreeSet;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
@@ -64,6 +65,8 @@ use table::Table;
 pub struct Context {
     pub server_name: String,
     pub streams: Streams,
+    /// Room IDs left out on request (`--skip-room`).
+    pub skip_rooms: BTreeSet<String>,
 }
 
 impl Context {
@@ -82,13 +85,20 @@ impl Context {
     }
 }
 
-/// `dendrite2synapse convert DUMP... -o OUT [--server-name N] [--report R]`.
-pub fn run(dumps: &[PathBuf], output: &Path, server_name: Option<&str>, report_path: Option<&Path>) -> Result<()> {
+/// `dendrite2synapse convert DUMP... -o OUT [--server-name N] [--report R] [--skip-room ID]...`.
+pub fn run(
+    dumps: &[PathBuf],
+    output: &Path,
+    server_name: Option<&str>,
+    report_path: Option<&Path>,
+    skip_rooms: &[String],
+) -> Result<()> {
     let inputs = hash_inputs(dumps)?;
     let (model, positions) = load(dumps)?;
-    refuse_partial_state(&model)?;
+    let skip_rooms = rooms_to_skip(&model, skip_rooms)?;
+    refuse_partial_state(&model, &skip_rooms)?;
     let server_name = choose_server_name(&model, server_name)?;
-    let ctx = Context { streams: Streams::compute(&model, &positions), server_name };
+    let ctx = Context { streams: Streams::compute(&model, &positions), server_name, skip_rooms };
     let spinner = spinner();
     spinner.set_message("converting");
     let mut skipped = Skipped::default();
@@ -180,18 +190,28 @@ fn load(dumps: &[PathBuf]) -> Result<(Model, Positions)> {
 /// A partial-state room's current state lacks most members until
 /// Dendrite's resync ends: converting it would give Synapse a room whose
 /// state is wrong for good. Refused, naming every such room.
-fn refuse_partial_state(model: &Model) -> Result<()> {
-    let rooms = model.rooms.partial_state_ids();
+fn refuse_partial_state(model: &Model, skip: &BTreeSet<String>) -> Result<()> {
+    let rooms: Vec<String> = model.rooms.partial_state_ids().into_iter().filter(|r| !skip.contains(r)).collect();
     if rooms.is_empty() {
         return Ok(());
     }
     bail!(
         "the dump holds {} partial-state room(s) (roomserver_partial_state_rooms: joined with faster joins, \
          resync not finished, current state incomplete): {}; let Dendrite finish the resync \
-         (until the table is empty) and dump again",
+         (until the table is empty) and dump again, or leave them out with --skip-room ROOM_ID",
         rooms.len(),
         rooms.join(", ")
     )
+}
+
+/// The `--skip-room` IDs, each checked to name a room of the dump.
+fn rooms_to_skip(model: &Model, given: &[String]) -> Result<BTreeSet<String>> {
+    for id in given {
+        if model.rooms.by_room_id(id).is_none() {
+            bail!("--skip-room {id}: the dump has no such room (roomserver_rooms)");
+        }
+    }
+    Ok(given.iter().cloned().collect())
 }
 
 fn spinner() -> ProgressBar {

@@ -46,6 +46,10 @@ impl RoomSet {
         let mut set = RoomSet::default();
         let invited = rooms_with_local_invites(model, ctx);
         for room in model.rooms.by_nid.values() {
+            if ctx.skip_rooms.contains(&room.room_id) {
+                skipped.add("roomserver_rooms", "left out with --skip-room");
+                continue;
+            }
             if format_version(&room.version).is_none() {
                 skipped
                     .add("roomserver_rooms", &format!("room version {:?} cannot be hosted by Synapse", room.version));

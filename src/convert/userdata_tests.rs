@@ -445,6 +445,7 @@ fn fixture_full_keys_and_queue_match_dendrites_answers() {
     let ctx = crate::convert::Context {
         server_name: "localhost:18448".into(),
         streams: Streams { base: 1000, live_max: 999 },
+        skip_rooms: Default::default(),
     };
     let mut skipped = Skipped::default();
     let accounts = crate::convert::accounts::local_accounts(&model, &ctx, &mut skipped);
