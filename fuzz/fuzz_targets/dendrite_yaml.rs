@@ -6,14 +6,12 @@
 #![no_main]
 
 #[allow(dead_code, unused_imports)]
-#[path = "../../src/dump/mod.rs"]
-mod dump;
-#[allow(dead_code, unused_imports)]
-#[path = "../../src/identity/mod.rs"]
+#[path = "yaml_identity/mod.rs"]
 mod identity;
 
 use identity::config::{render, Options};
 use identity::dendrite_yaml::DendriteConfig;
+use identity::listeners::{Flags, Served};
 use libfuzzer_sys::fuzz_target;
 
 fn names_a_special_file(v: &serde_yaml_ng::Value) -> bool {
@@ -40,13 +38,20 @@ fuzz_target!(|data: &[u8]| {
     let Ok(c) = DendriteConfig::read(&path) else { return };
     let _ = c.server_name();
     let _ = c.old_keys();
+    // Dendrite's default listener flags (the CLI's defaults).
     let o = Options {
         dendrite_config: path.clone(),
         output: dir.join("out.yaml"),
         signing_key_path: "/data/signing.key".into(),
         media_store_path: "/data/media_store".into(),
+        http_bind_address: ":8008".into(),
+        https_bind_address: ":8448".into(),
+        tls_cert: None,
+        tls_key: None,
     };
-    if let Ok(text) = render(&c, &o) {
+    let flags = Flags { http_bind_address: &o.http_bind_address, https_bind_address: &o.https_bind_address, tls_cert: None, tls_key: None };
+    let served = Served::from_flags(&flags).expect("the default flags are valid");
+    if let Ok(text) = render(&c, &o, &served) {
         if let Err(e) = serde_yaml_ng::from_str::<serde_yaml_ng::Value>(&text) {
             panic!("config wrote YAML that does not read back: {e}\n{text}");
         }
