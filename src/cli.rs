@@ -133,6 +133,9 @@ pub enum Command {
         #[arg(short, long)]
         output: PathBuf,
     },
+    /// Tests only: print the Synapse tables convert fills, in load order, with each column's types (JSON).
+    #[command(hide = true)]
+    SynapseTables,
 }
 
 pub fn run(args: Args) -> Result<()> {
@@ -176,5 +179,9 @@ pub fn run(args: Args) -> Result<()> {
             tls_key,
         }),
         Command::WriteTestSql { spec, output } => crate::synapse::spec::run(&spec, &output),
+        Command::SynapseTables => {
+            println!("{}", serde_json::to_string_pretty(&crate::synapse::Tables::declared())?);
+            Ok(())
+        }
     }
 }

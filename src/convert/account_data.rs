@@ -18,29 +18,14 @@ use std::collections::BTreeSet;
 
 use serde_json::Value as Json;
 
-use super::e2ee::INSTANCE;
 use super::report::Skipped;
 use super::streams::Counter;
-use super::table::Table;
-use super::userdata::UserContext;
+use super::users::UserContext;
 use crate::dendrite::account_data::{AccountData, AccountDataRow};
-use crate::synapse::Value;
+use crate::synapse::tables::{self as syn, Tables};
+use crate::synapse::Instance;
 
 pub const PUSH_RULES: &str = "m.push_rules";
-
-pub struct Converted<'a> {
-    pub account_data: Table<'a>,
-    pub room_account_data: Table<'a>,
-    pub room_tags: Table<'a>,
-    pub room_tags_revisions: Table<'a>,
-    pub ignored_users: Table<'a>,
-}
-
-impl<'a> Converted<'a> {
-    pub fn into_tables(self) -> Vec<Table<'a>> {
-        vec![self.account_data, self.room_account_data, self.room_tags, self.room_tags_revisions, self.ignored_users]
-    }
-}
 
 /// The rows that belong to a carried, active local user, with that user's MXID.
 pub fn local_rows<'m>(
@@ -48,32 +33,20 @@ pub fn local_rows<'m>(
     ctx: &'m UserContext,
 ) -> impl Iterator<Item = (String, &'m AccountDataRow)> + 'm {
     data.rows.iter().filter_map(move |r| {
-        if r.server_name.as_deref().is_some_and(|s| s != ctx.server_name) {
+        if r.server_name.as_deref().is_some_and(|s| s != ctx.server_name()) {
             return None;
         }
-        let user = format!("@{}:{}", r.localpart, ctx.server_name);
+        let user = format!("@{}:{}", r.localpart, ctx.server_name());
         (ctx.users.contains(&user) && !ctx.deactivated.contains(&user)).then_some((user, r))
     })
 }
 
-pub fn convert<'a>(data: &'a AccountData, ctx: &UserContext, skips: &mut Skipped) -> Converted<'a> {
-    let mut out = Converted {
-        account_data: Table::new(
-            "account_data",
-            &["user_id", "account_data_type", "stream_id", "content", "instance_name"],
-        ),
-        room_account_data: Table::new(
-            "room_account_data",
-            &["user_id", "room_id", "account_data_type", "stream_id", "content", "instance_name"],
-        ),
-        room_tags: Table::new("room_tags", &["user_id", "room_id", "tag", "content"]),
-        room_tags_revisions: Table::new("room_tags_revisions", &["user_id", "room_id", "stream_id", "instance_name"]),
-        ignored_users: Table::new("ignored_users", &["ignorer_user_id", "ignored_user_id"]),
-    };
-    let mut stream = ctx.streams.counter();
+/// `account_data`, `room_account_data`, `room_tags`, `room_tags_revisions`, `ignored_users`.
+pub fn convert<'a>(data: &'a AccountData, ctx: &UserContext, out: &mut Tables<'a>, skips: &mut Skipped) {
+    let mut stream = ctx.streams().counter();
     for r in &data.rows {
-        let local = r.server_name.as_deref().map_or(true, |s| s == ctx.server_name);
-        let user = format!("@{}:{}", r.localpart, ctx.server_name);
+        let local = r.server_name.as_deref().map_or(true, |s| s == ctx.server_name());
+        let user = format!("@{}:{}", r.localpart, ctx.server_name());
         if !local || !ctx.users.contains(&user) {
             skips.add("account data", "owner is not a carried local account");
             continue;
@@ -96,31 +69,30 @@ pub fn convert<'a>(data: &'a AccountData, ctx: &UserContext, skips: &mut Skipped
         match &r.room_id {
             None => {
                 if r.data_type == "m.ignored_user_list" {
-                    ignored(&user, &content, &mut out.ignored_users, skips);
+                    ignored(&user, &content, out, skips);
                 }
-                out.account_data.push(vec![
-                    user.into(),
-                    r.data_type.as_str().into(),
-                    Value::Int(stream.next()),
-                    r.content.as_str().into(),
-                    INSTANCE.into(),
-                ]);
+                out.account_data.push(syn::AccountData {
+                    user_id: user.into(),
+                    account_data_type: r.data_type.as_str().into(),
+                    stream_id: stream.next(),
+                    content: r.content.as_str().into(),
+                    instance_name: Instance,
+                });
             }
-            Some(room) if r.data_type == "m.tag" => tags(user, room, &content, &mut out, &mut stream, skips),
-            Some(room) => out.room_account_data.push(vec![
-                user.into(),
-                room.as_str().into(),
-                r.data_type.as_str().into(),
-                Value::Int(stream.next()),
-                r.content.as_str().into(),
-                INSTANCE.into(),
-            ]),
+            Some(room) if r.data_type == "m.tag" => tags(user, room, &content, out, &mut stream, skips),
+            Some(room) => out.room_account_data.push(syn::RoomAccountData {
+                user_id: user.into(),
+                room_id: room.as_str().into(),
+                account_data_type: r.data_type.as_str().into(),
+                stream_id: stream.next(),
+                content: r.content.as_str().into(),
+                instance_name: Instance,
+            }),
         }
     }
-    out
 }
 
-fn ignored(user: &str, content: &Json, out: &mut Table, skips: &mut Skipped) {
+fn ignored(user: &str, content: &Json, out: &mut Tables<'_>, skips: &mut Skipped) {
     let Some(map) = content.get("ignored_users").and_then(Json::as_object) else {
         skips.add("ignored users", "m.ignored_user_list without an ignored_users object");
         return;
@@ -128,7 +100,8 @@ fn ignored(user: &str, content: &Json, out: &mut Table, skips: &mut Skipped) {
     // Synapse refuses to store a user ignoring themselves; keep its rule.
     let ignored: BTreeSet<&String> = map.keys().filter(|u| u.as_str() != user).collect();
     for target in ignored {
-        out.push(vec![Value::from(user.to_owned()), Value::from(target.clone())]);
+        out.ignored_users
+            .push(syn::IgnoredUser { ignorer_user_id: user.to_owned().into(), ignored_user_id: target.clone().into() });
     }
 }
 
@@ -136,7 +109,7 @@ fn tags<'a>(
     user: String,
     room: &'a str,
     content: &Json,
-    out: &mut Converted<'a>,
+    out: &mut Tables<'a>,
     stream: &mut Counter,
     skips: &mut Skipped,
 ) {
@@ -149,12 +122,17 @@ fn tags<'a>(
             skips.add("room tags", "tag content is not a JSON object");
             continue;
         }
-        out.room_tags.push(vec![
-            Value::from(user.clone()),
-            room.into(),
-            Value::from(tag.clone()),
-            Value::from(value.to_string()),
-        ]);
+        out.room_tags.push(syn::RoomTag {
+            user_id: user.clone().into(),
+            room_id: room.into(),
+            tag: tag.clone().into(),
+            content: value.to_string().into(),
+        });
     }
-    out.room_tags_revisions.push(vec![user.into(), room.into(), Value::Int(stream.next()), INSTANCE.into()]);
+    out.room_tags_revisions.push(syn::RoomTagsRevision {
+        user_id: user.into(),
+        room_id: room.into(),
+        stream_id: stream.next(),
+        instance_name: Instance,
+    });
 }

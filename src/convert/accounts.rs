@@ -15,83 +15,108 @@
 //!   in (deterministic, unlike "now"). E-mail addresses are lower-cased, as
 //!   Synapse stores and looks them up.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use crate::dendrite::accounts::{Account, AccountType, Device, UserKey};
 use crate::dendrite::Model;
-use crate::synapse::Value;
+use crate::synapse::tables::{self as syn, Tables};
+use crate::synapse::{Flag, Rows};
 
 use super::report::Skipped;
-use super::table::Table;
 use super::Context;
 
-/// The accounts carried over, with their full user IDs, in key order.
-pub fn local_accounts<'m>(
-    model: &'m Model,
-    ctx: &Context,
-    skipped: &mut Skipped,
-) -> Vec<(String, &'m UserKey, &'m Account)> {
-    let mut out = Vec::new();
-    for (key, account) in &model.accounts.accounts {
-        match ctx.user_id(key) {
-            Some(id) => out.push((id, key, account)),
-            None => skipped.add("userapi_accounts", "account of another server name (virtual host)"),
-        }
-    }
-    out
+/// One local account carried over.
+pub struct Carried<'m> {
+    /// The full user ID.
+    pub user_id: String,
+    pub key: &'m UserKey,
+    pub account: &'m Account,
 }
 
-pub fn users<'m>(accounts: &[(String, &'m UserKey, &'m Account)]) -> Table<'m> {
-    let mut t = Table::new(
-        "users",
-        &[
-            "name",
-            "password_hash",
-            "creation_ts",
-            "admin",
-            "is_guest",
-            "appservice_id",
-            "deactivated",
-            "shadow_banned",
-            "approved",
-        ],
-    );
-    for (id, _, a) in accounts {
-        t.push(vec![
-            Value::from(id.clone()),
-            Value::from(a.password_hash.as_deref()),
-            Value::Int(a.created_ts.div_euclid(1000)),
-            Value::Int((a.account_type == AccountType::Admin).into()),
-            Value::Int((a.account_type == AccountType::Guest).into()),
-            Value::from(a.appservice_id.as_deref()),
-            Value::Int(a.deactivated.into()),
-            Value::Bool(false),
-            Value::Bool(true),
-        ]);
+/// One device (a session) carried over.
+pub struct KeptDevice<'m> {
+    pub user_id: String,
+    pub device_id: &'m str,
+    pub device: &'m Device,
+}
+
+/// What accounts conversion decides, which the other areas follow: the
+/// accounts of this server (deactivated ones included), in key order, and
+/// the devices kept as sessions.
+pub struct Accounts<'m> {
+    pub carried: Vec<Carried<'m>>,
+    pub devices: Vec<KeptDevice<'m>>,
+}
+
+impl<'m> Accounts<'m> {
+    pub fn decide(model: &'m Model, ctx: &Context, skipped: &mut Skipped) -> Accounts<'m> {
+        let mut carried = Vec::new();
+        for (key, account) in &model.accounts.accounts {
+            match ctx.user_id(key) {
+                Some(user_id) => carried.push(Carried { user_id, key, account }),
+                None => skipped.add("userapi_accounts", "account of another server name (virtual host)"),
+            }
+        }
+        let by_key: BTreeMap<&UserKey, &Carried> = carried.iter().map(|c| (c.key, c)).collect();
+        let mut devices = Vec::new();
+        for ((key, device_id), device) in &model.accounts.devices {
+            let found = by_key.get(key);
+            if let Some(reason) = device_skip(found.map(|c| c.account), key, device_id) {
+                skipped.add("userapi_devices", reason);
+                continue;
+            }
+            let user_id = found.expect("checked").user_id.clone();
+            devices.push(KeptDevice { user_id, device_id, device });
+        }
+        Accounts { carried, devices }
+    }
+
+    fn by_key(&self) -> BTreeMap<&'m UserKey, &Carried<'m>> {
+        self.carried.iter().map(|c| (c.key, c)).collect()
+    }
+}
+
+/// `users`, `profiles`, `devices`, `access_tokens`, `user_threepids`.
+pub fn tables<'a>(model: &'a Model, accounts: &'a Accounts<'a>, out: &mut Tables<'a>, skipped: &mut Skipped) {
+    out.users = users(accounts);
+    out.profiles = profiles(model, accounts, skipped);
+    (out.devices, out.access_tokens) = devices(accounts);
+    out.user_threepids = threepids(model, accounts, skipped);
+}
+
+fn users<'a>(accounts: &'a Accounts<'a>) -> Rows<'a, syn::User<'a>> {
+    let mut t = Rows::default();
+    for Carried { user_id, account: a, .. } in &accounts.carried {
+        t.push(syn::User {
+            name: user_id.into(),
+            password_hash: a.password_hash.as_deref().map(Into::into),
+            creation_ts: a.created_ts.div_euclid(1000),
+            admin: Flag(a.account_type == AccountType::Admin),
+            is_guest: Flag(a.account_type == AccountType::Guest),
+            appservice_id: a.appservice_id.as_deref().map(Into::into),
+            deactivated: Flag(a.deactivated),
+            shadow_banned: false,
+            approved: true,
+        });
     }
     t
 }
 
-pub fn profiles<'m>(
-    model: &'m Model,
-    accounts: &[(String, &'m UserKey, &'m Account)],
-    skipped: &mut Skipped,
-) -> Table<'m> {
-    let mut t = Table::new("profiles", &["user_id", "full_user_id", "displayname", "avatar_url"]);
-    let known: BTreeSet<&UserKey> = accounts.iter().map(|(_, k, _)| *k).collect();
-    let ids: std::collections::BTreeMap<&UserKey, &str> = accounts.iter().map(|(id, k, _)| (*k, id.as_str())).collect();
+fn profiles<'a>(model: &'a Model, accounts: &'a Accounts<'a>, skipped: &mut Skipped) -> Rows<'a, syn::Profile<'a>> {
+    let mut t = Rows::default();
+    let ids = accounts.by_key();
     for (key, p) in &model.accounts.profiles {
-        if !known.contains(key) {
+        let Some(carried) = ids.get(key) else {
             skipped.add("userapi_profiles", "no carried-over account");
             continue;
-        }
-        let empty_is_null = |s: &'m Option<String>| s.as_deref().filter(|v| !v.is_empty());
-        t.push(vec![
-            Value::from(key.0.as_str()),
-            Value::from(ids[key].to_string()),
-            Value::from(empty_is_null(&p.display_name)),
-            Value::from(empty_is_null(&p.avatar_url)),
-        ]);
+        };
+        let empty_is_null = |s: &'a Option<String>| s.as_deref().filter(|v| !v.is_empty()).map(Into::into);
+        t.push(syn::Profile {
+            user_id: key.0.as_str().into(),
+            full_user_id: carried.user_id.as_str().into(),
+            displayname: empty_is_null(&p.display_name),
+            avatar_url: empty_is_null(&p.avatar_url),
+        });
     }
     t
 }
@@ -109,50 +134,29 @@ fn device_skip(account: Option<&Account>, key: &UserKey, device_id: &str) -> Opt
 }
 
 /// `devices` and `access_tokens` (one Dendrite row is one device and its token).
-pub fn devices<'m>(
-    model: &'m Model,
-    accounts: &[(String, &'m UserKey, &'m Account)],
-    skipped: &mut Skipped,
-) -> [Table<'m>; 2] {
-    let by_key: std::collections::BTreeMap<&UserKey, (&str, &Account)> =
-        accounts.iter().map(|(id, k, a)| (*k, (id.as_str(), *a))).collect();
-    let mut devices =
-        Table::new("devices", &["user_id", "device_id", "display_name", "last_seen", "ip", "user_agent", "hidden"]);
-    let mut tokens = Table::new(
-        "access_tokens",
-        &["id", "user_id", "device_id", "token", "valid_until_ms", "last_validated", "used"],
-    );
-    for ((key, device_id), d) in &model.accounts.devices {
-        let found = by_key.get(key);
-        if let Some(reason) = device_skip(found.map(|f| f.1), key, device_id) {
-            skipped.add("userapi_devices", reason);
-            continue;
-        }
-        let user_id = found.expect("checked").0;
-        devices.push(device_row(user_id, device_id, d));
-        tokens.push(vec![
-            Value::Int(d.session_id),
-            Value::from(user_id.to_string()),
-            Value::from(device_id.as_str()),
-            Value::from(d.access_token.as_str()),
-            Value::Null,
-            Value::Int(d.last_seen_ts),
-            Value::Bool(false),
-        ]);
+fn devices<'a>(accounts: &'a Accounts<'a>) -> (Rows<'a, syn::Device<'a>>, Rows<'a, syn::AccessToken<'a>>) {
+    let (mut devices, mut tokens) = (Rows::default(), Rows::default());
+    for KeptDevice { user_id, device_id, device: d } in &accounts.devices {
+        devices.push(syn::Device {
+            user_id: user_id.into(),
+            device_id: (*device_id).into(),
+            display_name: d.display_name.as_deref().map(Into::into),
+            last_seen: d.last_seen_ts,
+            ip: d.ip.as_deref().and_then(bare_ip).map(Into::into),
+            user_agent: d.user_agent.as_deref().filter(|u| !u.is_empty()).map(Into::into),
+            hidden: false,
+        });
+        tokens.push(syn::AccessToken {
+            id: d.session_id,
+            user_id: user_id.into(),
+            device_id: (*device_id).into(),
+            token: d.access_token.as_str().into(),
+            valid_until_ms: None,
+            last_validated: d.last_seen_ts,
+            used: false,
+        });
     }
-    [devices, tokens]
-}
-
-fn device_row<'m>(user_id: &str, device_id: &'m str, d: &'m Device) -> Vec<Value<'m>> {
-    vec![
-        Value::from(user_id.to_string()),
-        Value::from(device_id),
-        Value::from(d.display_name.as_deref()),
-        Value::Int(d.last_seen_ts),
-        Value::from(d.ip.as_deref().and_then(bare_ip)),
-        Value::from(d.user_agent.as_deref().filter(|u| !u.is_empty())),
-        Value::Bool(false),
-    ]
+    (devices, tokens)
 }
 
 /// Dendrite stores `ip:port` (and `''` when unknown) but answers `/devices`
@@ -164,17 +168,16 @@ fn bare_ip(ip: &str) -> Option<String> {
     Some(ip.parse::<std::net::SocketAddr>().map_or_else(|_| ip.to_owned(), |a| a.ip().to_string()))
 }
 
-pub fn threepids<'m>(
-    model: &'m Model,
-    accounts: &[(String, &'m UserKey, &'m Account)],
+fn threepids<'a>(
+    model: &'a Model,
+    accounts: &'a Accounts<'a>,
     skipped: &mut Skipped,
-) -> Table<'m> {
-    let by_key: std::collections::BTreeMap<&UserKey, (&str, &Account)> =
-        accounts.iter().map(|(id, k, a)| (*k, (id.as_str(), *a))).collect();
-    let mut t = Table::new("user_threepids", &["user_id", "medium", "address", "validated_at", "added_at"]);
+) -> Rows<'a, syn::UserThreepid<'a>> {
+    let by_key = accounts.by_key();
+    let mut t = Rows::default();
     let mut seen = BTreeSet::new();
     for (key, list) in &model.accounts.threepids {
-        let Some((user_id, account)) = by_key.get(key) else {
+        let Some(Carried { user_id, account, .. }) = by_key.get(key) else {
             skipped.add_n("userapi_threepids", "no carried-over account", list.len() as u64);
             continue;
         };
@@ -184,13 +187,13 @@ pub fn threepids<'m>(
                 skipped.add("userapi_threepids", "same address twice after lower-casing (Synapse keeps one)");
                 continue;
             }
-            t.push(vec![
-                Value::from(user_id.to_string()),
-                Value::from(tp.medium.as_str()),
-                Value::from(address),
-                Value::Int(account.created_ts),
-                Value::Int(account.created_ts),
-            ]);
+            t.push(syn::UserThreepid {
+                user_id: user_id.as_str().into(),
+                medium: tp.medium.as_str().into(),
+                address: address.into(),
+                validated_at: account.created_ts,
+                added_at: account.created_ts,
+            });
         }
     }
     t
@@ -236,11 +239,14 @@ mod tests {
     fn users_row_flags_and_seconds() {
         let key: UserKey = ("a".into(), None);
         let admin = account(AccountType::Admin, None, false);
-        let list = vec![("@a:s".to_string(), &key, &admin)];
-        let t = users(&list);
-        assert_eq!(t.rows[0][2], Value::Int(1_700_000_000));
-        assert_eq!(t.rows[0][3], Value::Int(1));
-        assert_eq!(t.rows[0][4], Value::Int(0));
-        assert_eq!(t.rows[0][1], Value::Null);
+        let accounts = Accounts {
+            carried: vec![Carried { user_id: "@a:s".to_string(), key: &key, account: &admin }],
+            devices: Vec::new(),
+        };
+        let t = users(&accounts);
+        assert_eq!(t.rows[0].creation_ts, 1_700_000_000);
+        assert_eq!(t.rows[0].admin, Flag(true));
+        assert_eq!(t.rows[0].is_guest, Flag(false));
+        assert_eq!(t.rows[0].password_hash, None);
     }
 }

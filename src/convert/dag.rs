@@ -16,24 +16,38 @@
 //! * backward extremities: prev events that are not stored as non-outliers,
 //!   where backfill can start.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
-use std::rc::Rc;
 
 use anyhow::Result;
 
 use crate::dendrite::Model;
-use crate::synapse::Value;
+use crate::synapse::tables::{self as syn, Tables};
+use crate::synapse::Rows;
 
 use super::plan::{Kind, Plan, Planned};
 use super::report::Skipped;
-use super::table::Table;
+use super::table::streamed;
+
+/// `event_edges`, `event_auth`, `room_depth` and the extremities.
+pub fn tables<'a>(model: &'a Model, plan: &'a Plan<'a>, out: &mut Tables<'a>, skipped: &mut Skipped) -> Result<()> {
+    out.event_edges = edges(plan, skipped)?;
+    out.event_auth = auth(model, plan, skipped)?;
+    out.room_depth = room_depth(plan);
+    out.event_forward_extremities = forward_extremities(model, plan, skipped);
+    out.event_backward_extremities = backward_extremities(model, plan);
+    Ok(())
+}
 
 /// `event_edges`, made while written (a row per event).
-pub fn edges<'m>(plan: Rc<Plan<'m>>, skipped: &mut Skipped) -> Result<Table<'m>> {
-    Table::streamed("event_edges", &["event_id", "prev_event_id"], skipped, move |sink, _| {
+fn edges<'a>(plan: &'a Plan<'a>, skipped: &mut Skipped) -> Result<Rows<'a, syn::EventEdge<'a>>> {
+    streamed(skipped, move |sink, _| {
         for p in plan.events.iter().filter(|p| !p.is_rejected()) {
             for prev in distinct(&p.fields.prev_events) {
-                sink(&[Value::from(&*p.event.event_id), Value::from(&**prev)])?;
+                sink(&syn::EventEdge {
+                    event_id: Cow::Borrowed(&p.event.event_id),
+                    prev_event_id: Cow::Borrowed(prev),
+                })?;
             }
         }
         Ok(())
@@ -41,16 +55,16 @@ pub fn edges<'m>(plan: Rc<Plan<'m>>, skipped: &mut Skipped) -> Result<Table<'m>>
 }
 
 /// `event_auth`, made while written (rows for every state event).
-pub fn auth<'m>(model: &'m Model, plan: Rc<Plan<'m>>, skipped: &mut Skipped) -> Result<Table<'m>> {
-    Table::streamed("event_auth", &["event_id", "auth_id", "room_id"], skipped, move |sink, skip| {
+fn auth<'a>(model: &'a Model, plan: &'a Plan<'a>, skipped: &mut Skipped) -> Result<Rows<'a, syn::EventAuth<'a>>> {
+    streamed(skipped, move |sink, skip| {
         for p in plan.events.iter().filter(|p| p.state_key.is_some()) {
             for &nid in distinct(&p.event.auth_event_nids) {
                 match plan.get(nid) {
-                    Some(a) => sink(&[
-                        Value::from(&*p.event.event_id),
-                        Value::from(&*a.event.event_id),
-                        Value::from(p.room.room_id.as_str()),
-                    ])?,
+                    Some(a) => sink(&syn::EventAuth {
+                        event_id: Cow::Borrowed(&p.event.event_id),
+                        auth_id: Cow::Borrowed(&a.event.event_id),
+                        room_id: p.room.room_id.as_str().into(),
+                    })?,
                     None if model.events.get(nid).is_some() => skip("auth event not carried over"),
                     None => skip("auth event NID not in roomserver_events"),
                 }
@@ -66,21 +80,25 @@ fn distinct<T: PartialEq>(items: &[T]) -> impl Iterator<Item = &T> {
     items.iter().enumerate().filter(|&(i, x)| !items[..i].contains(x)).map(|(_, x)| x)
 }
 
-pub fn room_depth<'m>(plan: &Plan<'m>) -> Table<'m> {
-    let mut min: BTreeMap<&'m str, i64> = BTreeMap::new();
+fn room_depth<'a>(plan: &'a Plan<'a>) -> Rows<'a, syn::RoomDepth<'a>> {
+    let mut min: BTreeMap<&'a str, i64> = BTreeMap::new();
     for p in plan.events.iter().filter(|p| !p.is_outlier() && !p.is_rejected()) {
         let d = min.entry(p.room.room_id.as_str()).or_insert(p.event.depth);
         *d = (*d).min(p.event.depth);
     }
-    let mut t = Table::new("room_depth", &["room_id", "min_depth"]);
+    let mut t = Rows::default();
     for (room, depth) in min {
-        t.push(vec![Value::from(room), Value::Int(depth)]);
+        t.push(syn::RoomDepth { room_id: room.into(), min_depth: depth });
     }
     t
 }
 
-pub fn forward_extremities<'m>(model: &'m Model, plan: &Plan<'m>, skipped: &mut Skipped) -> Table<'m> {
-    let mut t = Table::new("event_forward_extremities", &["event_id", "room_id"]);
+fn forward_extremities<'a>(
+    model: &'a Model,
+    plan: &'a Plan<'a>,
+    skipped: &mut Skipped,
+) -> Rows<'a, syn::ForwardExtremity<'a>> {
+    let mut t = Rows::default();
     for room in model.rooms.by_nid.values() {
         let mut seen = BTreeSet::new();
         for &nid in room.latest_event_nids.iter() {
@@ -89,7 +107,10 @@ pub fn forward_extremities<'m>(model: &'m Model, plan: &Plan<'m>, skipped: &mut 
             }
             match plan.get(nid) {
                 Some(p) if matches!(p.kind, Kind::Live | Kind::Backfilled) => {
-                    t.push(vec![Value::from(&*p.event.event_id), Value::from(room.room_id.as_str())]);
+                    t.push(syn::ForwardExtremity {
+                        event_id: Cow::Borrowed(&p.event.event_id),
+                        room_id: room.room_id.as_str().into(),
+                    });
                 }
                 Some(_) => skipped.add("forward extremities", "outlier, rejected or soft-failed event"),
                 None => skipped.add("forward extremities", "event not carried over"),
@@ -99,9 +120,9 @@ pub fn forward_extremities<'m>(model: &'m Model, plan: &Plan<'m>, skipped: &mut 
     t
 }
 
-pub fn backward_extremities<'m>(model: &Model, plan: &Plan<'m>) -> Table<'m> {
+fn backward_extremities<'a>(model: &Model, plan: &'a Plan<'a>) -> Rows<'a, syn::BackwardExtremity<'a>> {
     let in_dag = |p: &Planned<'_>| !p.is_outlier() && !p.is_rejected();
-    let mut rows: BTreeSet<(&str, &'m str)> = BTreeSet::new();
+    let mut rows: BTreeSet<(&'a str, &'a str)> = BTreeSet::new();
     for p in plan.events.iter().filter(|p| in_dag(p)) {
         for prev in &p.fields.prev_events {
             if !plan.by_event_id(model, prev).is_some_and(in_dag) {
@@ -109,9 +130,9 @@ pub fn backward_extremities<'m>(model: &Model, plan: &Plan<'m>) -> Table<'m> {
             }
         }
     }
-    let mut t = Table::new("event_backward_extremities", &["event_id", "room_id"]);
+    let mut t = Rows::default();
     for (event, room) in rows {
-        t.push(vec![Value::from(event.to_string()), Value::from(room)]);
+        t.push(syn::BackwardExtremity { event_id: event.into(), room_id: room.into() });
     }
     t
 }
@@ -122,7 +143,8 @@ mod tests {
     use crate::dendrite::event_json::EventFields;
     use crate::dendrite::events::{Event, Events};
     use crate::dendrite::rooms::Room;
-    use std::borrow::Cow;
+    use crate::synapse::row::Block;
+    use crate::synapse::Value;
 
     fn event(nid: i64, state: bool, auth: &[i64]) -> Event {
         Event { state_key_nid: if state { 1 } else { 0 }, auth_event_nids: auth.into(), ..Event::test(nid) }
@@ -144,19 +166,14 @@ mod tests {
         }
     }
 
-    fn pairs(t: &Table<'_>) -> Vec<(String, String)> {
+    fn pairs(t: &dyn Block) -> Vec<(String, String)> {
         let s = |v: &Value<'_>| match v {
             Value::Text(t) => t.to_string(),
             other => format!("{other:?}"),
         };
-        let mut out = Vec::new();
-        t.each_row(&mut |r| {
-            out.push((s(&r[0]), s(&r[1])));
-            Ok(())
-        })
-        .unwrap();
-        assert_eq!(out.len(), t.len(), "{}: rows counted as made", t.name);
-        out
+        let rows = t.values();
+        assert_eq!(rows.len(), t.len(), "{}: rows counted as made", t.table());
+        rows.iter().map(|r| (s(&r[0]), s(&r[1]))).collect()
     }
 
     #[test]
@@ -179,7 +196,7 @@ mod tests {
             ..Model::default()
         };
         let evs = &model.events.all;
-        let plan = Rc::new(Plan {
+        let plan = Plan {
             events: vec![
                 planned(&evs[0], &room, Kind::Live, &[]),
                 planned(&evs[1], &room, Kind::Live, &["$e1", "$e1"]),
@@ -187,10 +204,10 @@ mod tests {
                 planned(&evs[3], &room, Kind::Rejected, &["$e3"]),
                 planned(&evs[4], &room, Kind::Outlier, &["$e0"]),
             ],
-        });
+        };
         let mut skipped = Skipped::default();
-        let edges = edges(Rc::clone(&plan), &mut skipped).unwrap();
-        let auth = auth(&model, Rc::clone(&plan), &mut skipped).unwrap();
+        let edges = edges(&plan, &mut skipped).unwrap();
+        let auth = auth(&model, &plan, &mut skipped).unwrap();
         let p = |a: &str, b: &str| (a.to_string(), b.to_string());
         assert_eq!(pairs(&edges), vec![p("$e2", "$e1"), p("$e3", "$e2"), p("$e3", "$gone"), p("$e5", "$e0")]);
         assert_eq!(pairs(&auth), vec![p("$e2", "$e1"), p("$e4", "$e1"), p("$e5", "$e1")]);

@@ -28,12 +28,10 @@ use anyhow::Result;
 use serde_json::{json, Map, Value as Json};
 
 use super::report::Skipped;
-use super::table::Table;
-use super::userdata::UserContext;
+use super::users::UserContext;
 use crate::dendrite::keys::{CrossSigningKey, Keys};
-use crate::synapse::Value;
-
-pub const INSTANCE: &str = "master";
+use crate::synapse::tables::{self as syn, Tables};
+use crate::synapse::{Flag, Instance, Rows};
 
 /// What the to-device queue looks like to this module.
 pub struct QueuedMessage<'a> {
@@ -44,32 +42,27 @@ pub struct QueuedMessage<'a> {
     pub content: &'a str,
 }
 
-pub struct E2ee<'a> {
-    pub tables: Vec<Table<'a>>,
-}
-
+/// Every E2EE table, into `out`.
 pub fn convert<'a>(
     keys: &'a Keys,
     queue: &[QueuedMessage<'a>],
     ctx: &UserContext,
+    out: &mut Tables<'a>,
     skips: &mut Skipped,
-) -> Result<E2ee<'a>> {
-    let mut tables =
-        vec![device_keys(keys, ctx, skips), one_time_keys(keys, ctx, skips), fallback_keys(keys, ctx, skips)];
-    let (hidden, cs_keys) = cross_signing_keys(keys, ctx, skips)?;
-    tables.push(hidden);
-    tables.push(cs_keys);
-    tables.push(signatures(keys, ctx, skips));
-    let (versions, sessions) = backups(keys, ctx, skips);
-    tables.push(versions);
-    tables.push(sessions);
-    tables.push(device_inbox(queue, ctx, skips));
-    tables.extend(device_lists(keys, ctx));
-    Ok(E2ee { tables })
+) -> Result<()> {
+    out.e2e_device_keys_json = device_keys(keys, ctx, skips);
+    out.e2e_one_time_keys_json = one_time_keys(keys, ctx, skips);
+    out.e2e_fallback_keys_json = fallback_keys(keys, ctx, skips);
+    (out.cross_signing_devices, out.e2e_cross_signing_keys) = cross_signing_keys(keys, ctx, skips)?;
+    out.e2e_cross_signing_signatures = signatures(keys, ctx, skips);
+    (out.e2e_room_keys_versions, out.e2e_room_keys) = backups(keys, ctx, skips);
+    out.device_inbox = device_inbox(queue, ctx, skips);
+    (out.device_lists_stream, out.device_lists_changes_in_room) = device_lists(keys, ctx);
+    Ok(())
 }
 
-fn device_keys<'a>(keys: &'a Keys, ctx: &UserContext, skips: &mut Skipped) -> Table<'a> {
-    let mut t = Table::new("e2e_device_keys_json", &["user_id", "device_id", "ts_added_ms", "key_json"]);
+fn device_keys<'a>(keys: &'a Keys, ctx: &UserContext, skips: &mut Skipped) -> Rows<'a, syn::DeviceKeys<'a>> {
+    let mut t = Rows::default();
     for k in &keys.device_keys {
         if !ctx.is_local(&k.user_id) {
             skips.add("device keys", "remote user's keys (a cache; Synapse fetches them again)");
@@ -83,41 +76,37 @@ fn device_keys<'a>(keys: &'a Keys, ctx: &UserContext, skips: &mut Skipped) -> Ta
             skips.add("device keys", "device no longer exists");
             continue;
         }
-        t.push(vec![
-            k.user_id.as_str().into(),
-            k.device_id.as_str().into(),
-            Value::Int(k.ts_added_secs * 1000),
-            json.into(),
-        ]);
+        t.push(syn::DeviceKeys {
+            user_id: k.user_id.as_str().into(),
+            device_id: k.device_id.as_str().into(),
+            ts_added_ms: k.ts_added_secs * 1000,
+            key_json: json.into(),
+        });
     }
     t
 }
 
-fn one_time_keys<'a>(keys: &'a Keys, ctx: &UserContext, skips: &mut Skipped) -> Table<'a> {
-    let mut t = Table::new(
-        "e2e_one_time_keys_json",
-        &["user_id", "device_id", "algorithm", "key_id", "ts_added_ms", "key_json"],
-    );
+fn one_time_keys<'a>(keys: &'a Keys, ctx: &UserContext, skips: &mut Skipped) -> Rows<'a, syn::OneTimeKey<'a>> {
+    let mut t = Rows::default();
     for k in &keys.one_time_keys {
         if !ctx.is_local(&k.user_id) || !ctx.has_device(&k.user_id, &k.device_id) {
             skips.add("one-time keys", "device is not a carried local device");
             continue;
         }
-        t.push(vec![
-            k.user_id.as_str().into(),
-            k.device_id.as_str().into(),
-            k.algorithm.as_str().into(),
-            k.key_id.as_str().into(),
-            Value::Int(k.ts_added_secs * 1000),
-            k.key_json.as_str().into(),
-        ]);
+        t.push(syn::OneTimeKey {
+            user_id: k.user_id.as_str().into(),
+            device_id: k.device_id.as_str().into(),
+            algorithm: k.algorithm.as_str().into(),
+            key_id: k.key_id.as_str().into(),
+            ts_added_ms: k.ts_added_secs * 1000,
+            key_json: k.key_json.as_str().into(),
+        });
     }
     t
 }
 
-fn fallback_keys<'a>(keys: &'a Keys, ctx: &UserContext, skips: &mut Skipped) -> Table<'a> {
-    let mut t =
-        Table::new("e2e_fallback_keys_json", &["user_id", "device_id", "algorithm", "key_id", "key_json", "used"]);
+fn fallback_keys<'a>(keys: &'a Keys, ctx: &UserContext, skips: &mut Skipped) -> Rows<'a, syn::FallbackKey<'a>> {
+    let mut t = Rows::default();
     // Synapse keeps one fallback key per (user, device, algorithm); Dendrite
     // may keep several key IDs. The sorted order makes the last one win
     // deterministically; the others are reported.
@@ -132,14 +121,14 @@ fn fallback_keys<'a>(keys: &'a Keys, ctx: &UserContext, skips: &mut Skipped) -> 
             skips.add("fallback keys", "device no longer exists");
             continue;
         }
-        let row = vec![
-            k.user_id.as_str().into(),
-            k.device_id.as_str().into(),
-            k.algorithm.as_str().into(),
-            k.key_id.as_str().into(),
-            k.key_json.as_str().into(),
-            Value::Bool(k.used),
-        ];
+        let row = syn::FallbackKey {
+            user_id: k.user_id.as_str().into(),
+            device_id: k.device_id.as_str().into(),
+            algorithm: k.algorithm.as_str().into(),
+            key_id: k.key_id.as_str().into(),
+            key_json: k.key_json.as_str().into(),
+            used: k.used,
+        };
         match seen.get(&(k.user_id.as_str(), k.device_id.as_str(), k.algorithm.as_str())) {
             Some(&i) => {
                 skips.add("fallback keys", "older fallback key of the same device and algorithm");
@@ -180,11 +169,13 @@ pub fn key_object(key: &CrossSigningKey, keys: &Keys) -> Json {
     obj
 }
 
-fn cross_signing_keys<'a>(keys: &'a Keys, ctx: &UserContext, skips: &mut Skipped) -> Result<(Table<'a>, Table<'a>)> {
-    let mut hidden = Table::new("devices", &["user_id", "device_id", "display_name", "hidden"]);
-    let mut rows =
-        Table::new("e2e_cross_signing_keys", &["user_id", "keytype", "keydata", "stream_id", "instance_name"]);
-    let mut stream = ctx.streams.counter();
+fn cross_signing_keys<'a>(
+    keys: &'a Keys,
+    ctx: &UserContext,
+    skips: &mut Skipped,
+) -> Result<(Rows<'a, syn::HiddenDevice<'a>>, Rows<'a, syn::CrossSigningKey<'a>>)> {
+    let (mut hidden, mut rows) = (Rows::default(), Rows::default());
+    let mut stream = ctx.streams().counter();
     let mut pseudo: BTreeSet<(&str, &str)> = BTreeSet::new();
     for k in &keys.cross_signing_keys {
         if !ctx.is_local(&k.user_id) {
@@ -202,28 +193,25 @@ fn cross_signing_keys<'a>(keys: &'a Keys, ctx: &UserContext, skips: &mut Skipped
             continue;
         }
         let keydata = serde_json::to_string(&key_object(k, keys))?;
-        hidden.push(vec![
-            k.user_id.as_str().into(),
-            k.public_key.as_str().into(),
-            Value::from(format!("{} signing key", k.kind.name())),
-            Value::Bool(true),
-        ]);
-        rows.push(vec![
-            k.user_id.as_str().into(),
-            k.kind.name().into(),
-            keydata.into(),
-            Value::Int(stream.next()),
-            INSTANCE.into(),
-        ]);
+        hidden.push(syn::HiddenDevice {
+            user_id: k.user_id.as_str().into(),
+            device_id: k.public_key.as_str().into(),
+            display_name: format!("{} signing key", k.kind.name()).into(),
+            hidden: true,
+        });
+        rows.push(syn::CrossSigningKey {
+            user_id: k.user_id.as_str().into(),
+            keytype: k.kind.name().into(),
+            keydata: keydata.into(),
+            stream_id: stream.next(),
+            instance_name: Instance,
+        });
     }
     Ok((hidden, rows))
 }
 
-fn signatures<'a>(keys: &'a Keys, ctx: &UserContext, skips: &mut Skipped) -> Table<'a> {
-    let mut t = Table::new(
-        "e2e_cross_signing_signatures",
-        &["user_id", "key_id", "target_user_id", "target_device_id", "signature"],
-    );
+fn signatures<'a>(keys: &'a Keys, ctx: &UserContext, skips: &mut Skipped) -> Rows<'a, syn::CrossSigningSignature<'a>> {
+    let mut t = Rows::default();
     // The owner's own cross-signing keys: a signature of one of them by
     // another is part of the key object (as Synapse stores uploads), not a
     // row of the signatures table.
@@ -240,20 +228,23 @@ fn signatures<'a>(keys: &'a Keys, ctx: &UserContext, skips: &mut Skipped) -> Tab
         if self_sig {
             continue;
         }
-        t.push(vec![
-            s.origin_user_id.as_str().into(),
-            s.origin_key_id.as_str().into(),
-            s.target_user_id.as_str().into(),
-            bare_target(&s.target_key_id).into(),
-            s.signature.as_str().into(),
-        ]);
+        t.push(syn::CrossSigningSignature {
+            user_id: s.origin_user_id.as_str().into(),
+            key_id: s.origin_key_id.as_str().into(),
+            target_user_id: s.target_user_id.as_str().into(),
+            target_device_id: bare_target(&s.target_key_id).into(),
+            signature: s.signature.as_str().into(),
+        });
     }
     t
 }
 
-fn backups<'a>(keys: &'a Keys, ctx: &UserContext, skips: &mut Skipped) -> (Table<'a>, Table<'a>) {
-    let mut versions =
-        Table::new("e2e_room_keys_versions", &["user_id", "version", "algorithm", "auth_data", "deleted", "etag"]);
+fn backups<'a>(
+    keys: &'a Keys,
+    ctx: &UserContext,
+    skips: &mut Skipped,
+) -> (Rows<'a, syn::RoomKeysVersion<'a>>, Rows<'a, syn::RoomKey<'a>>) {
+    let mut versions = Rows::default();
     let mut live: BTreeSet<(&str, i64)> = BTreeSet::new();
     for v in &keys.backup_versions {
         if !ctx.users.contains(&v.user_id) {
@@ -272,53 +263,45 @@ fn backups<'a>(keys: &'a Keys, ctx: &UserContext, skips: &mut Skipped) -> (Table
         });
         // Deleted versions stay (as deleted): Synapse numbers a new version
         // MAX(version)+1 over all rows, so a number is never handed out twice.
-        versions.push(vec![
-            v.user_id.as_str().into(),
-            Value::Int(v.version),
-            v.algorithm.as_str().into(),
-            v.auth_data.as_str().into(),
-            Value::Int(v.deleted.into()),
-            Value::Int(etag),
-        ]);
+        versions.push(syn::RoomKeysVersion {
+            user_id: v.user_id.as_str().into(),
+            version: v.version,
+            algorithm: v.algorithm.as_str().into(),
+            auth_data: v.auth_data.as_str().into(),
+            deleted: Flag(v.deleted),
+            etag,
+        });
         if !v.deleted {
             live.insert((&v.user_id, v.version));
         }
     }
-    let mut sessions = Table::new(
-        "e2e_room_keys",
-        &[
-            "user_id",
-            "room_id",
-            "session_id",
-            "version",
-            "first_message_index",
-            "forwarded_count",
-            "is_verified",
-            "session_data",
-        ],
-    );
+    let mut sessions = Rows::default();
     for s in &keys.backup_sessions {
         if !live.contains(&(s.user_id.as_str(), s.version)) {
             skips.add("key backup sessions", "their backup version is deleted or missing");
             continue;
         }
-        sessions.push(vec![
-            s.user_id.as_str().into(),
-            s.room_id.as_str().into(),
-            s.session_id.as_str().into(),
-            Value::Int(s.version),
-            Value::Int(s.first_message_index),
-            Value::Int(s.forwarded_count),
-            Value::Bool(s.is_verified),
-            s.session_data.as_str().into(),
-        ]);
+        sessions.push(syn::RoomKey {
+            user_id: s.user_id.as_str().into(),
+            room_id: s.room_id.as_str().into(),
+            session_id: s.session_id.as_str().into(),
+            version: s.version,
+            first_message_index: s.first_message_index,
+            forwarded_count: s.forwarded_count,
+            is_verified: s.is_verified,
+            session_data: s.session_data.as_str().into(),
+        });
     }
     (versions, sessions)
 }
 
-fn device_inbox<'a>(queue: &[QueuedMessage<'a>], ctx: &UserContext, skips: &mut Skipped) -> Table<'a> {
-    let mut t = Table::new("device_inbox", &["user_id", "device_id", "stream_id", "message_json", "instance_name"]);
-    let mut stream = ctx.streams.counter();
+fn device_inbox<'a>(
+    queue: &[QueuedMessage<'a>],
+    ctx: &UserContext,
+    skips: &mut Skipped,
+) -> Rows<'a, syn::DeviceInbox<'a>> {
+    let mut t = Rows::default();
+    let mut stream = ctx.streams().counter();
     let mut sorted: Vec<&QueuedMessage> = queue.iter().collect();
     sorted.sort_by_key(|m| m.id);
     for m in sorted {
@@ -330,13 +313,13 @@ fn device_inbox<'a>(queue: &[QueuedMessage<'a>], ctx: &UserContext, skips: &mut 
             skips.add("to-device messages", "content is not a JSON object");
             continue;
         }
-        t.push(vec![
-            m.user_id.into(),
-            m.device_id.into(),
-            Value::Int(stream.next()),
-            m.content.into(),
-            INSTANCE.into(),
-        ]);
+        t.push(syn::DeviceInbox {
+            user_id: m.user_id.into(),
+            device_id: m.device_id.into(),
+            stream_id: stream.next(),
+            message_json: m.content.into(),
+            instance_name: Instance,
+        });
     }
     t
 }
@@ -348,13 +331,12 @@ fn device_inbox<'a>(queue: &[QueuedMessage<'a>], ctx: &UserContext, skips: &mut 
 /// its Dendrite since token then sees its own and every room-mate's user in
 /// `device_lists.changed` once and re-queries their keys; `/keys/changes`
 /// reports every migrated user.
-fn device_lists<'a>(keys: &'a Keys, ctx: &UserContext) -> [Table<'a>; 2] {
-    let mut stream_rows = Table::new("device_lists_stream", &["stream_id", "user_id", "device_id", "instance_name"]);
-    let mut in_room = Table::new(
-        "device_lists_changes_in_room",
-        &["user_id", "device_id", "room_id", "stream_id", "converted_to_destinations", "instance_name"],
-    );
-    let mut stream = ctx.streams.counter();
+fn device_lists<'a>(
+    keys: &'a Keys,
+    ctx: &UserContext,
+) -> (Rows<'a, syn::DeviceListsStream<'a>>, Rows<'a, syn::DeviceListsChangeInRoom<'a>>) {
+    let (mut stream_rows, mut in_room) = (Rows::default(), Rows::default());
+    let mut stream = ctx.streams().counter();
     let mut entries: BTreeSet<(&str, &str)> = BTreeSet::new();
     for k in &keys.device_keys {
         if k.key_json.is_some() && ctx.is_local(&k.user_id) && ctx.has_device(&k.user_id, &k.device_id) {
@@ -369,17 +351,22 @@ fn device_lists<'a>(keys: &'a Keys, ctx: &UserContext) -> [Table<'a>; 2] {
     let none = BTreeSet::new();
     for (user, device) in entries {
         let id = stream.next();
-        stream_rows.push(vec![Value::Int(id), user.into(), device.into(), INSTANCE.into()]);
+        stream_rows.push(syn::DeviceListsStream {
+            stream_id: id,
+            user_id: user.into(),
+            device_id: device.into(),
+            instance_name: Instance,
+        });
         for room in ctx.joined_rooms.get(user).unwrap_or(&none) {
-            in_room.push(vec![
-                user.into(),
-                device.into(),
-                Value::from(room.clone()),
-                Value::Int(id),
-                Value::Bool(true),
-                INSTANCE.into(),
-            ]);
+            in_room.push(syn::DeviceListsChangeInRoom {
+                user_id: user.into(),
+                device_id: device.into(),
+                room_id: room.clone().into(),
+                stream_id: id,
+                converted_to_destinations: true,
+                instance_name: Instance,
+            });
         }
     }
-    [stream_rows, in_room]
+    (stream_rows, in_room)
 }

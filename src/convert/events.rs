@@ -17,15 +17,15 @@
 
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
-use std::rc::Rc;
 
 use serde_json::value::RawValue;
 
 use crate::dendrite::Model;
-use crate::synapse::Value;
+use crate::synapse::tables::{self as syn, Tables};
+use crate::synapse::{Instance, Rows};
 
 use super::plan::{Kind, Plan, Planned};
-use super::table::Table;
+use super::unsigned::Extras;
 
 /// `unsigned` keys Synapse keeps when it persists an event (`Unsigned.for_persistence`).
 const PERSISTED_UNSIGNED: [&str; 4] = ["age_ts", "invite_room_state", "knock_room_state", "replaces_state"];
@@ -157,113 +157,78 @@ impl<'m> MetaSources<'m> {
     }
 }
 
-pub const EVENTS_COLUMNS: &[&str] = &[
-    "topological_ordering",
-    "event_id",
-    "type",
-    "room_id",
-    "processed",
-    "outlier",
-    "depth",
-    "origin_server_ts",
-    "received_ts",
-    "sender",
-    "contains_url",
-    "instance_name",
-    "stream_ordering",
-    "state_key",
-    "rejection_reason",
-];
-pub const EVENT_JSON_COLUMNS: &[&str] = &["event_id", "room_id", "internal_metadata", "json", "format_version"];
-
-pub fn events_row<'m>(p: &Planned<'m>) -> Vec<Value<'m>> {
-    vec![
-        Value::Int(p.event.depth),
-        Value::from(&*p.event.event_id),
-        Value::from(p.event_type),
-        Value::from(p.room.room_id.as_str()),
-        Value::Bool(true),
-        Value::Bool(p.is_outlier()),
-        Value::Int(p.event.depth),
-        Value::from(p.fields.origin_server_ts),
-        Value::Int(p.received_ts),
-        Value::from(p.fields.sender.clone()),
-        Value::Bool(p.fields.contains_url),
-        Value::from("master"),
-        Value::Int(p.stream_ordering),
-        Value::from(p.state_key),
-        Value::from(p.is_rejected().then_some(REJECTED_REASON)),
-    ]
+fn event_row<'a>(p: &'a Planned<'a>) -> syn::Event<'a> {
+    syn::Event {
+        topological_ordering: p.event.depth,
+        event_id: Cow::Borrowed(&p.event.event_id),
+        event_type: p.event_type.into(),
+        room_id: p.room.room_id.as_str().into(),
+        processed: true,
+        outlier: p.is_outlier(),
+        depth: p.event.depth,
+        origin_server_ts: p.fields.origin_server_ts,
+        received_ts: p.received_ts,
+        sender: p.fields.sender.as_deref().map(Cow::Borrowed),
+        contains_url: p.fields.contains_url,
+        instance_name: Instance,
+        stream_ordering: p.stream_ordering,
+        state_key: p.state_key.map(Cow::Borrowed),
+        rejection_reason: p.is_rejected().then_some(Cow::Borrowed(REJECTED_REASON)),
+    }
 }
 
 /// `events`, `event_json`, `state_events` and `rejections` for every planned
 /// event. The first three (a row per event or state event, the JSON in
 /// every `event_json` row) are made while they are written, not held.
-pub fn tables<'m>(model: &'m Model, plan: Rc<Plan<'m>>) -> [Table<'m>; 4] {
-    let mut rejections = Table::new("rejections", &["event_id", "reason", "last_check"]);
-    for p in &plan.events {
-        if p.is_rejected() {
-            rejections.push(vec![
-                Value::from(&*p.event.event_id),
-                Value::from(REJECTED_REASON),
-                Value::from(p.received_ts.to_string()),
-            ]);
-        }
+pub fn tables<'a>(model: &'a Model, plan: &'a Plan<'a>, out: &mut Tables<'a>) {
+    for p in plan.events.iter().filter(|p| p.is_rejected()) {
+        out.rejections.push(syn::Rejection {
+            event_id: Cow::Borrowed(&p.event.event_id),
+            reason: REJECTED_REASON.into(),
+            last_check: p.received_ts.to_string().into(),
+        });
     }
     let n = plan.events.len();
-    let for_state = Rc::clone(&plan);
-    let state = Table::produced(
-        "state_events",
-        &["event_id", "room_id", "type", "state_key"],
+    out.state_events = Rows::produced(
         plan.events.iter().filter(|p| p.state_key.is_some()).count(),
         Box::new(move |sink| {
-            for p in &for_state.events {
+            for p in &plan.events {
                 if let Some(key) = p.state_key {
-                    let room = p.room.room_id.as_str();
-                    sink(&[
-                        Value::from(&*p.event.event_id),
-                        Value::from(room),
-                        Value::from(p.event_type),
-                        Value::from(key),
-                    ])?;
+                    sink(&syn::StateEvent {
+                        event_id: Cow::Borrowed(&p.event.event_id),
+                        room_id: p.room.room_id.as_str().into(),
+                        event_type: p.event_type.into(),
+                        state_key: key.into(),
+                    })?;
                 }
             }
             Ok(())
         }),
     );
-    let for_events = Rc::clone(&plan);
-    let events = Table::produced(
-        "events",
-        EVENTS_COLUMNS,
-        n,
-        Box::new(move |sink| for_events.events.iter().try_for_each(|p| sink(&events_row(p)))),
-    );
+    out.events = Rows::produced(n, Box::new(move |sink| plan.events.iter().try_for_each(|p| sink(&event_row(p)))));
     let sources = MetaSources::new(model);
-    let extras = super::unsigned::Extras::new(model, &plan);
-    let json = Table::produced(
-        "event_json",
-        EVENT_JSON_COLUMNS,
+    let extras = Extras::new(model, plan);
+    out.event_json = Rows::produced(
         n,
         Box::new(move |sink| plan.events.iter().try_for_each(|p| sink(&event_json_row(model, &sources, &extras, p)?))),
     );
-    [events, json, state, rejections]
 }
 
 fn event_json_row<'a>(
     model: &'a Model,
     sources: &MetaSources<'a>,
-    extras: &'a super::unsigned::Extras<'a>,
+    extras: &Extras<'a>,
     p: &'a Planned<'a>,
-) -> anyhow::Result<Vec<Value<'a>>> {
+) -> anyhow::Result<syn::EventJson<'a>> {
     let body =
         persisted_json(p.json(), &extras.for_event(p)).map_err(|e| anyhow::anyhow!("event {}: {e}", p.event_id()))?;
-    Ok(vec![
-        Value::from(&*p.event.event_id),
-        Value::from(p.room.room_id.as_str()),
-        Value::from(sources.meta(model, p).to_json()),
-        Value::Text(body),
-        Value::Int(p.format_version()),
-    ])
+    Ok(syn::EventJson {
+        event_id: Cow::Borrowed(&p.event.event_id),
+        room_id: p.room.room_id.as_str().into(),
+        internal_metadata: sources.meta(model, p).to_json().into(),
+        json: body,
+        format_version: p.format_version(),
+    })
 }
 
 #[cfg(test)]

@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value as Json;
 
+use super::table::{self, Table};
 use super::*;
 use crate::synapse::Value;
 
@@ -62,8 +63,9 @@ fn with_tables(check: impl FnOnce(&Model, &Out)) {
         skip_rooms: Default::default(),
     };
     let mut skipped = Skipped::default();
-    let tables = convert(&model, &ctx, &mut skipped).unwrap();
-    check(&model, &Out { tables });
+    let facts = Facts::decide(&model, &ctx, &mut skipped);
+    let tables = convert(&model, &ctx, &facts, &mut skipped).unwrap();
+    check(&model, &Out { tables: table::all(&tables) });
 }
 
 #[test]

@@ -7,30 +7,48 @@
 //! rejected events), and an event that should have one but has none is
 //! reported (the load's invariant would refuse it otherwise).
 
-use std::rc::Rc;
+use std::borrow::Cow;
 
 use anyhow::Result;
 
 use crate::dendrite::Model;
-use crate::synapse::Value;
+use crate::synapse::tables::{self as syn, Tables};
+use crate::synapse::Rows;
 
 use super::plan::Plan;
 use super::report::Skipped;
 use super::rooms::RoomSet;
 use super::state::{Skip, StateGroups};
-use super::table::Table;
+use super::table::streamed;
 
-pub fn tables<'m>(model: &'m Model, rooms: &RoomSet, groups: &StateGroups, skipped: &mut Skipped) -> [Table<'m>; 3] {
-    let mut sg = Table::new("state_groups", &["id", "room_id", "event_id"]);
-    let mut edges = Table::new("state_group_edges", &["state_group", "prev_state_group"]);
-    let mut state = Table::new("state_groups_state", &["state_group", "room_id", "type", "state_key", "event_id"]);
+/// `state_groups`, `state_group_edges`, `state_groups_state`, `event_to_state_groups`.
+pub fn tables<'a>(
+    model: &'a Model,
+    rooms: &RoomSet,
+    groups: &'a StateGroups,
+    plan: &'a Plan<'a>,
+    out: &mut Tables<'a>,
+    skipped: &mut Skipped,
+) -> Result<()> {
+    groups_tables(model, rooms, groups, out, skipped);
+    out.event_to_state_groups = event_to_state_groups(plan, groups, skipped)?;
+    Ok(())
+}
+
+fn groups_tables<'a>(
+    model: &'a Model,
+    rooms: &RoomSet,
+    groups: &StateGroups,
+    out: &mut Tables<'a>,
+    skipped: &mut Skipped,
+) {
     for g in groups.groups.iter().filter(|g| rooms.converted(g.room_nid)) {
         let Some(room) = model.rooms.by_nid.get(&g.room_nid) else { continue };
         let room_id = room.room_id.as_str();
         let event_id = model.events.get(g.event_nid).map_or("", |e| &*e.event_id);
-        sg.push(vec![Value::Int(g.id), Value::from(room_id), Value::from(event_id)]);
+        out.state_groups.push(syn::StateGroup { id: g.id, room_id: room_id.into(), event_id: event_id.into() });
         if let Some(prev) = g.prev {
-            edges.push(vec![Value::Int(g.id), Value::Int(prev)]);
+            out.state_group_edges.push(syn::StateGroupEdge { state_group: g.id, prev_state_group: prev });
         }
         for entry in &g.delta {
             let (Some(t), Some(k), Some(e)) = (
@@ -41,28 +59,29 @@ pub fn tables<'m>(model: &'m Model, rooms: &RoomSet, groups: &StateGroups, skipp
                 skipped.add("state_groups_state", "entry whose type, state key or event is unknown");
                 continue;
             };
-            state.push(vec![
-                Value::Int(g.id),
-                Value::from(room_id),
-                Value::from(t),
-                Value::from(k),
-                Value::from(&*e.event_id),
-            ]);
+            out.state_groups_state.push(syn::StateGroupState {
+                state_group: g.id,
+                room_id: room_id.into(),
+                event_type: t.into(),
+                state_key: k.into(),
+                event_id: Cow::Borrowed(&e.event_id),
+            });
         }
     }
-    [sg, edges, state]
 }
 
 /// `event_to_state_groups`, made while written (a row per event).
-pub fn event_to_state_groups<'m>(
-    plan: Rc<Plan<'m>>,
-    groups: Rc<StateGroups>,
+fn event_to_state_groups<'a>(
+    plan: &'a Plan<'a>,
+    groups: &'a StateGroups,
     skipped: &mut Skipped,
-) -> Result<Table<'m>> {
-    Table::streamed("event_to_state_groups", &["event_id", "state_group"], skipped, move |sink, skip| {
+) -> Result<Rows<'a, syn::EventToStateGroup<'a>>> {
+    streamed(skipped, move |sink, skip| {
         for p in plan.events.iter().filter(|p| !p.is_outlier()) {
             match groups.by_event.get(&p.event.nid) {
-                Some(&g) => sink(&[Value::from(&*p.event.event_id), Value::Int(g)])?,
+                Some(&g) => {
+                    sink(&syn::EventToStateGroup { event_id: Cow::Borrowed(&p.event.event_id), state_group: g })?
+                }
                 None => skip(match groups.skipped.get(&p.event.nid) {
                     Some(Skip::MissingSnapshot) => "its state snapshot is not in roomserver_state_snapshots",
                     Some(Skip::MissingBlock) => "its state snapshot names a missing state block",

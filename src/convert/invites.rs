@@ -17,13 +17,13 @@ use std::borrow::Cow;
 use crate::dendrite::event_json::EventFields;
 use crate::dendrite::rooms::{Invite, Room};
 use crate::dendrite::Model;
-use crate::synapse::Value;
+use crate::synapse::tables::{self as syn, Tables};
+use crate::synapse::Instance;
 
-use super::events::{persisted_json, AddUnsigned, Meta, EVENTS_COLUMNS, EVENT_JSON_COLUMNS};
+use super::events::{persisted_json, AddUnsigned, Meta};
 use super::plan::Plan;
 use super::report::Skipped;
 use super::rooms::{format_version, RoomSet};
-use super::table::Table;
 use super::Context;
 
 pub struct OutOfBand<'m> {
@@ -69,73 +69,79 @@ pub fn collect<'m>(
     out
 }
 
-/// (event ID, room ID, depth, stream ordering) of each carried invite: Synapse
-/// computes push actions for invites that arrive over federation too
-/// (handlers/federation.py on_invite_request), so they can be notifications.
-pub fn positions<'a>(invites: &'a [OutOfBand<'_>]) -> impl Iterator<Item = (&'a str, &'a str, i64, i64)> {
-    invites.iter().map(|i| (i.invite.event_id.as_str(), i.room.room_id.as_str(), i.fields_depth(), i.stream_ordering))
+/// Where a carried invite sits in Synapse: Synapse computes push actions for
+/// invites that arrive over federation too (handlers/federation.py
+/// on_invite_request), so they can be notifications.
+#[derive(Clone, Copy, Debug)]
+pub struct InvitePosition<'a> {
+    pub event_id: &'a str,
+    pub room_id: &'a str,
+    pub depth: i64,
+    pub stream_ordering: i64,
 }
 
-/// `events`, `event_json`, `state_events`, `room_memberships`, `local_current_membership`.
-pub fn tables<'m>(invites: &[OutOfBand<'m>]) -> [Table<'m>; 5] {
-    let mut events = Table::new("events", EVENTS_COLUMNS);
-    let mut json = Table::new("event_json", EVENT_JSON_COLUMNS);
-    let mut state = Table::new("state_events", &["event_id", "room_id", "type", "state_key"]);
-    let mut members = Table::new(
-        "room_memberships",
-        &["event_id", "user_id", "sender", "room_id", "membership", "event_stream_ordering"],
-    );
-    let mut local = Table::new(
-        "local_current_membership",
-        &["room_id", "user_id", "event_id", "membership", "event_stream_ordering"],
-    );
+pub fn positions<'a>(invites: &'a [OutOfBand<'_>]) -> impl Iterator<Item = InvitePosition<'a>> {
+    invites.iter().map(|i| InvitePosition {
+        event_id: i.invite.event_id.as_str(),
+        room_id: i.room.room_id.as_str(),
+        depth: i.fields_depth(),
+        stream_ordering: i.stream_ordering,
+    })
+}
+
+/// The second blocks of `events`, `event_json`, `state_events`,
+/// `room_memberships`, `local_current_membership`.
+pub fn tables<'a>(invites: &'a [OutOfBand<'a>], out: &mut Tables<'a>) {
     let meta = Meta { out_of_band_membership: true, ..Meta::default() }.to_json();
     for i in invites {
         let (id, room) = (i.invite.event_id.as_str(), i.room.room_id.as_str());
         let depth = i.fields_depth();
-        events.push(vec![
-            Value::Int(depth),
-            Value::from(id),
-            Value::from("m.room.member"),
-            Value::from(room),
-            Value::Bool(true),
-            Value::Bool(true),
-            Value::Int(depth),
-            Value::from(i.fields.origin_server_ts),
-            Value::Int(i.received_ts),
-            Value::from(i.fields.sender.clone()),
-            Value::Bool(false),
-            Value::from("master"),
-            Value::Int(i.stream_ordering),
-            Value::from(i.target),
-            Value::Null,
-        ]);
-        let format = format_version(&i.room.version).unwrap_or(3);
-        json.push(vec![
-            Value::from(id),
-            Value::from(room),
-            Value::from(meta.clone()),
-            Value::Text(i.json.clone()),
-            Value::Int(format),
-        ]);
-        state.push(vec![Value::from(id), Value::from(room), Value::from("m.room.member"), Value::from(i.target)]);
-        members.push(vec![
-            Value::from(id),
-            Value::from(i.target),
-            Value::from(i.fields.sender.clone().unwrap_or_default()),
-            Value::from(room),
-            Value::from("invite"),
-            Value::Int(i.stream_ordering),
-        ]);
-        local.push(vec![
-            Value::from(room),
-            Value::from(i.target),
-            Value::from(id),
-            Value::from("invite"),
-            Value::Int(i.stream_ordering),
-        ]);
+        out.out_of_band_events.push(syn::Event {
+            topological_ordering: depth,
+            event_id: id.into(),
+            event_type: "m.room.member".into(),
+            room_id: room.into(),
+            processed: true,
+            outlier: true,
+            depth,
+            origin_server_ts: i.fields.origin_server_ts,
+            received_ts: i.received_ts,
+            sender: i.fields.sender.clone(),
+            contains_url: false,
+            instance_name: Instance,
+            stream_ordering: i.stream_ordering,
+            state_key: Some(i.target.into()),
+            rejection_reason: None,
+        });
+        out.out_of_band_event_json.push(syn::EventJson {
+            event_id: id.into(),
+            room_id: room.into(),
+            internal_metadata: meta.clone().into(),
+            json: i.json.clone(),
+            format_version: format_version(&i.room.version).unwrap_or(3),
+        });
+        out.out_of_band_state_events.push(syn::StateEvent {
+            event_id: id.into(),
+            room_id: room.into(),
+            event_type: "m.room.member".into(),
+            state_key: i.target.into(),
+        });
+        out.out_of_band_memberships.push(syn::OutOfBandMembership {
+            event_id: id.into(),
+            user_id: i.target.into(),
+            sender: i.fields.sender.clone().unwrap_or_default(),
+            room_id: room.into(),
+            membership: "invite".into(),
+            event_stream_ordering: i.stream_ordering,
+        });
+        out.out_of_band_local_membership.push(syn::LocalCurrentMembership {
+            room_id: room.into(),
+            user_id: i.target.into(),
+            event_id: id.into(),
+            membership: "invite".into(),
+            event_stream_ordering: i.stream_ordering,
+        });
     }
-    [events, json, state, members, local]
 }
 
 impl OutOfBand<'_> {

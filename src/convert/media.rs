@@ -1,9 +1,6 @@
 //! Dendrite media metadata → Synapse media rows.
 //!
-//! ```ignore
-//! pub fn tables<'m>(store: &'m MediaStore, server_name: &str, skipped: &mut Skipped) -> Vec<Table<'m>>
-//! ```
-//! Pure: no I/O. Four tables, in load order: `local_media_repository`,
+//! Pure: no I/O. Four tables: `local_media_repository`,
 //! `local_media_repository_thumbnails`, `remote_media_cache`,
 //! `remote_media_cache_thumbnails` (no foreign keys between them). Refused
 //! rows are counted in `skipped` by table and reason. A row is produced
@@ -31,73 +28,29 @@
 use std::borrow::Cow;
 
 use super::report::Skipped;
-use super::table::Table;
 use crate::dendrite::media::MediaStore;
 use crate::media::layout::hex;
 use crate::media::plan::{self, Item, Place, ThumbItem};
-use crate::synapse::Value;
+use crate::synapse::tables::{self as syn, Tables};
+use crate::synapse::Text;
 
-pub const LOCAL_MEDIA: &[&str] = &[
-    "media_id",
-    "media_type",
-    "media_length",
-    "created_ts",
-    "upload_name",
-    "user_id",
-    "quarantined_by",
-    "url_cache",
-    "last_access_ts",
-    "safe_from_quarantine",
-    "authenticated",
-    "sha256",
-];
-pub const LOCAL_THUMBNAILS: &[&str] =
-    &["media_id", "thumbnail_width", "thumbnail_height", "thumbnail_type", "thumbnail_method", "thumbnail_length"];
-pub const REMOTE_MEDIA: &[&str] = &[
-    "media_origin",
-    "media_id",
-    "media_type",
-    "created_ts",
-    "upload_name",
-    "media_length",
-    "filesystem_id",
-    "last_access_ts",
-    "quarantined_by",
-    "authenticated",
-    "sha256",
-];
-pub const REMOTE_THUMBNAILS: &[&str] = &[
-    "media_origin",
-    "media_id",
-    "thumbnail_width",
-    "thumbnail_height",
-    "thumbnail_method",
-    "thumbnail_type",
-    "thumbnail_length",
-    "filesystem_id",
-];
-
-pub fn tables<'m>(store: &'m MediaStore, server_name: &str, skipped: &mut Skipped) -> Vec<Table<'m>> {
+/// `local_media_repository`, `local_media_repository_thumbnails`,
+/// `remote_media_cache`, `remote_media_cache_thumbnails`.
+pub fn tables<'m>(store: &'m MediaStore, server_name: &str, out: &mut Tables<'m>, skipped: &mut Skipped) {
     let plan = plan::plan(store, server_name);
-    let mut t = [
-        Table::new("local_media_repository", LOCAL_MEDIA),
-        Table::new("local_media_repository_thumbnails", LOCAL_THUMBNAILS),
-        Table::new("remote_media_cache", REMOTE_MEDIA),
-        Table::new("remote_media_cache_thumbnails", REMOTE_THUMBNAILS),
-    ];
     for item in &plan.items {
         let sha = hex(&item.sha256);
         match &item.place {
             Place::Local => {
-                t[0].push(local_row(item, sha));
+                out.local_media_repository.push(local_row(item, sha));
                 for ti in &item.thumbnails {
-                    t[1].push(thumb_row(LOCAL_THUMBNAILS, item, ti, None));
+                    out.local_media_repository_thumbnails.push(local_thumb(item, ti));
                 }
             }
             Place::Remote { file_id } => {
-                t[2].push(remote_row(item, sha, file_id.clone()));
+                out.remote_media_cache.push(remote_row(item, sha, file_id.clone()));
                 for ti in &item.thumbnails {
-                    t[3].push(thumb_row(REMOTE_THUMBNAILS, item, ti, Some(file_id.as_str())));
+                    out.remote_media_cache_thumbnails.push(remote_thumb(item, ti, file_id.clone()));
                 }
             }
         }
@@ -105,69 +58,75 @@ pub fn tables<'m>(store: &'m MediaStore, server_name: &str, skipped: &mut Skippe
     for r in &plan.refused {
         skipped.add(r.table, &format!("{}: {}", r.field, r.reason));
     }
-    t.into()
 }
 
-fn local_row<'m>(it: &Item<'m>, sha: String) -> Vec<Value<'m>> {
+fn local_row<'m>(it: &Item<'m>, sha: String) -> syn::LocalMedia<'m> {
     let m = it.media;
-    vec![
-        Value::from(it.media_id),
-        Value::from(m.content_type.as_str()),
-        Value::Int(m.size),
-        Value::Int(m.creation_ts),
-        upload_name(&m.upload_name),
-        if m.user_id.is_empty() { Value::Null } else { Value::from(m.user_id.as_str()) },
-        Value::Null,
-        Value::Null,
-        Value::Null,
-        Value::Bool(false),
-        Value::Bool(false),
-        Value::from(sha),
-    ]
+    syn::LocalMedia {
+        media_id: it.media_id.into(),
+        media_type: m.content_type.as_str().into(),
+        media_length: m.size,
+        created_ts: m.creation_ts,
+        upload_name: upload_name(&m.upload_name),
+        user_id: if m.user_id.is_empty() { None } else { Some(m.user_id.as_str().into()) },
+        quarantined_by: None,
+        url_cache: None,
+        last_access_ts: None,
+        safe_from_quarantine: false,
+        authenticated: false,
+        sha256: sha.into(),
+    }
 }
 
-fn remote_row<'m>(it: &Item<'m>, sha: String, file_id: String) -> Vec<Value<'m>> {
+fn remote_row<'m>(it: &Item<'m>, sha: String, file_id: String) -> syn::RemoteMedia<'m> {
     let m = it.media;
-    vec![
-        Value::from(it.origin),
-        Value::from(it.media_id),
-        Value::from(m.content_type.as_str()),
-        Value::Int(m.creation_ts),
-        upload_name(&m.upload_name),
-        Value::Int(m.size),
-        Value::from(file_id),
-        Value::Int(m.creation_ts),
-        Value::Null,
-        Value::Bool(false),
-        Value::from(sha),
-    ]
+    syn::RemoteMedia {
+        media_origin: it.origin.into(),
+        media_id: it.media_id.into(),
+        media_type: m.content_type.as_str().into(),
+        created_ts: m.creation_ts,
+        upload_name: upload_name(&m.upload_name),
+        media_length: m.size,
+        filesystem_id: file_id.into(),
+        last_access_ts: m.creation_ts,
+        quarantined_by: None,
+        authenticated: false,
+        sha256: sha.into(),
+    }
 }
 
-/// A thumbnail row in the order of `columns` ([`LOCAL_THUMBNAILS`] or
-/// [`REMOTE_THUMBNAILS`]: the same facts, in another order, the remote one
-/// with the origin and the file's ID added).
-fn thumb_row<'m>(columns: &[&str], it: &Item<'m>, t: &ThumbItem<'m>, file_id: Option<&str>) -> Vec<Value<'m>> {
-    let value = |column: &str| match column {
-        "media_origin" => Value::from(it.origin),
-        "media_id" => Value::from(it.media_id),
-        "thumbnail_width" => Value::Int(t.width),
-        "thumbnail_height" => Value::Int(t.height),
-        "thumbnail_type" => Value::from(t.content_type),
-        "thumbnail_method" => Value::from(t.method),
-        "thumbnail_length" => Value::Int(t.size),
-        "filesystem_id" => Value::from(file_id.map(str::to_owned)),
-        other => unreachable!("no thumbnail value for column {other}"),
-    };
-    columns.iter().map(|c| value(c)).collect()
+fn local_thumb<'m>(it: &Item<'m>, t: &ThumbItem<'m>) -> syn::LocalThumbnail<'m> {
+    syn::LocalThumbnail {
+        media_id: it.media_id.into(),
+        thumbnail_width: t.width,
+        thumbnail_height: t.height,
+        thumbnail_type: t.content_type.into(),
+        thumbnail_method: t.method.into(),
+        thumbnail_length: t.size,
+    }
 }
 
-fn upload_name(stored: &str) -> Value<'_> {
+/// The same facts as a local thumbnail, plus the origin and the file's ID.
+fn remote_thumb<'m>(it: &Item<'m>, t: &ThumbItem<'m>, file_id: String) -> syn::RemoteThumbnail<'m> {
+    syn::RemoteThumbnail {
+        media_origin: it.origin.into(),
+        media_id: it.media_id.into(),
+        thumbnail_width: t.width,
+        thumbnail_height: t.height,
+        thumbnail_method: t.method.into(),
+        thumbnail_type: t.content_type.into(),
+        thumbnail_length: t.size,
+        filesystem_id: file_id.into(),
+    }
+}
+
+fn upload_name(stored: &str) -> Option<Text<'_>> {
     if stored.is_empty() {
-        return Value::Null;
+        return None;
     }
     match percent_decode(stored) {
-        Some(name) if name != stored => Value::Text(Cow::Owned(name)),
-        _ => Value::from(stored),
+        Some(name) if name != stored => Some(Cow::Owned(name)),
+        _ => Some(Cow::Borrowed(stored)),
     }
 }
 
@@ -233,22 +192,24 @@ mod tests {
     fn local_and_remote_rows() {
         let store = fixture_like();
         let mut skipped = Skipped::default();
-        let t = tables(&store, "localhost:18448", &mut skipped);
-        let local = &t[0].rows[0];
-        assert_eq!(local[0], Value::from("ba878d39"));
-        assert_eq!(local[4], Value::from("holiday photo.jpg"));
-        assert_eq!(local[5], Value::from("@alice:localhost:18448"));
+        let mut t = Tables::default();
+        tables(&store, "localhost:18448", &mut t, &mut skipped);
+        let local = &t.local_media_repository.rows[0];
+        assert_eq!(local.media_id, "ba878d39");
+        assert_eq!(local.upload_name.as_deref(), Some("holiday photo.jpg"));
+        assert_eq!(local.user_id.as_deref(), Some("@alice:localhost:18448"));
         // sha256sum of the fixture's JPEG (expected/media.json of basic).
-        assert_eq!(local[11], Value::from("d6592d3328ff7e901b0ffbc7a7183e282a4bfaa4983981aaf7d2b62f640ff3f2"));
+        assert_eq!(local.sha256, "d6592d3328ff7e901b0ffbc7a7183e282a4bfaa4983981aaf7d2b62f640ff3f2");
         // Dendrite's crop, and the original as the scale thumbnail (plan::ORIGINAL_AS_SCALE).
-        assert_eq!(t[1].rows.len(), 2);
-        assert_eq!(t[1].rows[0][4], Value::from("scale"));
-        assert_eq!(t[1].rows[0][5], Value::Int(4376));
-        let remote = &t[2].rows[0];
-        assert_eq!(remote[0], Value::from("localhost:18458"));
-        assert_eq!(remote[4], Value::Null);
-        assert_eq!(remote[6], t[3].rows[0][7]);
-        assert_eq!(t[3].rows.len(), 2);
+        let thumbs = &t.local_media_repository_thumbnails.rows;
+        assert_eq!(thumbs.len(), 2);
+        assert_eq!(thumbs[0].thumbnail_method, "scale");
+        assert_eq!(thumbs[0].thumbnail_length, 4376);
+        let remote = &t.remote_media_cache.rows[0];
+        assert_eq!(remote.media_origin, "localhost:18458");
+        assert_eq!(remote.upload_name, None);
+        assert_eq!(remote.filesystem_id, t.remote_media_cache_thumbnails.rows[0].filesystem_id);
+        assert_eq!(t.remote_media_cache_thumbnails.rows.len(), 2);
         assert!(skipped.is_empty());
     }
 
@@ -265,8 +226,9 @@ mod tests {
         };
         store.media.insert(("localhost:18448".into(), "../x".into()), bad);
         let mut skipped = Skipped::default();
-        let t = tables(&store, "localhost:18448", &mut skipped);
-        assert_eq!(t[0].rows.len(), 1);
+        let mut t = Tables::default();
+        tables(&store, "localhost:18448", &mut t, &mut skipped);
+        assert_eq!(t.local_media_repository.rows.len(), 1);
         let counted: Vec<_> = skipped.iter().map(|(w, _, n)| (w.to_string(), n)).collect();
         assert_eq!(counted, [("mediaapi_media_repository".to_string(), 1)]);
     }
@@ -279,8 +241,8 @@ mod tests {
         assert_eq!(percent_decode("%zz"), None);
         assert_eq!(percent_decode("%ff"), None);
         assert_eq!(percent_decode("before%00after"), None);
-        assert_eq!(upload_name("before%00after"), Value::from("before%00after"));
-        assert_eq!(upload_name("100%"), Value::from("100%"));
-        assert_eq!(upload_name(""), Value::Null);
+        assert_eq!(upload_name("before%00after").as_deref(), Some("before%00after"));
+        assert_eq!(upload_name("100%").as_deref(), Some("100%"));
+        assert_eq!(upload_name(""), None);
     }
 }

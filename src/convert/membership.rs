@@ -19,29 +19,38 @@ use crate::dendrite::nids::TYPE_MEMBER;
 use crate::dendrite::rooms::Room;
 use crate::dendrite::state::StateEntry;
 use crate::dendrite::Model;
-use crate::synapse::Value;
+use crate::synapse::tables::{self as syn, Tables};
+use crate::synapse::{Flag, Rows};
 
 use super::plan::{Plan, Planned};
 use super::report::Skipped;
-use super::table::Table;
 use super::Context;
 
-pub fn room_memberships<'m>(model: &'m Model, plan: &Plan<'m>, skipped: &mut Skipped) -> Table<'m> {
-    let mut t = Table::new(
-        "room_memberships",
-        &[
-            "event_id",
-            "user_id",
-            "sender",
-            "room_id",
-            "membership",
-            "forgotten",
-            "display_name",
-            "avatar_url",
-            "event_stream_ordering",
-            "participant",
-        ],
-    );
+/// The current state of one carried-over room with events: planned state
+/// events sorted by (type, state key).
+pub type CurrentState<'m, 'p> = Vec<(&'m Room, Vec<&'p Planned<'m>>)>;
+
+/// `room_memberships`, `current_state_events`, `local_current_membership`,
+/// `room_stats_state` (guest access), from the plan and the rooms' current state.
+pub fn tables<'a>(
+    model: &'a Model,
+    ctx: &Context,
+    plan: &'a Plan<'a>,
+    current: &CurrentState<'a, 'a>,
+    out: &mut Tables<'a>,
+    skipped: &mut Skipped,
+) {
+    out.room_memberships = room_memberships(model, plan, skipped);
+    (out.current_state_events, out.local_current_membership) = current_tables(ctx, current);
+    out.room_guest_access = guest_access_stats(current);
+}
+
+fn room_memberships<'a>(
+    model: &'a Model,
+    plan: &'a Plan<'a>,
+    skipped: &mut Skipped,
+) -> Rows<'a, syn::RoomMembership<'a>> {
+    let mut t = Rows::default();
     for p in plan.events.iter().filter(|p| p.event.type_nid == TYPE_MEMBER && !p.is_rejected()) {
         let (Some(user), Some(sender), Some(membership)) =
             (p.state_key, p.fields.sender.as_deref(), p.fields.membership())
@@ -51,29 +60,25 @@ pub fn room_memberships<'m>(model: &'m Model, plan: &Plan<'m>, skipped: &mut Ski
         };
         let forgotten =
             model.rooms.members.get(&(p.event.room_nid, p.event.state_key_nid)).is_some_and(|m| m.forgotten);
-        t.push(vec![
-            Value::from(&*p.event.event_id),
-            Value::from(user),
-            Value::from(sender.to_string()),
-            Value::from(p.room.room_id.as_str()),
-            Value::from(membership.to_string()),
-            Value::Int(forgotten.into()),
-            Value::from(p.fields.displayname().filter(|s| !s.contains('\0')).map(str::to_owned)),
-            Value::from(p.fields.avatar_url().filter(|s| !s.contains('\0')).map(str::to_owned)),
-            Value::Int(p.stream_ordering),
-            Value::Bool(false),
-        ]);
+        t.push(syn::RoomMembership {
+            event_id: (*p.event.event_id).into(),
+            user_id: user.into(),
+            sender: sender.into(),
+            room_id: p.room.room_id.as_str().into(),
+            membership: membership.into(),
+            forgotten: Flag(forgotten),
+            display_name: p.fields.displayname().filter(|s| !s.contains('\0')).map(Into::into),
+            avatar_url: p.fields.avatar_url().filter(|s| !s.contains('\0')).map(Into::into),
+            event_stream_ordering: p.stream_ordering,
+            participant: false,
+        });
     }
     t
 }
 
 /// The current state of each carried-over room with events: (room, planned
 /// state events sorted by (type, state key)).
-pub fn current_state<'m, 'p>(
-    model: &'m Model,
-    plan: &'p Plan<'m>,
-    skipped: &mut Skipped,
-) -> Vec<(&'m Room, Vec<&'p Planned<'m>>)> {
+pub fn current_state<'m, 'p>(model: &'m Model, plan: &'p Plan<'m>, skipped: &mut Skipped) -> CurrentState<'m, 'p> {
     let with_events: BTreeSet<i64> = plan.events.iter().map(|p| p.event.room_nid).collect();
     let mut out = Vec::new();
     for room in model.rooms.by_nid.values().filter(|r| !r.is_stub() && r.state_snapshot_nid != 0) {
@@ -119,44 +124,57 @@ fn local_join(ctx: &Context, state: &[&Planned<'_>]) -> bool {
     })
 }
 
+/// The rooms each local user is joined to in current state (what their
+/// `local_current_membership` rows say).
+pub fn joined_rooms(ctx: &Context, current: &CurrentState<'_, '_>) -> BTreeMap<String, BTreeSet<String>> {
+    let mut out: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for (room, events) in current {
+        for p in events {
+            let local_join = p.event_type == "m.room.member"
+                && p.fields.membership() == Some("join")
+                && p.state_key.is_some_and(|u| ctx.is_local(u));
+            if local_join {
+                out.entry(p.state_key.unwrap_or_default().to_owned()).or_default().insert(room.room_id.clone());
+            }
+        }
+    }
+    out
+}
+
 /// `current_state_events` and `local_current_membership`.
-pub fn current_tables<'m>(ctx: &Context, state: &[(&'m Room, Vec<&Planned<'m>>)]) -> [Table<'m>; 2] {
-    let mut current = Table::new(
-        "current_state_events",
-        &["event_id", "room_id", "type", "state_key", "membership", "event_stream_ordering"],
-    );
-    let mut local = Table::new(
-        "local_current_membership",
-        &["room_id", "user_id", "event_id", "membership", "event_stream_ordering"],
-    );
+fn current_tables<'a>(
+    ctx: &Context,
+    state: &CurrentState<'a, 'a>,
+) -> (Rows<'a, syn::CurrentStateEvent<'a>>, Rows<'a, syn::LocalCurrentMembership<'a>>) {
+    let (mut current, mut local) = (Rows::default(), Rows::default());
     for (room, events) in state {
         let joined = local_join(ctx, events);
         for p in events {
             let membership =
                 if p.event_type == "m.room.member" { p.fields.membership().map(str::to_owned) } else { None };
             if joined {
-                current.push(vec![
-                    Value::from(&*p.event.event_id),
-                    Value::from(room.room_id.as_str()),
-                    Value::from(p.event_type),
-                    Value::from(p.state_key.unwrap_or_default()),
-                    Value::from(membership.clone()),
-                    Value::Int(p.stream_ordering),
-                ]);
+                current.push(syn::CurrentStateEvent {
+                    event_id: (*p.event.event_id).into(),
+                    room_id: room.room_id.as_str().into(),
+                    event_type: p.event_type.into(),
+                    state_key: p.state_key.unwrap_or_default().into(),
+                    membership: membership.clone().map(Into::into),
+                    event_stream_ordering: p.stream_ordering,
+                });
             }
             let local_member = p.event_type == "m.room.member" && p.state_key.is_some_and(|u| ctx.is_local(u));
             if let (true, Some(m)) = (local_member, membership) {
-                local.push(vec![
-                    Value::from(room.room_id.as_str()),
-                    Value::from(p.state_key.unwrap_or_default()),
-                    Value::from(&*p.event.event_id),
-                    Value::from(m),
-                    Value::Int(p.stream_ordering),
-                ]);
+                local.push(syn::LocalCurrentMembership {
+                    room_id: room.room_id.as_str().into(),
+                    user_id: p.state_key.unwrap_or_default().into(),
+                    event_id: (*p.event.event_id).into(),
+                    membership: m.into(),
+                    event_stream_ordering: p.stream_ordering,
+                });
             }
         }
     }
-    [current, local]
+    (current, local)
 }
 
 /// Synapse's stats rebuild (`populate_stats_process_rooms`, 1.163) fills
@@ -165,7 +183,7 @@ pub fn current_tables<'m>(ctx: &Context, state: &[(&'m Room, Vec<&Planned<'m>>)]
 /// `guest_can_join: false` for rooms that allow guests. Its upsert leaves
 /// columns it did not compute as they are, so a row holding only
 /// `guest_access`, written here, survives the rebuild, which fills in the rest.
-pub fn guest_access_stats<'m>(state: &[(&'m Room, Vec<&Planned<'m>>)]) -> Table<'m> {
+fn guest_access_stats<'a>(state: &CurrentState<'a, 'a>) -> Rows<'a, syn::RoomGuestAccess<'a>> {
     #[derive(serde::Deserialize)]
     struct Event {
         #[serde(default)]
@@ -176,7 +194,7 @@ pub fn guest_access_stats<'m>(state: &[(&'m Room, Vec<&Planned<'m>>)]) -> Table<
         #[serde(default)]
         guest_access: serde_json::Value,
     }
-    let mut t = Table::new("room_stats_state", &["room_id", "guest_access"]);
+    let mut t = Rows::default();
     for (room, events) in state {
         let value = events
             .iter()
@@ -184,7 +202,7 @@ pub fn guest_access_stats<'m>(state: &[(&'m Room, Vec<&Planned<'m>>)]) -> Table<
             .filter_map(|p| serde_json::from_str::<Event>(p.json()).ok())
             .find_map(|e| e.content.guest_access.as_str().filter(|v| !v.contains('\0')).map(str::to_owned));
         if let Some(v) = value {
-            t.push(vec![Value::from(room.room_id.as_str()), Value::from(v)]);
+            t.push(syn::RoomGuestAccess { room_id: room.room_id.as_str().into(), guest_access: v.into() });
         }
     }
     t

@@ -3,13 +3,16 @@
 //!
 //! The command: read every dump into the model (with the stream positions
 //! and stream sequence values [`streams`] needs), choose the server name, plan the events once
-//! ([`plan`]: kind, stream ordering, received_ts), let each area module turn
-//! the model into rows for named Synapse tables, then hand the tables to the
-//! SQL writer in an order that satisfies Synapse's foreign keys and triggers
-//! (users → devices → rooms → events → event_json → the rest; reference
-//! synapse-storage.md §L). A summary of rows per table and of everything left
-//! out goes to stderr (and to `--report` as JSON).
+//! ([`plan`]: kind, stream ordering, received_ts), then let each area module
+//! turn the model into typed rows ([`crate::synapse::tables`]: one struct per
+//! Synapse table). The writer loads the blocks in the order that module
+//! declares them, which satisfies Synapse's foreign keys and triggers
+//! (users → devices → rooms → events → event_json → the rest). A summary of
+//! rows per table and of everything left out goes to stderr (and to
+//! `--report` as JSON).
 //!
+//! Areas hand each other typed decisions ([`Facts`]: the accounts and devices
+//! carried, the rooms, the plan, the out-of-band invites), never output rows.
 //! Area modules are pure functions of the model (+ [`Context`]) with sorted
 //! iteration, so the same dump gives the same bytes. They record what they
 //! leave out in [`report::Skipped`]; nothing is dropped silently.
@@ -38,6 +41,7 @@ mod table;
 mod unsigned;
 mod user_extras;
 mod userdata;
+mod users;
 
 #[cfg(test)]
 mod fixture_tests;
@@ -45,7 +49,6 @@ mod fixture_tests;
 use std::collections::BTreeSet;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
-use std::rc::Rc;
 use std::time::Duration;
 
 use anyhow::{bail, Context as _, Result};
@@ -55,13 +58,13 @@ use crate::dendrite::accounts::UserKey;
 use crate::dendrite::positions::{PositionCols, Positions};
 use crate::dendrite::{servers, Loader, Model};
 use crate::dump::{self, Row, SequenceValue, TableHeader, Visitor, Want};
-use crate::synapse::{Header, InputFile, Output, PostLoad, Script};
+use crate::synapse::{Header, InputFile, Output, PostLoad, Script, Tables};
 
 use report::{InputReport, Report, Skipped};
 use streams::Streams;
-use table::Table;
 
 /// What every area module may need besides the model.
+#[derive(Clone)]
 pub struct Context {
     pub server_name: String,
     pub streams: Streams,
@@ -102,7 +105,8 @@ pub fn run(
     let spinner = spinner();
     spinner.set_message("converting");
     let mut skipped = Skipped::default();
-    let tables = convert(&model, &ctx, &mut skipped)?;
+    let facts = Facts::decide(&model, &ctx, &mut skipped);
+    let tables = convert(&model, &ctx, &facts, &mut skipped)?;
     spinner.set_message("writing SQL");
     let rows = write(&tables, &ctx, &inputs, output)?;
     spinner.finish_and_clear();
@@ -241,48 +245,51 @@ fn choose_server_name(model: &Model, given: Option<&str>) -> Result<String> {
     }
 }
 
-/// Every Synapse table, in the order the writer fills them (foreign keys:
-/// users → devices → rooms → events → event_json → the rest).
-fn convert<'m>(model: &'m Model, ctx: &'m Context, skipped: &mut Skipped) -> Result<Vec<Table<'m>>> {
-    let mut out = Vec::new();
-    let accounts = accounts::local_accounts(model, ctx, skipped);
-    out.push(accounts::users(&accounts));
-    out.push(accounts::profiles(model, &accounts, skipped));
-    out.extend(accounts::devices(model, &accounts, skipped));
-    out.push(accounts::threepids(model, &accounts, skipped));
+/// What the areas decide before any row is made, which the others follow:
+/// the accounts and devices carried, the rooms carried, the state groups,
+/// the plan of every event, the out-of-band invites. Rows borrow from it.
+struct Facts<'m> {
+    accounts: accounts::Accounts<'m>,
+    rooms: rooms::RoomSet,
+    state_groups: state::StateGroups,
+    plan: plan::Plan<'m>,
+    invites: Vec<invites::OutOfBand<'m>>,
+}
 
-    let room_set = rooms::RoomSet::choose(model, ctx, skipped);
-    let state_groups = Rc::new(state::build(model));
-    skipped.add_n("state blocks", "entry names an event not in roomserver_events", state_groups.missing_block_events);
-    let plan = Rc::new(plan::Plan::build(model, &room_set, &ctx.streams, &state_groups, skipped));
-    out.push(rooms::rooms(model, &room_set, &plan));
-    out.extend(rooms::aliases(model, ctx, &room_set, skipped));
-    out.push(rooms::appservice_room_list(model, &room_set, skipped));
+impl<'m> Facts<'m> {
+    fn decide(model: &'m Model, ctx: &Context, skipped: &mut Skipped) -> Facts<'m> {
+        let accounts = accounts::Accounts::decide(model, ctx, skipped);
+        let rooms = rooms::RoomSet::choose(model, ctx, skipped);
+        let state_groups = state::build(model);
+        skipped.add_n(
+            "state blocks",
+            "entry names an event not in roomserver_events",
+            state_groups.missing_block_events,
+        );
+        let plan = plan::Plan::build(model, &rooms, &ctx.streams, &state_groups, skipped);
+        let invites = invites::collect(model, ctx, &rooms, &plan, skipped);
+        Facts { accounts, rooms, state_groups, plan, invites }
+    }
+}
 
-    out.extend(events::tables(model, Rc::clone(&plan)));
-    let out_of_band = invites::collect(model, ctx, &room_set, &plan, skipped);
-    let [oob_events, oob_json, oob_state, oob_members, oob_local] = invites::tables(&out_of_band);
-    out.extend([oob_events, oob_json, oob_state]);
-    out.push(dag::edges(Rc::clone(&plan), skipped)?);
-    out.push(dag::auth(model, Rc::clone(&plan), skipped)?);
-    out.push(relations::redactions(model, &plan, skipped));
-    out.push(relations::event_relations(&plan));
-    out.push(relations::threads(&plan));
-    out.extend(groups::tables(model, &room_set, &state_groups, skipped));
-    out.push(groups::event_to_state_groups(Rc::clone(&plan), Rc::clone(&state_groups), skipped)?);
-    out.push(dag::room_depth(&plan));
-    out.push(dag::forward_extremities(model, &plan, skipped));
-    out.push(dag::backward_extremities(model, &plan));
-    out.push(membership::room_memberships(model, &plan, skipped));
-    let current = membership::current_state(model, &plan, skipped);
-    out.extend(membership::current_tables(ctx, &current));
-    out.extend([oob_members, oob_local]);
-    out.push(membership::guest_access_stats(&current));
-    out.extend(receipts::tables(model, ctx, &room_set, &plan, skipped));
-    let user_ctx = userdata::UserContext::new(model, ctx, &out);
-    out.extend(userdata::convert(model, &user_ctx, skipped)?);
-    out.push(notifications::event_push_actions(model, &user_ctx, &plan, invites::positions(&out_of_band), skipped));
-    out.extend(media::tables(&model.media, &ctx.server_name, skipped));
+/// Every Synapse table; the writer loads them in the order `Tables` declares.
+fn convert<'a>(model: &'a Model, ctx: &'a Context, f: &'a Facts<'a>, skipped: &mut Skipped) -> Result<Tables<'a>> {
+    let mut out = Tables::default();
+    accounts::tables(model, &f.accounts, &mut out, skipped);
+    rooms::tables(model, ctx, &f.rooms, &f.plan, &mut out, skipped);
+    events::tables(model, &f.plan, &mut out);
+    invites::tables(&f.invites, &mut out);
+    dag::tables(model, &f.plan, &mut out, skipped)?;
+    relations::tables(model, &f.plan, &mut out, skipped);
+    groups::tables(model, &f.rooms, &f.state_groups, &f.plan, &mut out, skipped)?;
+    let current = membership::current_state(model, &f.plan, skipped);
+    membership::tables(model, ctx, &f.plan, &current, &mut out, skipped);
+    receipts::tables(model, ctx, &f.rooms, &f.plan, &mut out, skipped);
+    let users = users::UserContext::new(ctx, &f.accounts, membership::joined_rooms(ctx, &current));
+    userdata::convert(model, &users, &mut out, skipped)?;
+    let invites = invites::positions(&f.invites);
+    out.event_push_actions = notifications::event_push_actions(model, &users, &f.plan, invites, skipped);
+    media::tables(&model.media, &ctx.server_name, &mut out, skipped);
     Ok(out)
 }
 
@@ -291,8 +298,9 @@ fn convert<'m>(model: &'m Model, ctx: &'m Context, skipped: &mut Skipped) -> Res
 /// afterwards (faster COPY: docs/performance.md).
 const DEFER_INDEXES_FROM: usize = 10_000;
 
-fn write(tables: &[Table<'_>], ctx: &Context, inputs: &[InputFile], output: &Path) -> Result<Vec<(String, u64)>> {
-    let count = |name: &str| tables.iter().filter(|t| t.name == name).map(|t| t.len() as u64).sum::<u64>();
+fn write(tables: &Tables<'_>, ctx: &Context, inputs: &[InputFile], output: &Path) -> Result<Vec<(String, u64)>> {
+    let blocks = tables.blocks();
+    let count = |name: &str| blocks.iter().filter(|t| t.table() == name).map(|t| t.len() as u64).sum::<u64>();
     let header = Header {
         tool_version: env!("CARGO_PKG_VERSION").to_string(),
         server_name: ctx.server_name.clone(),
@@ -304,12 +312,12 @@ fn write(tables: &[Table<'_>], ctx: &Context, inputs: &[InputFile], output: &Pat
     };
     let out = Output::from_arg(output);
     let mut script = Script::create(&out, &header).with_context(|| format!("creating {}", output.display()))?;
-    for t in tables {
+    for t in &blocks {
         if t.len() >= DEFER_INDEXES_FROM {
-            script.defer_indexes(t.name)?;
+            script.defer_indexes(t.table())?;
         }
-        script.begin_copy(t.name, t.columns)?;
-        t.each_row(&mut |row| Ok(script.row(row)?)).with_context(|| format!("writing {}", output.display()))?;
+        script.begin_copy(t.table(), t.columns())?;
+        t.write_rows(&mut script).with_context(|| format!("writing {}", output.display()))?;
         script.end_copy()?;
     }
     let summary = script.finish(&post_load(ctx)).with_context(|| format!("writing {}", output.display()))?;

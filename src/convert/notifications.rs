@@ -23,28 +23,16 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{json, Value as Json};
 
+use super::invites::InvitePosition;
 use super::plan::{Kind, Plan, Planned};
 use super::report::Skipped;
-use super::table::Table;
-use super::userdata::UserContext;
+use super::users::UserContext;
 use crate::dendrite::notifications::Notification;
 use crate::dendrite::Model;
-use crate::synapse::Value;
+use crate::synapse::tables as syn;
+use crate::synapse::{Flag, Rows};
 
 const WHAT: &str = "userapi_notifications";
-const COLUMNS: &[&str] = &[
-    "room_id",
-    "event_id",
-    "user_id",
-    "profile_tag",
-    "actions",
-    "topological_ordering",
-    "stream_ordering",
-    "notif",
-    "highlight",
-    "unread",
-    "thread_id",
-];
 
 /// Where a notified event sits in Synapse.
 struct Target<'a> {
@@ -59,14 +47,13 @@ pub fn event_push_actions<'m, 'i>(
     model: &'m Model,
     ctx: &UserContext,
     plan: &Plan<'m>,
-    invites: impl Iterator<Item = (&'i str, &'i str, i64, i64)>,
+    invites: impl Iterator<Item = InvitePosition<'i>>,
     skipped: &mut Skipped,
-) -> Table<'m> {
+) -> Rows<'m, syn::EventPushAction<'m>> {
     // Carried out-of-band invites (few): an invite has no body and is not a
     // counted state type, so it does not count as unread.
-    let invites: BTreeMap<&str, (&str, i64, i64)> =
-        invites.map(|(e, room, depth, so)| (e, (room, depth, so))).collect();
-    let mut t = Table::new("event_push_actions", COLUMNS);
+    let invites: BTreeMap<&str, InvitePosition> = invites.map(|i| (i.event_id, i)).collect();
+    let mut t = Rows::default();
     let mut seen = BTreeSet::new();
     for n in &model.user.notifications.rows {
         if n.read {
@@ -91,9 +78,13 @@ pub fn event_push_actions<'m, 'i>(
                 continue;
             }
             None => match invites.get(n.event_id.as_str()) {
-                Some(&(room_id, depth, stream_ordering)) => {
-                    Target { room_id, depth, stream_ordering, thread_id: "main".to_owned(), unread: false }
-                }
+                Some(i) => Target {
+                    room_id: i.room_id,
+                    depth: i.depth,
+                    stream_ordering: i.stream_ordering,
+                    thread_id: "main".to_owned(),
+                    unread: false,
+                },
                 None => {
                     skipped.add(WHAT, "event is not carried over");
                     continue;
@@ -114,22 +105,22 @@ pub fn event_push_actions<'m, 'i>(
     t
 }
 
-fn row<'m>(n: &'m Notification, user: String, target: &Target<'_>) -> Vec<Value<'m>> {
+fn row<'m>(n: &'m Notification, user: String, target: &Target<'_>) -> syn::EventPushAction<'m> {
     let highlight = has_highlight(&n.actions);
     let notif = n.actions.as_array().is_some_and(|a| a.iter().any(|x| x == "notify"));
-    vec![
-        Value::from(n.room_id.as_str()),
-        Value::from(n.event_id.as_str()),
-        Value::from(user),
-        Value::from(n.profile_tag.as_str()),
-        Value::from(stored_actions(&n.actions, highlight)),
-        Value::Int(target.depth),
-        Value::Int(target.stream_ordering),
-        Value::Int(i64::from(notif)),
-        Value::Int(i64::from(highlight)),
-        Value::Int(i64::from(target.unread)),
-        Value::from(target.thread_id.clone()),
-    ]
+    syn::EventPushAction {
+        room_id: n.room_id.as_str().into(),
+        event_id: n.event_id.as_str().into(),
+        user_id: user.into(),
+        profile_tag: n.profile_tag.as_str().into(),
+        actions: stored_actions(&n.actions, highlight).into(),
+        topological_ordering: target.depth,
+        stream_ordering: target.stream_ordering,
+        notif: Flag(notif),
+        highlight: Flag(highlight),
+        unread: Flag(target.unread),
+        thread_id: target.thread_id.clone().into(),
+    }
 }
 
 /// Synapse's `_action_has_highlight`: the first `highlight` tweak decides,
@@ -164,10 +155,10 @@ fn counts_as_unread(p: &Planned<'_>) -> bool {
 }
 
 fn user_id(n: &Notification, ctx: &UserContext) -> Option<String> {
-    if n.server_name.as_ref().is_some_and(|s| *s != ctx.server_name) {
+    if n.server_name.as_ref().is_some_and(|s| s != ctx.server_name()) {
         return None;
     }
-    let user = format!("@{}:{}", n.localpart, ctx.server_name);
+    let user = format!("@{}:{}", n.localpart, ctx.server_name());
     ctx.users.contains(&user).then_some(user)
 }
 

@@ -27,22 +27,22 @@ use anyhow::Result;
 use serde_json::{json, Value as Json};
 
 use super::account_data::PUSH_RULES;
-use super::e2ee::INSTANCE;
 use super::push_defaults;
 use super::report::Skipped;
-use super::table::Table;
-use super::userdata::UserContext;
+use super::users::UserContext;
 use crate::dendrite::account_data::AccountData;
 use crate::dendrite::push::Pushers;
-use crate::synapse::Value;
+use crate::synapse::tables as syn;
+use crate::synapse::{Flag, Instance, Rows};
 
 /// The kinds of a rule set, with Synapse's priority class for each.
 const KINDS: [(&str, i64); 5] = [("override", 5), ("content", 4), ("room", 3), ("sender", 2), ("underride", 1)];
 
+#[derive(Default)]
 pub struct PushTables<'a> {
-    pub push_rules: Table<'a>,
-    pub push_rules_enable: Table<'a>,
-    pub push_rules_stream: Table<'a>,
+    pub push_rules: Rows<'a, syn::PushRule<'a>>,
+    pub push_rules_enable: Rows<'a, syn::PushRuleEnable<'a>>,
+    pub push_rules_stream: Rows<'a, syn::PushRulesStream<'a>>,
 }
 
 /// Counters of the `IdGenerator`-numbered tables (Synapse reads MAX(id) at start).
@@ -53,19 +53,9 @@ struct Ids {
 }
 
 pub fn convert_rules<'a>(data: &AccountData, ctx: &UserContext, skips: &mut Skipped) -> Result<PushTables<'a>> {
-    let mut out = PushTables {
-        push_rules: Table::new(
-            "push_rules",
-            &["id", "user_name", "rule_id", "priority_class", "priority", "conditions", "actions"],
-        ),
-        push_rules_enable: Table::new("push_rules_enable", &["id", "user_name", "rule_id", "enabled"]),
-        push_rules_stream: Table::new(
-            "push_rules_stream",
-            &["stream_id", "event_stream_ordering", "user_id", "rule_id", "op", "instance_name"],
-        ),
-    };
+    let mut out = PushTables::default();
     let mut ids = Ids::default();
-    let mut stream = ctx.streams.counter();
+    let mut stream = ctx.streams().counter();
     for (user, row) in super::account_data::local_rows(data, ctx) {
         if row.data_type != PUSH_RULES || row.room_id.is_some() {
             continue;
@@ -76,19 +66,23 @@ pub fn convert_rules<'a>(data: &AccountData, ctx: &UserContext, skips: &mut Skip
         };
         let before = (out.push_rules.rows.len(), out.push_rules_enable.rows.len());
         user_rules(&user, &set, &mut out, &mut ids, skips)?;
-        let first = out.push_rules.rows.get(before.0).or(out.push_rules_enable.rows.get(before.1));
+        let first = (out.push_rules.rows.get(before.0).map(|r| &r.rule_id)).or(out
+            .push_rules_enable
+            .rows
+            .get(before.1)
+            .map(|r| &r.rule_id));
         // One change-log entry per user with changes makes a client that
         // resumes with an old since token fetch its rules again.
-        // push_rules and push_rules_enable both hold the rule ID in column 2.
-        if let Some(Value::Text(rule_id)) = first.map(|r| &r[2]) {
-            out.push_rules_stream.push(vec![
-                Value::Int(stream.next()),
-                Value::Int(ctx.streams.live_max),
-                Value::from(user.clone()),
-                Value::from(rule_id.to_string()),
-                "ADD".into(),
-                INSTANCE.into(),
-            ]);
+        if let Some(rule_id) = first {
+            let rule_id = rule_id.to_string().into();
+            out.push_rules_stream.push(syn::PushRulesStream {
+                stream_id: stream.next(),
+                event_stream_ordering: ctx.streams().live_max,
+                user_id: user.clone().into(),
+                rule_id,
+                op: "ADD".into(),
+                instance_name: Instance,
+            });
         }
     }
     Ok(out)
@@ -120,15 +114,15 @@ fn user_rules(user: &str, set: &Json, out: &mut PushTables, ids: &mut Ids, skips
                 continue;
             };
             ids.rule += 1;
-            out.push_rules.push(vec![
-                Value::Int(ids.rule),
-                Value::from(user.to_owned()),
-                Value::from(full_id.clone()),
-                Value::Int(class),
-                Value::Int(priority),
-                Value::from(serde_json::to_string(&conditions)?),
-                Value::from(serde_json::to_string(&actions)?),
-            ]);
+            out.push_rules.push(syn::PushRule {
+                id: ids.rule,
+                user_name: user.to_owned().into(),
+                rule_id: full_id.clone().into(),
+                priority_class: class,
+                priority,
+                conditions: serde_json::to_string(&conditions)?.into(),
+                actions: serde_json::to_string(&actions)?.into(),
+            });
             priority -= 1;
             if !enabled {
                 enable_row(user, full_id, false, out, ids);
@@ -164,27 +158,27 @@ fn default_rule(
     let theirs: Json = serde_json::from_str(synapse.actions)?;
     if normalised_actions(actions) != normalised_actions(&theirs) {
         ids.rule += 1;
-        out.push_rules.push(vec![
-            Value::Int(ids.rule),
-            Value::from(user.to_owned()),
-            Value::from(full_id.to_owned()),
-            Value::Int(-1),
-            Value::Int(1),
-            "[]".into(),
-            Value::from(serde_json::to_string(actions)?),
-        ]);
+        out.push_rules.push(syn::PushRule {
+            id: ids.rule,
+            user_name: user.to_owned().into(),
+            rule_id: full_id.to_owned().into(),
+            priority_class: -1,
+            priority: 1,
+            conditions: "[]".into(),
+            actions: serde_json::to_string(actions)?.into(),
+        });
     }
     Ok(())
 }
 
 fn enable_row(user: &str, full_id: String, enabled: bool, out: &mut PushTables, ids: &mut Ids) {
     ids.enable += 1;
-    out.push_rules_enable.push(vec![
-        Value::Int(ids.enable),
-        Value::from(user.to_owned()),
-        Value::from(full_id),
-        Value::Int(enabled.into()),
-    ]);
+    out.push_rules_enable.push(syn::PushRuleEnable {
+        id: ids.enable,
+        user_name: user.to_owned().into(),
+        rule_id: full_id.into(),
+        enabled: Flag(enabled),
+    });
 }
 
 /// The conditions Synapse keeps for a user rule of each kind (the same its
@@ -229,32 +223,12 @@ pub fn normalised_actions(actions: &Json) -> BTreeSet<String> {
     out
 }
 
-pub fn convert_pushers<'a>(pushers: &'a Pushers, ctx: &UserContext, skips: &mut Skipped) -> Table<'a> {
-    let mut t = Table::new(
-        "pushers",
-        &[
-            "id",
-            "user_name",
-            "access_token",
-            "profile_tag",
-            "kind",
-            "app_id",
-            "app_display_name",
-            "device_display_name",
-            "pushkey",
-            "ts",
-            "lang",
-            "data",
-            "last_stream_ordering",
-            "enabled",
-            "device_id",
-            "instance_name",
-        ],
-    );
-    let mut id = ctx.streams.counter();
+pub fn convert_pushers<'a>(pushers: &'a Pushers, ctx: &UserContext, skips: &mut Skipped) -> Rows<'a, syn::Pusher<'a>> {
+    let mut t = Rows::default();
+    let mut id = ctx.streams().counter();
     for p in pushers.pushers.iter() {
-        let user = format!("@{}:{}", p.localpart, ctx.server_name);
-        if p.server_name.as_deref().is_some_and(|s| s != ctx.server_name) || !ctx.users.contains(&user) {
+        let user = format!("@{}:{}", p.localpart, ctx.server_name());
+        if p.server_name.as_deref().is_some_and(|s| s != ctx.server_name()) || !ctx.users.contains(&user) {
             skips.add("pushers", "owner is not a carried local account");
             continue;
         }
@@ -266,24 +240,24 @@ pub fn convert_pushers<'a>(pushers: &'a Pushers, ctx: &UserContext, skips: &mut 
         // the pusher outlives logouts, as Dendrite's would have.
         let device =
             p.session_id.and_then(|s| ctx.session_devices.get(&s)).filter(|(u, _)| *u == user).map(|(_, d)| d.clone());
-        t.push(vec![
-            Value::Int(id.next()),
-            Value::from(user),
-            Value::Null,
-            Value::from(p.profile_tag.as_deref().unwrap_or("")),
-            p.kind.as_str().into(),
-            p.app_id.as_str().into(),
-            p.app_display_name.as_str().into(),
-            p.device_display_name.as_str().into(),
-            p.pushkey.as_str().into(),
-            Value::Int(pushkey_ts_ms(p.pushkey_ts)),
-            p.lang.as_str().into(),
-            p.data.as_str().into(),
-            Value::Int(ctx.streams.live_max),
-            Value::Bool(true),
-            Value::from(device),
-            INSTANCE.into(),
-        ]);
+        t.push(syn::Pusher {
+            id: id.next(),
+            user_name: user.into(),
+            access_token: None,
+            profile_tag: p.profile_tag.as_deref().unwrap_or("").into(),
+            kind: p.kind.as_str().into(),
+            app_id: p.app_id.as_str().into(),
+            app_display_name: p.app_display_name.as_str().into(),
+            device_display_name: p.device_display_name.as_str().into(),
+            pushkey: p.pushkey.as_str().into(),
+            ts: pushkey_ts_ms(p.pushkey_ts),
+            lang: p.lang.as_str().into(),
+            data: p.data.as_str().into(),
+            last_stream_ordering: ctx.streams().live_max,
+            enabled: true,
+            device_id: device.map(Into::into),
+            instance_name: Instance,
+        });
     }
     t
 }

@@ -8,37 +8,22 @@
 //! notification rotation asserts it is set for known events).
 
 use crate::dendrite::Model;
-use crate::synapse::Value;
+use crate::synapse::tables::{self as syn, Tables};
+use crate::synapse::Instance;
 
 use super::plan::Plan;
 use super::report::Skipped;
 use super::rooms::RoomSet;
-use super::table::Table;
 use super::Context;
 
-pub fn tables<'m>(
-    model: &'m Model,
+pub fn tables<'a>(
+    model: &'a Model,
     ctx: &Context,
     rooms: &RoomSet,
-    plan: &Plan<'m>,
+    plan: &Plan<'a>,
+    out: &mut Tables<'a>,
     skipped: &mut Skipped,
-) -> [Table<'m>; 2] {
-    let mut linear = Table::new(
-        "receipts_linearized",
-        &[
-            "stream_id",
-            "room_id",
-            "receipt_type",
-            "user_id",
-            "event_id",
-            "data",
-            "instance_name",
-            "event_stream_ordering",
-            "thread_id",
-        ],
-    );
-    let mut graph =
-        Table::new("receipts_graph", &["room_id", "receipt_type", "user_id", "event_ids", "data", "thread_id"]);
+) {
     let mut ids = ctx.streams.counter();
     for r in &model.sync.receipts {
         if !model.rooms.by_room_id(&r.room_id).is_some_and(|room| rooms.converted(room.nid)) {
@@ -46,25 +31,24 @@ pub fn tables<'m>(
             continue;
         }
         let data = serde_json::json!({ "ts": r.ts }).to_string();
-        linear.push(vec![
-            Value::Int(ids.next()),
-            Value::from(r.room_id.as_str()),
-            Value::from(r.receipt_type.as_str()),
-            Value::from(r.user_id.as_str()),
-            Value::from(r.event_id.as_str()),
-            Value::from(data.clone()),
-            Value::from("master"),
-            Value::from(plan.by_event_id(model, &r.event_id).map(|p| p.stream_ordering)),
-            Value::Null,
-        ]);
-        graph.push(vec![
-            Value::from(r.room_id.as_str()),
-            Value::from(r.receipt_type.as_str()),
-            Value::from(r.user_id.as_str()),
-            Value::from(serde_json::json!([r.event_id]).to_string()),
-            Value::from(data),
-            Value::Null,
-        ]);
+        out.receipts_linearized.push(syn::ReceiptLinearized {
+            stream_id: ids.next(),
+            room_id: r.room_id.as_str().into(),
+            receipt_type: r.receipt_type.as_str().into(),
+            user_id: r.user_id.as_str().into(),
+            event_id: r.event_id.as_str().into(),
+            data: data.clone().into(),
+            instance_name: Instance,
+            event_stream_ordering: plan.by_event_id(model, &r.event_id).map(|p| p.stream_ordering),
+            thread_id: None,
+        });
+        out.receipts_graph.push(syn::ReceiptGraph {
+            room_id: r.room_id.as_str().into(),
+            receipt_type: r.receipt_type.as_str().into(),
+            user_id: r.user_id.as_str().into(),
+            event_ids: serde_json::json!([r.event_id]).to_string().into(),
+            data: data.into(),
+            thread_id: None,
+        });
     }
-    [linear, graph]
 }

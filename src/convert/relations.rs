@@ -15,17 +15,25 @@
 //! * `threads`: per thread root, its latest `m.thread` child by
 //!   (topological, stream) ordering.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use crate::dendrite::Model;
-use crate::synapse::Value;
+use crate::synapse::tables::{self as syn, Tables};
+use crate::synapse::Rows;
 
 use super::plan::{Kind, Plan};
 use super::report::Skipped;
-use super::table::Table;
 
-pub fn redactions<'m>(model: &'m Model, plan: &Plan<'m>, skipped: &mut Skipped) -> Table<'m> {
-    let mut t = Table::new("redactions", &["event_id", "redacts", "have_censored", "received_ts", "recheck"]);
+/// `redactions`, `event_relations`, `threads`.
+pub fn tables<'a>(model: &'a Model, plan: &'a Plan<'a>, out: &mut Tables<'a>, skipped: &mut Skipped) {
+    out.redactions = redactions(model, plan, skipped);
+    out.event_relations = event_relations(plan);
+    out.threads = threads(plan);
+}
+
+fn redactions<'a>(model: &'a Model, plan: &'a Plan<'a>, skipped: &mut Skipped) -> Rows<'a, syn::Redaction<'a>> {
+    let mut t = Rows::default();
     for p in plan.events.iter().filter(|p| p.event_type == "m.room.redaction" && !p.is_rejected()) {
         let Some(target) = p.fields.redacts() else { continue };
         let validated = model.events.redactions.get(p.event_id()).is_some_and(|r| r.validated);
@@ -34,35 +42,35 @@ pub fn redactions<'m>(model: &'m Model, plan: &Plan<'m>, skipped: &mut Skipped) 
             skipped.add("redactions", "Dendrite did not allow the redaction (target kept unredacted)");
             continue;
         }
-        t.push(vec![
-            Value::from(&*p.event.event_id),
-            Value::from(target.to_string()),
-            Value::Bool(validated),
-            Value::Int(p.received_ts),
-            Value::Bool(!validated),
-        ]);
+        t.push(syn::Redaction {
+            event_id: Cow::Borrowed(&p.event.event_id),
+            redacts: target.into(),
+            have_censored: validated,
+            received_ts: p.received_ts,
+            recheck: !validated,
+        });
     }
     t
 }
 
-pub fn event_relations<'m>(plan: &Plan<'m>) -> Table<'m> {
-    let mut t = Table::new("event_relations", &["event_id", "relates_to_id", "relation_type", "aggregation_key"]);
+fn event_relations<'a>(plan: &'a Plan<'a>) -> Rows<'a, syn::EventRelation<'a>> {
+    let mut t = Rows::default();
     for p in plan.events.iter().filter(|p| !p.is_rejected()) {
         let Some(rel) = p.fields.relation() else { continue };
-        let key = if rel.rel_type == "m.annotation" { rel.key.clone() } else { None };
-        t.push(vec![
-            Value::from(&*p.event.event_id),
-            Value::from(rel.event_id.clone()),
-            Value::from(rel.rel_type.clone()),
-            Value::from(key),
-        ]);
+        let key = if rel.rel_type == "m.annotation" { rel.key.as_deref() } else { None };
+        t.push(syn::EventRelation {
+            event_id: Cow::Borrowed(&p.event.event_id),
+            relates_to_id: rel.event_id.as_str().into(),
+            relation_type: rel.rel_type.as_str().into(),
+            aggregation_key: key.map(Into::into),
+        });
     }
     t
 }
 
-pub fn threads<'m>(plan: &Plan<'m>) -> Table<'m> {
+fn threads<'a>(plan: &'a Plan<'a>) -> Rows<'a, syn::Thread<'a>> {
     // (room, root) → (topological, stream, child event ID)
-    let mut latest: BTreeMap<(&'m str, &str), (i64, i64, &'m str)> = BTreeMap::new();
+    let mut latest: BTreeMap<(&'a str, &'a str), (i64, i64, &'a str)> = BTreeMap::new();
     for p in plan.events.iter().filter(|p| !matches!(p.kind, Kind::Rejected | Kind::Outlier | Kind::SoftFailed)) {
         let Some(rel) = p.fields.relation().filter(|r| r.rel_type == "m.thread") else { continue };
         let candidate = (p.event.depth, p.stream_ordering, &*p.event.event_id);
@@ -71,16 +79,15 @@ pub fn threads<'m>(plan: &Plan<'m>) -> Table<'m> {
             *slot = candidate;
         }
     }
-    let mut t =
-        Table::new("threads", &["room_id", "thread_id", "latest_event_id", "topological_ordering", "stream_ordering"]);
+    let mut t = Rows::default();
     for ((room, root), (topo, stream, child)) in latest {
-        t.push(vec![
-            Value::from(room),
-            Value::from(root.to_string()),
-            Value::from(child),
-            Value::Int(topo),
-            Value::Int(stream),
-        ]);
+        t.push(syn::Thread {
+            room_id: room.into(),
+            thread_id: root.into(),
+            latest_event_id: child.into(),
+            topological_ordering: topo,
+            stream_ordering: stream,
+        });
     }
     t
 }
@@ -136,15 +143,15 @@ mod tests {
             ],
         };
         let rel = event_relations(&plan);
-        let rows: Vec<Vec<Value<'_>>> = rel.rows.clone();
+        let rows = &rel.rows;
         assert_eq!(rows.len(), 5, "every relation type, outliers and soft-failed too, not the rejected event");
-        assert_eq!(rows[0][3], Value::from("👍"));
-        assert_eq!(rows[1][3], Value::Null, "aggregation_key only for annotations");
-        assert_eq!(rows[3][2], Value::from("org.example.custom"));
+        assert_eq!(rows[0].aggregation_key.as_deref(), Some("👍"));
+        assert_eq!(rows[1].aggregation_key, None, "aggregation_key only for annotations");
+        assert_eq!(rows[3].relation_type, "org.example.custom");
         let th = threads(&plan);
         assert_eq!(th.rows.len(), 1);
         // Latest visible reply: depth 7 ($e2), not the rejected ($e4) or soft-failed ($e6) one.
-        assert_eq!(th.rows[0][2], Value::from("$e2"));
-        assert_eq!(th.rows[0][3], Value::Int(7));
+        assert_eq!(th.rows[0].latest_event_id, "$e2");
+        assert_eq!(th.rows[0].topological_ordering, 7);
     }
 }

@@ -15,11 +15,11 @@ use std::collections::BTreeMap;
 
 use crate::dendrite::nids::TYPE_CREATE;
 use crate::dendrite::Model;
-use crate::synapse::Value;
+use crate::synapse::tables::{self as syn, Tables};
+use crate::synapse::Rows;
 
 use super::plan::Plan;
 use super::report::Skipped;
-use super::table::Table;
 use super::Context;
 
 /// Synapse's event format for a room version (synapse-storage.md §B.6);
@@ -80,7 +80,21 @@ fn rooms_with_local_invites(model: &Model, ctx: &Context) -> std::collections::B
         .collect()
 }
 
-pub fn rooms<'m>(model: &'m Model, set: &RoomSet, plan: &Plan<'_>) -> Table<'m> {
+/// `rooms`, `room_aliases`, `room_alias_servers`, `appservice_room_list`.
+pub fn tables<'a>(
+    model: &'a Model,
+    ctx: &'a Context,
+    set: &RoomSet,
+    plan: &Plan<'a>,
+    out: &mut Tables<'a>,
+    skipped: &mut Skipped,
+) {
+    out.rooms = rooms(model, set, plan);
+    (out.room_aliases, out.room_alias_servers) = aliases(model, ctx, set, skipped);
+    out.appservice_room_list = appservice_room_list(model, set, skipped);
+}
+
+fn rooms<'a>(model: &'a Model, set: &RoomSet, plan: &Plan<'a>) -> Rows<'a, syn::Room<'a>> {
     // The creator is the create event's sender (v11+ dropped content.creator).
     let creators: BTreeMap<i64, String> = plan
         .events
@@ -88,37 +102,50 @@ pub fn rooms<'m>(model: &'m Model, set: &RoomSet, plan: &Plan<'_>) -> Table<'m> 
         .filter(|p| p.event.type_nid == TYPE_CREATE && p.state_key == Some(""))
         .filter_map(|p| Some((p.event.room_nid, p.fields.sender.as_deref()?.to_owned())))
         .collect();
-    let mut t = Table::new("rooms", &["room_id", "is_public", "creator", "room_version", "has_auth_chain_index"]);
+    let mut t = Rows::default();
     for room in model.rooms.by_nid.values().filter(|r| set.converted(r.nid)) {
         let public = model.rooms.published.get(&room.room_id).copied().unwrap_or(false);
-        t.push(vec![
-            Value::from(room.room_id.as_str()),
-            Value::Bool(public),
-            Value::from(creators.get(&room.nid).cloned()),
-            Value::from(room.version.as_str()),
-            Value::Bool(false),
-        ]);
+        t.push(syn::Room {
+            room_id: room.room_id.as_str().into(),
+            is_public: public,
+            creator: creators.get(&room.nid).cloned().map(Into::into),
+            room_version: room.version.as_str().into(),
+            has_auth_chain_index: false,
+        });
     }
     t
 }
 
 /// `room_aliases` and `room_alias_servers` (our own name: Dendrite stores only local aliases).
-pub fn aliases<'m>(model: &'m Model, ctx: &'m Context, set: &RoomSet, skipped: &mut Skipped) -> [Table<'m>; 2] {
-    let mut aliases = Table::new("room_aliases", &["room_alias", "room_id", "creator"]);
-    let mut servers = Table::new("room_alias_servers", &["room_alias", "server"]);
+fn aliases<'a>(
+    model: &'a Model,
+    ctx: &'a Context,
+    set: &RoomSet,
+    skipped: &mut Skipped,
+) -> (Rows<'a, syn::RoomAlias<'a>>, Rows<'a, syn::RoomAliasServer<'a>>) {
+    let (mut aliases, mut servers) = (Rows::default(), Rows::default());
     for (alias, a) in &model.rooms.aliases {
         if !model.rooms.by_room_id(&a.room_id).is_some_and(|r| set.converted(r.nid)) {
             skipped.add("roomserver_room_aliases", "alias of a room that is not carried over");
             continue;
         }
-        aliases.push(vec![alias.as_str().into(), a.room_id.as_str().into(), a.creator_id.as_str().into()]);
-        servers.push(vec![alias.as_str().into(), ctx.server_name.as_str().into()]);
+        aliases.push(syn::RoomAlias {
+            room_alias: alias.as_str().into(),
+            room_id: a.room_id.as_str().into(),
+            creator: a.creator_id.as_str().into(),
+        });
+        servers
+            .push(syn::RoomAliasServer { room_alias: alias.as_str().into(), server: ctx.server_name.as_str().into() });
     }
-    [aliases, servers]
+    (aliases, servers)
 }
 
-pub fn appservice_room_list<'m>(model: &'m Model, set: &RoomSet, skipped: &mut Skipped) -> Table<'m> {
-    let mut t = Table::new("appservice_room_list", &["appservice_id", "network_id", "room_id"]);
+fn appservice_room_list<'a>(
+    model: &'a Model,
+    set: &RoomSet,
+    skipped: &mut Skipped,
+) -> Rows<'a, syn::AppserviceRoom<'a>> {
+    let mut t = Rows::default();
     for ((appservice, network, room_id), published) in &model.rooms.published_appservice {
         if !published {
             continue;
@@ -127,7 +154,11 @@ pub fn appservice_room_list<'m>(model: &'m Model, set: &RoomSet, skipped: &mut S
             skipped.add("roomserver_published", "appservice directory entry for a room that is not carried over");
             continue;
         }
-        t.push(vec![appservice.as_str().into(), network.as_str().into(), room_id.as_str().into()]);
+        t.push(syn::AppserviceRoom {
+            appservice_id: appservice.as_str().into(),
+            network_id: network.as_str().into(),
+            room_id: room_id.as_str().into(),
+        });
     }
     t
 }

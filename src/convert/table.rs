@@ -1,83 +1,50 @@
-//! Rows for one Synapse table, as a convert module hands them to the
-//! orchestrator: an explicit column list and typed values in that order.
+//! Rows made while they are written, for the tables with a row per event.
 //!
-//! Values borrow from the model where they can (event JSON, IDs), so a table
-//! costs little more than its row vectors. The biggest tables (one row per
-//! event) are not held at all: a [`Producer`] makes their rows one at a time
-//! while the writer writes them, and [`Table::streamed`] runs a producer
-//! once up front to count rows and record what it leaves out.
+//! A convert module hands most tables over as held rows
+//! ([`Rows`](crate::synapse::Rows)). The biggest ones (one row or more per
+//! event) are never held: [`streamed`] runs the module's row maker once up
+//! front, to count the rows and to record what it leaves out, and keeps it
+//! as the producer the writer runs again while writing. The maker must give
+//! the same rows both times (it reads only the model and the plan).
 
 use super::report::Skipped;
-use crate::synapse::Value;
+use crate::synapse::row::{Row, Rows, Sink};
 
-/// Where a producer hands its rows.
-pub type Sink<'s> = dyn FnMut(&[Value<'_>]) -> anyhow::Result<()> + 's;
-
-/// Hands each row to `sink`, in order; used for tables too big to hold.
-pub type Producer<'m> = Box<dyn Fn(&mut Sink<'_>) -> anyhow::Result<()> + 'm>;
-
-pub struct Table<'m> {
-    pub name: &'static str,
-    pub columns: &'static [&'static str],
-    pub rows: Vec<Vec<Value<'m>>>,
-    /// Rows made while writing, and how many there will be.
-    produced: Option<(usize, Producer<'m>)>,
+/// `visit` makes the rows into its sink and names each thing it leaves out;
+/// it runs now (count, skips recorded under the table's name) and again at
+/// write time.
+pub fn streamed<'a, R: Row + 'a>(
+    skipped: &mut Skipped,
+    visit: impl Fn(&mut Sink<'_, R>, &mut dyn FnMut(&'static str)) -> anyhow::Result<()> + 'a,
+) -> anyhow::Result<Rows<'a, R>> {
+    let mut len = 0;
+    visit(
+        &mut |_| {
+            len += 1;
+            Ok(())
+        },
+        &mut |reason| skipped.add(R::TABLE, reason),
+    )?;
+    Ok(Rows::produced(len, Box::new(move |sink| visit(sink, &mut |_| {}))))
 }
 
-impl<'m> Table<'m> {
-    pub fn new(name: &'static str, columns: &'static [&'static str]) -> Table<'m> {
-        Table { name, columns, rows: Vec::new(), produced: None }
-    }
+/// A block's rows as dynamic values, for tests that look columns up by name.
+#[cfg(test)]
+pub struct Table<'a> {
+    pub name: &'static str,
+    pub columns: &'static [&'static str],
+    pub rows: Vec<Vec<crate::synapse::Value<'a>>>,
+}
 
-    /// A table whose `len` rows `producer` makes on demand.
-    pub fn produced(
-        name: &'static str,
-        columns: &'static [&'static str],
-        len: usize,
-        producer: Producer<'m>,
-    ) -> Table<'m> {
-        Table { name, columns, rows: Vec::new(), produced: Some((len, producer)) }
-    }
+/// One block (held and produced rows), owned.
+#[cfg(test)]
+pub fn dynamic(b: &dyn crate::synapse::row::Block) -> Table<'static> {
+    let rows = b.values().into_iter().map(|r| r.into_iter().map(crate::synapse::Value::into_owned).collect());
+    Table { name: b.table(), columns: b.columns(), rows: rows.collect() }
+}
 
-    /// A table whose rows `visit` makes twice: now, to count them and to
-    /// record in `skipped` (under the table's name) each reason it gives for
-    /// leaving something out, and again while the table is written.
-    pub fn streamed(
-        name: &'static str,
-        columns: &'static [&'static str],
-        skipped: &mut Skipped,
-        visit: impl Fn(&mut Sink<'_>, &mut dyn FnMut(&'static str)) -> anyhow::Result<()> + 'm,
-    ) -> anyhow::Result<Table<'m>> {
-        let mut len = 0;
-        visit(
-            &mut |row| {
-                assert_eq!(row.len(), columns.len(), "row for {name} has the wrong number of values");
-                len += 1;
-                Ok(())
-            },
-            &mut |reason| skipped.add(name, reason),
-        )?;
-        Ok(Table::produced(name, columns, len, Box::new(move |sink| visit(sink, &mut |_| {}))))
-    }
-
-    /// Every row, held and produced, to `sink`.
-    pub fn each_row(&self, sink: &mut Sink<'_>) -> anyhow::Result<()> {
-        for r in &self.rows {
-            sink(r)?;
-        }
-        match &self.produced {
-            Some((_, producer)) => producer(sink),
-            None => Ok(()),
-        }
-    }
-
-    /// Adds one row; a wrong number of values is a bug in the caller.
-    pub fn push(&mut self, row: Vec<Value<'m>>) {
-        assert_eq!(row.len(), self.columns.len(), "row for {} has the wrong number of values", self.name);
-        self.rows.push(row);
-    }
-
-    pub fn len(&self) -> usize {
-        self.rows.len() + self.produced.as_ref().map_or(0, |(n, _)| *n)
-    }
+/// Every block of `t`, in load order.
+#[cfg(test)]
+pub fn all(t: &crate::synapse::Tables<'_>) -> Vec<Table<'static>> {
+    t.blocks().into_iter().map(dynamic).collect()
 }

@@ -7,19 +7,18 @@
 //! * Presence: only local users' rows, with the status message; Synapse's
 //!   own timeouts then move stale `online` states to `offline` as usual.
 
-use super::e2ee::INSTANCE;
 use super::report::Skipped;
-use super::table::Table;
-use super::userdata::UserContext;
+use super::users::UserContext;
 use crate::dendrite::filters::Filters;
 use crate::dendrite::presence::PresenceData;
 use crate::dendrite::tokens::RegistrationTokens;
-use crate::synapse::Value;
+use crate::synapse::tables as syn;
+use crate::synapse::{Bytes, Instance, Rows};
 
-pub fn filters<'a>(f: &'a Filters, ctx: &UserContext, skips: &mut Skipped) -> Table<'a> {
-    let mut t = Table::new("user_filters", &["user_id", "full_user_id", "filter_id", "filter_json"]);
+pub fn filters<'a>(f: &'a Filters, ctx: &UserContext, skips: &mut Skipped) -> Rows<'a, syn::UserFilter<'a>> {
+    let mut t = Rows::default();
     for filter in &f.filters {
-        let user = format!("@{}:{}", filter.localpart, ctx.server_name);
+        let user = format!("@{}:{}", filter.localpart, ctx.server_name());
         if !ctx.users.contains(&user) {
             skips.add("filters", "owner is not a carried local account");
             continue;
@@ -28,12 +27,12 @@ pub fn filters<'a>(f: &'a Filters, ctx: &UserContext, skips: &mut Skipped) -> Ta
             skips.add("filters", "filter is not a JSON object");
             continue;
         }
-        t.push(vec![
-            filter.localpart.as_str().into(),
-            Value::from(user),
-            Value::Int(filter.id),
-            Value::bytea(filter.json.as_bytes()),
-        ]);
+        t.push(syn::UserFilter {
+            user_id: filter.localpart.as_str().into(),
+            full_user_id: user.into(),
+            filter_id: filter.id,
+            filter_json: Bytes(filter.json.as_bytes().into()),
+        });
     }
     t
 }
@@ -47,52 +46,39 @@ pub fn presence_state(n: i64) -> &'static str {
     }
 }
 
-pub fn presence<'a>(p: &'a PresenceData, ctx: &UserContext, skips: &mut Skipped) -> Table<'a> {
-    let mut t = Table::new(
-        "presence_stream",
-        &[
-            "stream_id",
-            "user_id",
-            "state",
-            "last_active_ts",
-            "last_federation_update_ts",
-            "last_user_sync_ts",
-            "status_msg",
-            "currently_active",
-            "instance_name",
-        ],
-    );
-    let mut stream = ctx.streams.counter();
+pub fn presence<'a>(p: &'a PresenceData, ctx: &UserContext, skips: &mut Skipped) -> Rows<'a, syn::Presence<'a>> {
+    let mut t = Rows::default();
+    let mut stream = ctx.streams().counter();
     for row in &p.presence {
         if !ctx.users.contains(&row.user_id) {
             skips.add("presence", "remote or unknown user (transient)");
             continue;
         }
-        t.push(vec![
-            Value::Int(stream.next()),
-            row.user_id.as_str().into(),
-            presence_state(row.presence).into(),
-            Value::Int(row.last_active_ts),
-            Value::Int(row.last_active_ts),
-            Value::Int(row.last_active_ts),
-            Value::from(row.status_msg.as_deref()),
-            Value::Bool(false),
-            INSTANCE.into(),
-        ]);
+        t.push(syn::Presence {
+            stream_id: stream.next(),
+            user_id: row.user_id.as_str().into(),
+            state: presence_state(row.presence).into(),
+            last_active_ts: row.last_active_ts,
+            last_federation_update_ts: row.last_active_ts,
+            last_user_sync_ts: row.last_active_ts,
+            status_msg: row.status_msg.as_deref().map(Into::into),
+            currently_active: false,
+            instance_name: Instance,
+        });
     }
     t
 }
 
-pub fn registration_tokens<'a>(r: &'a RegistrationTokens) -> Table<'a> {
-    let mut t = Table::new("registration_tokens", &["token", "uses_allowed", "pending", "completed", "expiry_time"]);
+pub fn registration_tokens<'a>(r: &'a RegistrationTokens) -> Rows<'a, syn::RegistrationToken<'a>> {
+    let mut t = Rows::default();
     for tok in &r.tokens {
-        t.push(vec![
-            tok.token.as_str().into(),
-            Value::from(tok.uses_allowed),
-            Value::Int(tok.pending),
-            Value::Int(tok.completed),
-            Value::from(tok.expiry_time),
-        ]);
+        t.push(syn::RegistrationToken {
+            token: tok.token.as_str().into(),
+            uses_allowed: tok.uses_allowed,
+            pending: tok.pending,
+            completed: tok.completed,
+            expiry_time: tok.expiry_time,
+        });
     }
     t
 }

@@ -62,13 +62,31 @@ pub fn escape(out: &mut Vec<u8>, s: &[u8]) -> Result<(), NulByte> {
 /// Appends one field: NULL marker, number, boolean, or escaped text/bytea.
 pub fn encode(out: &mut Vec<u8>, value: &Value<'_>) -> Result<(), NulByte> {
     match value {
-        Value::Null => out.extend_from_slice(b"\\N"),
-        Value::Int(i) => write!(out, "{i}").expect("writing to a Vec cannot fail"),
-        Value::Bool(b) => out.push(if *b { b't' } else { b'f' }),
+        Value::Null => encode_null(out),
+        Value::Int(i) => encode_int(out, *i),
+        Value::Bool(b) => encode_bool(out, *b),
         Value::Text(s) => escape(out, s.as_bytes())?,
-        Value::Bytea(bytes) => escape(out, &bytea_hex(bytes))?,
+        Value::Bytea(bytes) => encode_bytea(out, bytes)?,
     }
     Ok(())
+}
+
+/// SQL NULL: the unescaped `\N`.
+pub fn encode_null(out: &mut Vec<u8>) {
+    out.extend_from_slice(b"\\N");
+}
+
+pub fn encode_int(out: &mut Vec<u8>, i: i64) {
+    write!(out, "{i}").expect("writing to a Vec cannot fail");
+}
+
+pub fn encode_bool(out: &mut Vec<u8>, b: bool) {
+    out.push(if b { b't' } else { b'f' });
+}
+
+/// A bytea value in its hex input form, escaped like text.
+pub fn encode_bytea(out: &mut Vec<u8>, bytes: &[u8]) -> Result<(), NulByte> {
+    escape(out, &bytea_hex(bytes))
 }
 
 /// PostgreSQL's bytea hex input form: `\x` then two lower-case hex digits per byte.

@@ -6,21 +6,29 @@
 //! row-count checks and invariants → fix-ups (sequences, stream_positions,
 //! processor positions) → background updates → completion mark and commit.
 //!
-//! Use: `Script::create(&output, &header)`, then per table `copy(...)` or
-//! `begin_copy` / `row` … / `end_copy`, then `finish(&PostLoad::default())`.
+//! Rows: every table the converter fills is declared in [`tables`], one typed
+//! row struct per table, in load order ([`row`] holds the declaring macro and
+//! the field types). Use: `Script::create(&output, &header)`, then per block
+//! `begin_copy(table, columns)` / `typed_row(&row)` … / `end_copy`, then
+//! `finish(&PostLoad::default())`. `row(&[Value])` is for the hidden
+//! `write-test-sql` command, whose tables come from a JSON spec.
 
 mod copy_text;
 mod guards;
 mod header;
 mod output;
 mod postload;
+pub mod row;
 mod script;
 mod search;
 pub mod spec;
+pub mod tables;
 mod value;
 
 pub use header::{Header, InputFile};
 pub use output::Output;
 pub use postload::{Invariant, PostLoad};
+pub use row::{Bytes, Flag, Instance, Rows, Text};
 pub use script::Script;
+pub use tables::Tables;
 pub use value::Value;

@@ -17,6 +17,7 @@ use super::guards;
 use super::header::Header;
 use super::output::{Output, Sink};
 use super::postload::{self, PostLoad};
+use super::row::{FieldNul, Row};
 use super::value::Value;
 
 #[derive(Debug, thiserror::Error)]
@@ -102,29 +103,46 @@ impl Script {
 
     /// Writes one row; `values` are in the order of the block's columns.
     pub fn row(&mut self, values: &[Value<'_>]) -> Result<(), WriteError> {
+        self.encoded_row(values.len(), |out| {
+            for (i, v) in values.iter().enumerate() {
+                if i > 0 {
+                    out.push(b'\t');
+                }
+                copy_text::encode(out, v).map_err(|nul| FieldNul { column: i, nul })?;
+            }
+            Ok(())
+        })
+    }
+
+    /// Writes one typed row into the open block (which [`Row::COLUMNS`] opened).
+    pub fn typed_row<R: Row>(&mut self, row: &R) -> Result<(), WriteError> {
+        self.encoded_row(R::COLUMNS.len(), |out| row.encode(out))
+    }
+
+    /// Encodes a row of `n` fields into the row buffer and writes it whole.
+    fn encoded_row(
+        &mut self,
+        n: usize,
+        encode: impl FnOnce(&mut Vec<u8>) -> Result<(), FieldNul>,
+    ) -> Result<(), WriteError> {
         let open = self.open.as_ref().ok_or(WriteError::NoCopyOpen)?;
         let (table, written) = &self.tables[open.table];
         let row_no = written + 1;
-        if values.len() != open.columns.len() {
+        if n != open.columns.len() {
             return Err(WriteError::ColumnCount {
                 table: table.clone(),
                 row: row_no,
                 expected: open.columns.len(),
-                got: values.len(),
+                got: n,
             });
         }
         self.row.clear();
-        for (i, v) in values.iter().enumerate() {
-            if i > 0 {
-                self.row.push(b'\t');
-            }
-            copy_text::encode(&mut self.row, v).map_err(|source| WriteError::Nul {
-                table: table.clone(),
-                column: open.columns[i].clone(),
-                row: row_no,
-                source,
-            })?;
-        }
+        encode(&mut self.row).map_err(|e| WriteError::Nul {
+            table: table.clone(),
+            column: open.columns[e.column].clone(),
+            row: row_no,
+            source: e.nul,
+        })?;
         self.row.push(b'\n');
         let idx = open.table;
         let sink = self.sink.as_mut().expect("sink present until finish");

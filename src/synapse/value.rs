@@ -59,8 +59,21 @@ impl<'a, T: Into<Value<'a>>> From<Option<T>> for Value<'a> {
 }
 
 impl<'a> Value<'a> {
+    #[cfg(test)]
     /// A `bytea` value (Synapse: `user_filters.filter_json`, `server_keys_json.key_json`, …).
     pub fn bytea(v: impl Into<Cow<'a, [u8]>>) -> Self {
         Value::Bytea(v.into())
+    }
+
+    #[cfg(test)]
+    /// The same value, owning what it borrowed.
+    pub fn into_owned(self) -> Value<'static> {
+        match self {
+            Value::Null => Value::Null,
+            Value::Int(i) => Value::Int(i),
+            Value::Bool(b) => Value::Bool(b),
+            Value::Text(s) => Value::Text(Cow::Owned(s.into_owned())),
+            Value::Bytea(b) => Value::Bytea(Cow::Owned(b.into_owned())),
+        }
     }
 }
