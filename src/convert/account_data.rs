@@ -18,7 +18,7 @@ use std::collections::BTreeSet;
 
 use serde_json::Value as Json;
 
-use super::report::Skipped;
+use super::report::{Skip, Skipped};
 use super::streams::Counter;
 use super::users::UserContext;
 use crate::dendrite::account_data::{AccountData, AccountDataRow};
@@ -48,22 +48,22 @@ pub fn convert<'a>(data: &'a AccountData, ctx: &UserContext, out: &mut Tables<'a
         let local = r.server_name.as_deref().map_or(true, |s| s == ctx.server_name());
         let user = format!("@{}:{}", r.localpart, ctx.server_name());
         if !local || !ctx.users.contains(&user) {
-            skips.add("account data", "owner is not a carried local account");
+            skips.add(Skip::AccountDataWithoutUser);
             continue;
         }
         if ctx.deactivated.contains(&user) {
-            skips.add("account data", "deactivated account (Synapse purges account data on deactivation)");
+            skips.add(Skip::AccountDataOfDeactivated);
             continue;
         }
         if r.data_type == PUSH_RULES && r.room_id.is_none() {
             continue; // push.rs
         }
         let Ok(content) = serde_json::from_str::<Json>(&r.content) else {
-            skips.add("account data", &format!("{}: content is not JSON", r.data_type));
+            skips.add(Skip::AccountDataNotJson(r.data_type.clone()));
             continue;
         };
         if !content.is_object() {
-            skips.add("account data", &format!("{}: content is not a JSON object", r.data_type));
+            skips.add(Skip::AccountDataNotObject(r.data_type.clone()));
             continue;
         }
         match &r.room_id {
@@ -94,7 +94,7 @@ pub fn convert<'a>(data: &'a AccountData, ctx: &UserContext, out: &mut Tables<'a
 
 fn ignored(user: &str, content: &Json, out: &mut Tables<'_>, skips: &mut Skipped) {
     let Some(map) = content.get("ignored_users").and_then(Json::as_object) else {
-        skips.add("ignored users", "m.ignored_user_list without an ignored_users object");
+        skips.add(Skip::IgnoredUsersMissing);
         return;
     };
     // Synapse refuses to store a user ignoring themselves; keep its rule.
@@ -114,12 +114,12 @@ fn tags<'a>(
     skips: &mut Skipped,
 ) {
     let Some(map) = content.get("tags").and_then(Json::as_object) else {
-        skips.add("room tags", "m.tag without a tags object");
+        skips.add(Skip::TagsMissing);
         return;
     };
     for (tag, value) in map {
         if !value.is_object() {
-            skips.add("room tags", "tag content is not a JSON object");
+            skips.add(Skip::TagNotObject);
             continue;
         }
         out.room_tags.push(syn::RoomTag {

@@ -22,7 +22,7 @@ use crate::dendrite::Model;
 use crate::synapse::tables::{self as syn, Tables};
 use crate::synapse::{Flag, Rows};
 
-use super::report::Skipped;
+use super::report::{Skip, Skipped};
 use super::Context;
 
 /// One local account carried over.
@@ -54,7 +54,7 @@ impl<'m> Accounts<'m> {
         for (key, account) in &model.accounts.accounts {
             match ctx.user_id(key) {
                 Some(user_id) => carried.push(Carried { user_id, key, account }),
-                None => skipped.add("userapi_accounts", "account of another server name (virtual host)"),
+                None => skipped.add(Skip::OtherServerAccount),
             }
         }
         let by_key: BTreeMap<&UserKey, &Carried> = carried.iter().map(|c| (c.key, c)).collect();
@@ -62,7 +62,7 @@ impl<'m> Accounts<'m> {
         for ((key, device_id), device) in &model.accounts.devices {
             let found = by_key.get(key);
             if let Some(reason) = device_skip(found.map(|c| c.account), key, device_id) {
-                skipped.add("userapi_devices", reason);
+                skipped.add(reason);
                 continue;
             }
             let user_id = found.expect("checked").user_id.clone();
@@ -107,7 +107,7 @@ fn profiles<'a>(model: &'a Model, accounts: &'a Accounts<'a>, skipped: &mut Skip
     let ids = accounts.by_key();
     for (key, p) in &model.accounts.profiles {
         let Some(carried) = ids.get(key) else {
-            skipped.add("userapi_profiles", "no carried-over account");
+            skipped.add(Skip::ProfileWithoutAccount);
             continue;
         };
         let empty_is_null = |s: &'a Option<String>| s.as_deref().filter(|v| !v.is_empty()).map(Into::into);
@@ -122,12 +122,12 @@ fn profiles<'a>(model: &'a Model, accounts: &'a Accounts<'a>, skipped: &mut Skip
 }
 
 /// Why a device row is not a session Synapse should keep.
-fn device_skip(account: Option<&Account>, key: &UserKey, device_id: &str) -> Option<&'static str> {
+fn device_skip(account: Option<&Account>, key: &UserKey, device_id: &str) -> Option<Skip> {
     match account {
-        None => Some("no carried-over account"),
-        Some(a) if a.deactivated => Some("account deactivated (Synapse deletes its devices and tokens)"),
+        None => Some(Skip::DeviceWithoutAccount),
+        Some(a) if a.deactivated => Some(Skip::DeviceOfDeactivated),
         Some(a) if a.account_type == AccountType::AppService && a.appservice_id.is_some() && device_id == key.0 => {
-            Some("appservice as_token pseudo-device (the bridge's secret, not a user session)")
+            Some(Skip::AppserviceTokenDevice)
         }
         Some(_) => None,
     }
@@ -178,13 +178,13 @@ fn threepids<'a>(
     let mut seen = BTreeSet::new();
     for (key, list) in &model.accounts.threepids {
         let Some(Carried { user_id, account, .. }) = by_key.get(key) else {
-            skipped.add_n("userapi_threepids", "no carried-over account", list.len() as u64);
+            skipped.add_n(Skip::ThreepidWithoutAccount, list.len() as u64);
             continue;
         };
         for tp in list {
             let address = if tp.medium == "email" { tp.address.to_lowercase() } else { tp.address.clone() };
             if !seen.insert((tp.medium.clone(), address.clone())) {
-                skipped.add("userapi_threepids", "same address twice after lower-casing (Synapse keeps one)");
+                skipped.add(Skip::ThreepidDuplicate);
                 continue;
             }
             t.push(syn::UserThreepid {
@@ -217,10 +217,10 @@ mod tests {
     fn sessions_that_are_not_kept() {
         let key: UserKey = ("bridge".into(), Some("s".into()));
         let asu = account(AccountType::AppService, Some("as1"), false);
-        assert!(device_skip(Some(&asu), &key, "bridge").unwrap().contains("as_token"));
+        assert_eq!(device_skip(Some(&asu), &key, "bridge"), Some(Skip::AppserviceTokenDevice));
         assert_eq!(device_skip(Some(&asu), &key, "OTHER"), None);
         let gone = account(AccountType::User, None, true);
-        assert!(device_skip(Some(&gone), &key, "D").unwrap().contains("deactivated"));
+        assert_eq!(device_skip(Some(&gone), &key, "D"), Some(Skip::DeviceOfDeactivated));
         assert!(device_skip(None, &key, "D").is_some());
         // A normal user whose device ID happens to equal the localpart keeps it.
         let normal = account(AccountType::User, None, false);

@@ -26,7 +26,7 @@ use crate::synapse::tables::{self as syn, Tables};
 use crate::synapse::Rows;
 
 use super::plan::{Kind, Plan, Planned};
-use super::report::Skipped;
+use super::report::{Skip, Skipped};
 use super::table::streamed;
 
 /// `event_edges`, `event_auth`, `room_depth` and the extremities.
@@ -65,8 +65,8 @@ fn auth<'a>(model: &'a Model, plan: &'a Plan<'a>, skipped: &mut Skipped) -> Resu
                         auth_id: Cow::Borrowed(&a.event.event_id),
                         room_id: p.room.room_id.as_str().into(),
                     })?,
-                    None if model.events.get(nid).is_some() => skip("auth event not carried over"),
-                    None => skip("auth event NID not in roomserver_events"),
+                    None if model.events.get(nid).is_some() => skip(Skip::AuthEventSkipped),
+                    None => skip(Skip::AuthEventUnknown),
                 }
             }
         }
@@ -112,8 +112,8 @@ fn forward_extremities<'a>(
                         room_id: room.room_id.as_str().into(),
                     });
                 }
-                Some(_) => skipped.add("forward extremities", "outlier, rejected or soft-failed event"),
-                None => skipped.add("forward extremities", "event not carried over"),
+                Some(_) => skipped.add(Skip::ExtremityNotLive),
+                None => skipped.add(Skip::ExtremitySkipped),
             }
         }
     }

@@ -27,7 +27,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use anyhow::Result;
 use serde_json::{json, Map, Value as Json};
 
-use super::report::Skipped;
+use super::report::{Skip, Skipped};
 use super::users::UserContext;
 use crate::dendrite::keys::{CrossSigningKey, Keys};
 use crate::synapse::tables::{self as syn, Tables};
@@ -65,15 +65,15 @@ fn device_keys<'a>(keys: &'a Keys, ctx: &UserContext, skips: &mut Skipped) -> Ro
     let mut t = Rows::default();
     for k in &keys.device_keys {
         if !ctx.is_local(&k.user_id) {
-            skips.add("device keys", "remote user's keys (a cache; Synapse fetches them again)");
+            skips.add(Skip::RemoteDeviceKeys);
             continue;
         }
         let Some(json) = k.key_json.as_deref() else {
-            skips.add("device keys", "placeholder of a device that never uploaded keys");
+            skips.add(Skip::DeviceKeysPlaceholder);
             continue;
         };
         if !ctx.has_device(&k.user_id, &k.device_id) {
-            skips.add("device keys", "device no longer exists");
+            skips.add(Skip::DeviceKeysWithoutDevice);
             continue;
         }
         t.push(syn::DeviceKeys {
@@ -90,7 +90,7 @@ fn one_time_keys<'a>(keys: &'a Keys, ctx: &UserContext, skips: &mut Skipped) -> 
     let mut t = Rows::default();
     for k in &keys.one_time_keys {
         if !ctx.is_local(&k.user_id) || !ctx.has_device(&k.user_id, &k.device_id) {
-            skips.add("one-time keys", "device is not a carried local device");
+            skips.add(Skip::OneTimeKeyWithoutDevice);
             continue;
         }
         t.push(syn::OneTimeKey {
@@ -113,12 +113,12 @@ fn fallback_keys<'a>(keys: &'a Keys, ctx: &UserContext, skips: &mut Skipped) -> 
     let mut seen: BTreeMap<(&str, &str, &str), usize> = BTreeMap::new();
     for k in &keys.fallback_keys {
         if !ctx.is_local(&k.user_id) {
-            skips.add("fallback keys", "remote user's keys (a cache; Synapse fetches them again)");
+            skips.add(Skip::RemoteFallbackKey);
             continue;
         }
         if !ctx.has_device(&k.user_id, &k.device_id) {
             // Dendrite 0.14/0.15 leave a deleted device's fallback keys behind.
-            skips.add("fallback keys", "device no longer exists");
+            skips.add(Skip::FallbackKeyWithoutDevice);
             continue;
         }
         let row = syn::FallbackKey {
@@ -131,7 +131,7 @@ fn fallback_keys<'a>(keys: &'a Keys, ctx: &UserContext, skips: &mut Skipped) -> 
         };
         match seen.get(&(k.user_id.as_str(), k.device_id.as_str(), k.algorithm.as_str())) {
             Some(&i) => {
-                skips.add("fallback keys", "older fallback key of the same device and algorithm");
+                skips.add(Skip::FallbackKeyOlder);
                 t.rows[i] = row;
             }
             None => {
@@ -179,17 +179,17 @@ fn cross_signing_keys<'a>(
     let mut pseudo: BTreeSet<(&str, &str)> = BTreeSet::new();
     for k in &keys.cross_signing_keys {
         if !ctx.is_local(&k.user_id) {
-            skips.add("cross-signing keys", "remote user's keys (a cache; Synapse fetches them again)");
+            skips.add(Skip::RemoteCrossSigningKey);
             continue;
         }
         if !ctx.users.contains(&k.user_id) {
-            skips.add("cross-signing keys", "user is not a carried account");
+            skips.add(Skip::CrossSigningKeyWithoutUser);
             continue;
         }
         // Synapse's hidden device shares the device-ID namespace; a real
         // device with that ID would make its INSERT fail.
         if ctx.has_device(&k.user_id, &k.public_key) || !pseudo.insert((&k.user_id, &k.public_key)) {
-            skips.add("cross-signing keys", "public key equals a device ID of the same user");
+            skips.add(Skip::CrossSigningKeyDeviceClash);
             continue;
         }
         let keydata = serde_json::to_string(&key_object(k, keys))?;
@@ -219,7 +219,7 @@ fn signatures<'a>(keys: &'a Keys, ctx: &UserContext, skips: &mut Skipped) -> Row
         keys.cross_signing_keys.iter().map(|k| (k.user_id.clone(), format!("ed25519:{}", k.public_key))).collect();
     for s in &keys.cross_signing_sigs {
         if !ctx.is_local(&s.origin_user_id) {
-            skips.add("cross-signing signatures", "made by a remote user (a cache; Synapse fetches them again)");
+            skips.add(Skip::RemoteSignature);
             continue;
         }
         let self_sig = s.origin_user_id == s.target_user_id
@@ -248,17 +248,17 @@ fn backups<'a>(
     let mut live: BTreeSet<(&str, i64)> = BTreeSet::new();
     for v in &keys.backup_versions {
         if !ctx.users.contains(&v.user_id) {
-            skips.add("key backup versions", "user is not a carried account");
+            skips.add(Skip::BackupWithoutUser);
             continue;
         }
         if ctx.deactivated.contains(&v.user_id) {
-            skips.add("key backup versions", "deactivated account (Synapse deletes its backups on deactivation)");
+            skips.add(Skip::BackupOfDeactivated);
             continue;
         }
         // Dendrite's etag is a decimal counter; anything else restarts at 0
         // (clients compare etags only for equality with what they saw last).
         let etag = v.etag.trim().parse::<i64>().unwrap_or_else(|_| {
-            skips.add("key backup etags", "not a decimal number; written as 0");
+            skips.add(Skip::BackupEtagNotNumber);
             0
         });
         // Deleted versions stay (as deleted): Synapse numbers a new version
@@ -278,7 +278,7 @@ fn backups<'a>(
     let mut sessions = Rows::default();
     for s in &keys.backup_sessions {
         if !live.contains(&(s.user_id.as_str(), s.version)) {
-            skips.add("key backup sessions", "their backup version is deleted or missing");
+            skips.add(Skip::BackupSessionOrphan);
             continue;
         }
         sessions.push(syn::RoomKey {
@@ -306,11 +306,11 @@ fn device_inbox<'a>(
     sorted.sort_by_key(|m| m.id);
     for m in sorted {
         if !ctx.has_device(m.user_id, m.device_id) {
-            skips.add("to-device messages", "recipient device is not a carried local device");
+            skips.add(Skip::ToDeviceWithoutDevice);
             continue;
         }
         if !serde_json::from_str::<Json>(m.content).is_ok_and(|v| v.is_object()) {
-            skips.add("to-device messages", "content is not a JSON object");
+            skips.add(Skip::ToDeviceNotObject);
             continue;
         }
         t.push(syn::DeviceInbox {

@@ -16,9 +16,9 @@ use crate::synapse::tables::{self as syn, Tables};
 use crate::synapse::Rows;
 
 use super::plan::Plan;
-use super::report::Skipped;
+use super::report::{Skip, Skipped};
 use super::rooms::RoomSet;
-use super::state::{Skip, StateGroups};
+use super::state::{self, StateGroups};
 use super::table::streamed;
 
 /// `state_groups`, `state_group_edges`, `state_groups_state`, `event_to_state_groups`.
@@ -56,7 +56,7 @@ fn groups_tables<'a>(
                 model.nids.state_key(entry.key_nid),
                 model.events.get(entry.event_nid),
             ) else {
-                skipped.add("state_groups_state", "entry whose type, state key or event is unknown");
+                skipped.add(Skip::StateGroupEntryUnknown);
                 continue;
             };
             out.state_groups_state.push(syn::StateGroupState {
@@ -83,10 +83,10 @@ fn event_to_state_groups<'a>(
                     sink(&syn::EventToStateGroup { event_id: Cow::Borrowed(&p.event.event_id), state_group: g })?
                 }
                 None => skip(match groups.skipped.get(&p.event.nid) {
-                    Some(Skip::MissingSnapshot) => "its state snapshot is not in roomserver_state_snapshots",
-                    Some(Skip::MissingBlock) => "its state snapshot names a missing state block",
-                    Some(Skip::UnknownRoom) => "its room is not in roomserver_rooms",
-                    None => "no state group was built for it",
+                    Some(state::Skip::MissingSnapshot) => Skip::GroupSnapshotMissing,
+                    Some(state::Skip::MissingBlock) => Skip::GroupBlockMissing,
+                    Some(state::Skip::UnknownRoom) => Skip::GroupRoomUnknown,
+                    None => Skip::GroupNotBuilt,
                 }),
             }
         }

@@ -22,7 +22,7 @@ use crate::synapse::Instance;
 
 use super::events::{persisted_json, AddUnsigned, Meta};
 use super::plan::Plan;
-use super::report::Skipped;
+use super::report::{Skip, Skipped};
 use super::rooms::{format_version, RoomSet};
 use super::Context;
 
@@ -53,13 +53,13 @@ pub fn collect<'m>(
             continue; // a room event: converted with the room
         }
         let Some(room) = model.rooms.by_nid.get(&inv.room_nid).filter(|r| rooms.converted(r.nid)) else {
-            skipped.add("roomserver_invites", "invite to a room that is not carried over");
+            skipped.add(Skip::InviteToSkippedRoom);
             continue;
         };
         let (Ok(fields), Ok(json)) =
             (EventFields::parse(&inv.json), persisted_json(&inv.json, &AddUnsigned::default()))
         else {
-            skipped.add("roomserver_invites", "invite event JSON does not parse");
+            skipped.add(Skip::InviteJson);
             continue;
         };
         latest_ts = latest_ts.max(fields.origin_server_ts.unwrap_or(0));

@@ -27,7 +27,7 @@
 
 use std::borrow::Cow;
 
-use super::report::Skipped;
+use super::report::{Skip, Skipped};
 use crate::dendrite::media::MediaStore;
 use crate::media::layout::hex;
 use crate::media::plan::{self, Item, Place, ThumbItem};
@@ -56,7 +56,7 @@ pub fn tables<'m>(store: &'m MediaStore, server_name: &str, out: &mut Tables<'m>
         }
     }
     for r in &plan.refused {
-        skipped.add(r.table, &format!("{}: {}", r.field, r.reason));
+        skipped.add(Skip::MediaRefused(r.table, r.field, r.reason.clone()));
     }
 }
 

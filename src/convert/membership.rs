@@ -23,7 +23,7 @@ use crate::synapse::tables::{self as syn, Tables};
 use crate::synapse::{Flag, Rows};
 
 use super::plan::{Plan, Planned};
-use super::report::Skipped;
+use super::report::{Skip, Skipped};
 use super::Context;
 
 /// The current state of one carried-over room with events: planned state
@@ -55,7 +55,7 @@ fn room_memberships<'a>(
         let (Some(user), Some(sender), Some(membership)) =
             (p.state_key, p.fields.sender.as_deref(), p.fields.membership())
         else {
-            skipped.add("room_memberships", "member event without a string sender or content.membership (event kept)");
+            skipped.add(Skip::MemberEventIncomplete);
             continue;
         };
         let forgotten =
@@ -88,15 +88,11 @@ pub fn current_state<'m, 'p>(model: &'m Model, plan: &'p Plan<'m>, skipped: &mut
         let expanded = match model.state.expand(&model.events, room.state_snapshot_nid) {
             Ok(x) => x,
             Err(e) => {
-                skipped.add("current state", &format!("room's state cannot be expanded: {e}"));
+                skipped.add(Skip::CurrentStateUnexpanded(e.to_string()));
                 continue;
             }
         };
-        skipped.add_n(
-            "current state",
-            "state block names an event not in roomserver_events",
-            expanded.missing_events.len() as u64,
-        );
+        skipped.add_n(Skip::CurrentStateEventMissing, expanded.missing_events.len() as u64);
         let events = resolve(plan, &expanded.entries, skipped);
         out.push((room, events));
     }
@@ -110,7 +106,7 @@ fn resolve<'m, 'p>(plan: &'p Plan<'m>, entries: &[StateEntry], skipped: &mut Ski
             Some(p) if p.state_key.is_some() && !p.is_rejected() => {
                 by_key.insert((p.event_type, p.state_key.unwrap_or_default()), p);
             }
-            _ => skipped.add("current state", "state event not carried over"),
+            _ => skipped.add(Skip::CurrentStateEventSkipped),
         }
     }
     by_key.into_values().collect()

@@ -60,7 +60,7 @@ use crate::dendrite::{servers, Loader, Model};
 use crate::dump::{self, Row, SequenceValue, TableHeader, Visitor, Want};
 use crate::synapse::{Header, InputFile, Output, PostLoad, Script, Tables};
 
-use report::{InputReport, Report, Skipped};
+use report::{InputReport, Report, Skip, Skipped};
 use streams::Streams;
 
 /// What every area module may need besides the model.
@@ -261,11 +261,7 @@ impl<'m> Facts<'m> {
         let accounts = accounts::Accounts::decide(model, ctx, skipped);
         let rooms = rooms::RoomSet::choose(model, ctx, skipped);
         let state_groups = state::build(model);
-        skipped.add_n(
-            "state blocks",
-            "entry names an event not in roomserver_events",
-            state_groups.missing_block_events,
-        );
+        skipped.add_n(Skip::StateBlockEventMissing, state_groups.missing_block_events);
         let plan = plan::Plan::build(model, &rooms, &ctx.streams, &state_groups, skipped);
         let invites = invites::collect(model, ctx, &rooms, &plan, skipped);
         Facts { accounts, rooms, state_groups, plan, invites }

@@ -25,14 +25,12 @@ use serde_json::{json, Value as Json};
 
 use super::invites::InvitePosition;
 use super::plan::{Kind, Plan, Planned};
-use super::report::Skipped;
+use super::report::{Skip, Skipped};
 use super::users::UserContext;
 use crate::dendrite::notifications::Notification;
 use crate::dendrite::Model;
 use crate::synapse::tables as syn;
 use crate::synapse::{Flag, Rows};
-
-const WHAT: &str = "userapi_notifications";
 
 /// Where a notified event sits in Synapse.
 struct Target<'a> {
@@ -58,11 +56,11 @@ pub fn event_push_actions<'m, 'i>(
     for n in &model.user.notifications.rows {
         if n.read {
             // Dendrite's /notifications selects `NOT read` rows only.
-            skipped.add(WHAT, "marked read: Dendrite no longer lists it");
+            skipped.add(Skip::NotificationRead);
             continue;
         }
         let Some(user) = user_id(n, ctx) else {
-            skipped.add(WHAT, "user is not a carried local account");
+            skipped.add(Skip::NotificationWithoutUser);
             continue;
         };
         let target = match plan.by_event_id(model, &n.event_id) {
@@ -74,7 +72,7 @@ pub fn event_push_actions<'m, 'i>(
                 unread: counts_as_unread(p),
             },
             Some(_) => {
-                skipped.add(WHAT, "event is an outlier, rejected or soft-failed");
+                skipped.add(Skip::NotificationNotLive);
                 continue;
             }
             None => match invites.get(n.event_id.as_str()) {
@@ -86,18 +84,18 @@ pub fn event_push_actions<'m, 'i>(
                     unread: false,
                 },
                 None => {
-                    skipped.add(WHAT, "event is not carried over");
+                    skipped.add(Skip::NotificationEventSkipped);
                     continue;
                 }
             },
         };
         if target.room_id != n.room_id {
-            skipped.add(WHAT, "event is in another room than the notification says");
+            skipped.add(Skip::NotificationRoomMismatch);
             continue;
         }
         // Synapse's unique key is (room, event, user, profile_tag).
         if !seen.insert((n.event_id.as_str(), user.clone(), n.profile_tag.as_str())) {
-            skipped.add(WHAT, "second notification for the same event and user");
+            skipped.add(Skip::NotificationDuplicate);
             continue;
         }
         t.push(row(n, user, &target));

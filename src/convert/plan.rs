@@ -27,7 +27,7 @@ use crate::dendrite::nids::TYPE_CREATE;
 use crate::dendrite::rooms::Room;
 use crate::dendrite::Model;
 
-use super::report::Skipped;
+use super::report::{Skip, Skipped};
 use super::rooms::{format_version, RoomSet};
 use super::state::StateGroups;
 use super::streams::Streams;
@@ -123,25 +123,24 @@ fn plan_one<'m>(
     e: &'m Event,
     skipped: &mut Skipped,
 ) -> Option<Planned<'m>> {
-    const WHAT: &str = "roomserver_events";
     let Some(room) = model.rooms.by_nid.get(&e.room_nid) else {
-        skipped.add(WHAT, "room NID not in roomserver_rooms");
+        skipped.add(Skip::EventRoomUnknown);
         return None;
     };
     if !rooms.converted(room.nid) {
-        skipped.add(WHAT, "its room is not carried over (see roomserver_rooms)");
+        skipped.add(Skip::EventOfSkippedRoom);
         return None;
     }
     let Some(json) = e.json.as_deref() else {
-        skipped.add(WHAT, "no roomserver_event_json row");
+        skipped.add(Skip::EventJsonMissing);
         return None;
     };
     let Ok(fields) = EventFields::parse(json) else {
-        skipped.add(WHAT, "event JSON does not parse");
+        skipped.add(Skip::EventJsonBroken);
         return None;
     };
     let Some(event_type) = model.nids.event_type(e.type_nid) else {
-        skipped.add(WHAT, "event type NID not in roomserver_event_types");
+        skipped.add(Skip::EventTypeUnknown);
         return None;
     };
     // The state key NID is authoritative for "is this state"; its string comes
@@ -150,7 +149,7 @@ fn plan_one<'m>(
         match model.nids.state_key(e.state_key_nid) {
             Some(k) => Some(k),
             None => {
-                skipped.add(WHAT, "state key NID not in roomserver_event_state_keys");
+                skipped.add(Skip::StateKeyUnknown);
                 return None;
             }
         }
@@ -162,7 +161,7 @@ fn plan_one<'m>(
     if kind != Kind::Outlier && !groups.by_event.contains_key(&e.nid) {
         // Synapse needs the state at every non-outlier event; without it the
         // event can only be what Synapse calls an outlier.
-        skipped.add("event state", "state at the event unknown (snapshot or block missing): stored as an outlier");
+        skipped.add(Skip::StateAtEventUnknown);
         kind = Kind::Outlier;
     }
     Some(Planned {

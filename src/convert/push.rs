@@ -28,7 +28,7 @@ use serde_json::{json, Value as Json};
 
 use super::account_data::PUSH_RULES;
 use super::push_defaults;
-use super::report::Skipped;
+use super::report::{Skip, Skipped};
 use super::users::UserContext;
 use crate::dendrite::account_data::AccountData;
 use crate::dendrite::push::Pushers;
@@ -61,7 +61,7 @@ pub fn convert_rules<'a>(data: &AccountData, ctx: &UserContext, skips: &mut Skip
             continue;
         }
         let Ok(set) = serde_json::from_str::<Json>(&row.content) else {
-            skips.add("push rules", "m.push_rules is not JSON");
+            skips.add(Skip::PushRulesNotJson);
             continue;
         };
         let before = (out.push_rules.rows.len(), out.push_rules_enable.rows.len());
@@ -92,14 +92,14 @@ fn user_rules(user: &str, set: &Json, out: &mut PushTables, ids: &mut Ids, skips
     for (kind, class) in KINDS {
         let Some(list) = set.pointer(&format!("/global/{kind}")) else { continue };
         let Some(list) = list.as_array() else {
-            skips.add("push rules", &format!("global.{kind} is not a list"));
+            skips.add(Skip::PushKindNotList(kind));
             continue;
         };
         let custom: Vec<&Json> = list.iter().filter(|r| !is_default(r)).collect();
         let mut priority = custom.len() as i64;
         for rule in list {
             let Some(id) = rule.get("rule_id").and_then(Json::as_str) else {
-                skips.add("push rules", "rule without a rule_id");
+                skips.add(Skip::PushRuleWithoutId);
                 continue;
             };
             let enabled = rule.get("enabled").and_then(Json::as_bool).unwrap_or(true);
@@ -110,7 +110,7 @@ fn user_rules(user: &str, set: &Json, out: &mut PushTables, ids: &mut Ids, skips
                 continue;
             }
             let Some(conditions) = conditions(kind, id, rule) else {
-                skips.add("push rules", &format!("{kind} rule without its pattern or conditions"));
+                skips.add(Skip::PushRuleIncomplete(kind));
                 continue;
             };
             ids.rule += 1;
@@ -139,7 +139,7 @@ fn is_default(rule: &Json) -> bool {
 #[allow(clippy::too_many_arguments)]
 fn default_rule(
     user: &str,
-    kind: &str,
+    kind: &'static str,
     id: &str,
     full_id: &str,
     enabled: bool,
@@ -149,7 +149,7 @@ fn default_rule(
     skips: &mut Skipped,
 ) -> Result<()> {
     let Some(synapse) = push_defaults::find(kind, id) else {
-        skips.add("push rules", &format!("server-default rule {kind}/{id} that Synapse does not have"));
+        skips.add(Skip::PushDefaultUnknown(kind, id.to_owned()));
         return Ok(());
     };
     if enabled != synapse.enabled {
@@ -229,11 +229,11 @@ pub fn convert_pushers<'a>(pushers: &'a Pushers, ctx: &UserContext, skips: &mut 
     for p in pushers.pushers.iter() {
         let user = format!("@{}:{}", p.localpart, ctx.server_name());
         if p.server_name.as_deref().is_some_and(|s| s != ctx.server_name()) || !ctx.users.contains(&user) {
-            skips.add("pushers", "owner is not a carried local account");
+            skips.add(Skip::PusherWithoutUser);
             continue;
         }
         if ctx.deactivated.contains(&user) {
-            skips.add("pushers", "deactivated account (Synapse deletes its pushers on deactivation)");
+            skips.add(Skip::PusherOfDeactivated);
             continue;
         }
         // The device that registered it, when it still exists; without one

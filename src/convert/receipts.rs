@@ -12,7 +12,7 @@ use crate::synapse::tables::{self as syn, Tables};
 use crate::synapse::Instance;
 
 use super::plan::Plan;
-use super::report::Skipped;
+use super::report::{Skip, Skipped};
 use super::rooms::RoomSet;
 use super::Context;
 
@@ -27,7 +27,7 @@ pub fn tables<'a>(
     let mut ids = ctx.streams.counter();
     for r in &model.sync.receipts {
         if !model.rooms.by_room_id(&r.room_id).is_some_and(|room| rooms.converted(room.nid)) {
-            skipped.add("syncapi_receipts", "receipt in a room that is not carried over");
+            skipped.add(Skip::ReceiptInSkippedRoom);
             continue;
         }
         let data = serde_json::json!({ "ts": r.ts }).to_string();

@@ -23,7 +23,7 @@ use crate::synapse::tables::{self as syn, Tables};
 use crate::synapse::Rows;
 
 use super::plan::{Kind, Plan};
-use super::report::Skipped;
+use super::report::{Skip, Skipped};
 
 /// `redactions`, `event_relations`, `threads`.
 pub fn tables<'a>(model: &'a Model, plan: &'a Plan<'a>, out: &mut Tables<'a>, skipped: &mut Skipped) {
@@ -39,7 +39,7 @@ fn redactions<'a>(model: &'a Model, plan: &'a Plan<'a>, skipped: &mut Skipped) -
         let validated = model.events.redactions.get(p.event_id()).is_some_and(|r| r.validated);
         let target_known = model.events.by_event_id(target).is_some();
         if !validated && target_known {
-            skipped.add("redactions", "Dendrite did not allow the redaction (target kept unredacted)");
+            skipped.add(Skip::RedactionNotAllowed);
             continue;
         }
         t.push(syn::Redaction {

@@ -2,9 +2,10 @@
 //! and `--report report.json`.
 //!
 //! Nothing is dropped silently: every convert module that leaves a Dendrite
-//! row out records it here under a fixed reason, and the counts per reason
+//! row out records it here as a [`Skip`], and the counts per (what, reason)
 //! are printed. Keys are sorted (BTreeMap) so the JSON is deterministic.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
@@ -12,21 +13,231 @@ use serde::Serialize;
 
 use crate::dendrite::catalog::UnknownTable;
 
+/// Declares [`Skip`]: each variant is one reason for leaving something out,
+/// with what it is about (a Dendrite table, a Synapse table, or an area's
+/// name: the report's first level) and the reason as the report prints it.
+macro_rules! skips {
+    ($($(#[$doc:meta])* $variant:ident $(($($bind:ident: $ty:ty),*))? => $what:expr, $reason:expr;)*) => {
+        /// Why something of the dump is not carried over.
+        #[derive(Clone, Debug, PartialEq, Eq)]
+        pub enum Skip {
+            $($(#[$doc])* $variant $(($($ty),*))?,)*
+        }
+
+        impl Skip {
+            /// What was left out: the report's first level.
+            #[allow(unused_variables)]
+            pub fn what(&self) -> &'static str {
+                match self {
+                    $(Skip::$variant $(($($bind),*))? => $what,)*
+                }
+            }
+
+            /// The reason, as the report words it.
+            #[allow(unused_variables)]
+            pub fn reason(&self) -> Cow<'static, str> {
+                match self {
+                    $(Skip::$variant $(($($bind),*))? => Cow::from($reason),)*
+                }
+            }
+        }
+    };
+}
+
+skips! {
+    // ── accounts ──
+    /// An account whose server name is not the one converted (Synapse has no virtual hosts).
+    OtherServerAccount => "userapi_accounts", "account of another server name (virtual host)";
+    /// A profile whose account is not carried.
+    ProfileWithoutAccount => "userapi_profiles", "no carried-over account";
+    /// A device whose account is not carried.
+    DeviceWithoutAccount => "userapi_devices", "no carried-over account";
+    /// A device of a deactivated account: Synapse deletes those with the account.
+    DeviceOfDeactivated => "userapi_devices", "account deactivated (Synapse deletes its devices and tokens)";
+    /// An appservice's `as_token` pseudo-device: the bridge's secret, not a session.
+    AppserviceTokenDevice => "userapi_devices",
+        "appservice as_token pseudo-device (the bridge's secret, not a user session)";
+    /// A third-party ID whose account is not carried.
+    ThreepidWithoutAccount => "userapi_threepids", "no carried-over account";
+    /// An e-mail address equal to another after lower-casing (Synapse's unique key).
+    ThreepidDuplicate => "userapi_threepids", "same address twice after lower-casing (Synapse keeps one)";
+
+    // ── rooms ──
+    /// A room whose version Synapse 1.163 cannot host.
+    RoomVersion(version: String) => "roomserver_rooms",
+        format!("room version {version:?} cannot be hosted by Synapse");
+    /// A stub room (no events) without a pending invite for a local user.
+    StubRoom => "roomserver_rooms", "stub room (no events, no pending invite for a local user)";
+    /// An alias of a room that is not carried.
+    AliasOfSkippedRoom => "roomserver_room_aliases", "alias of a room that is not carried over";
+    /// An appservice directory entry for a room that is not carried.
+    PublishedSkippedRoom => "roomserver_published",
+        "appservice directory entry for a room that is not carried over";
+    /// A pending invite to a room that is not carried.
+    InviteToSkippedRoom => "roomserver_invites", "invite to a room that is not carried over";
+    /// A pending invite whose event JSON does not parse.
+    InviteJson => "roomserver_invites", "invite event JSON does not parse";
+
+    // ── events and state ──
+    /// An event whose room NID has no `roomserver_rooms` row.
+    EventRoomUnknown => "roomserver_events", "room NID not in roomserver_rooms";
+    /// An event of a room that is not carried.
+    EventOfSkippedRoom => "roomserver_events", "its room is not carried over (see roomserver_rooms)";
+    /// An event without its JSON.
+    EventJsonMissing => "roomserver_events", "no roomserver_event_json row";
+    /// An event whose JSON does not parse.
+    EventJsonBroken => "roomserver_events", "event JSON does not parse";
+    /// An event whose type NID is not in the dictionary.
+    EventTypeUnknown => "roomserver_events", "event type NID not in roomserver_event_types";
+    /// A state event whose state key NID is not in the dictionary.
+    StateKeyUnknown => "roomserver_events", "state key NID not in roomserver_event_state_keys";
+    /// An event kept, but as an outlier: the state at it is unknown (counted, not dropped).
+    StateAtEventUnknown => "event state",
+        "state at the event unknown (snapshot or block missing): stored as an outlier";
+    /// A state block entry naming an event that does not exist.
+    StateBlockEventMissing => "state blocks", "entry names an event not in roomserver_events";
+    /// A state-group entry whose type, state key or event is unknown.
+    StateGroupEntryUnknown => "state_groups_state", "entry whose type, state key or event is unknown";
+    /// An event without a state group: its snapshot is missing.
+    GroupSnapshotMissing => "event_to_state_groups", "its state snapshot is not in roomserver_state_snapshots";
+    /// An event without a state group: its snapshot names a missing block.
+    GroupBlockMissing => "event_to_state_groups", "its state snapshot names a missing state block";
+    /// An event without a state group: its room is unknown.
+    GroupRoomUnknown => "event_to_state_groups", "its room is not in roomserver_rooms";
+    /// An event without a state group, for no reason the builder recorded.
+    GroupNotBuilt => "event_to_state_groups", "no state group was built for it";
+    /// An auth event that exists but is not carried.
+    AuthEventSkipped => "event_auth", "auth event not carried over";
+    /// An auth event NID that is not an event at all.
+    AuthEventUnknown => "event_auth", "auth event NID not in roomserver_events";
+    /// A forward extremity that is an outlier, rejected or soft-failed.
+    ExtremityNotLive => "forward extremities", "outlier, rejected or soft-failed event";
+    /// A forward extremity whose event is not carried.
+    ExtremitySkipped => "forward extremities", "event not carried over";
+    /// A redaction Dendrite did not apply (Synapse could apply it otherwise).
+    RedactionNotAllowed => "redactions", "Dendrite did not allow the redaction (target kept unredacted)";
+    /// A member event without a membership row (the event itself is kept).
+    MemberEventIncomplete => "room_memberships",
+        "member event without a string sender or content.membership (event kept)";
+    /// A room whose current state cannot be expanded.
+    CurrentStateUnexpanded(error: String) => "current state", format!("room's state cannot be expanded: {error}");
+    /// A current-state block entry naming an event that does not exist.
+    CurrentStateEventMissing => "current state", "state block names an event not in roomserver_events";
+    /// A current-state event that is not carried.
+    CurrentStateEventSkipped => "current state", "state event not carried over";
+    /// A read receipt in a room that is not carried.
+    ReceiptInSkippedRoom => "syncapi_receipts", "receipt in a room that is not carried over";
+
+    // ── end-to-end encryption ──
+    /// A remote user's device keys: a cache Synapse fills again.
+    RemoteDeviceKeys => "device keys", "remote user's keys (a cache; Synapse fetches them again)";
+    /// A device-keys row of a device that never uploaded keys.
+    DeviceKeysPlaceholder => "device keys", "placeholder of a device that never uploaded keys";
+    /// Device keys of a device that is not carried.
+    DeviceKeysWithoutDevice => "device keys", "device no longer exists";
+    /// A one-time key of a device that is not carried.
+    OneTimeKeyWithoutDevice => "one-time keys", "device is not a carried local device";
+    /// A remote user's fallback key: a cache Synapse fills again.
+    RemoteFallbackKey => "fallback keys", "remote user's keys (a cache; Synapse fetches them again)";
+    /// A fallback key of a device that is not carried (Dendrite 0.14+ keep a deleted device's keys).
+    FallbackKeyWithoutDevice => "fallback keys", "device no longer exists";
+    /// A fallback key replaced by a newer one of the same device and algorithm.
+    FallbackKeyOlder => "fallback keys", "older fallback key of the same device and algorithm";
+    /// A remote user's cross-signing key: a cache Synapse fills again.
+    RemoteCrossSigningKey => "cross-signing keys", "remote user's keys (a cache; Synapse fetches them again)";
+    /// A cross-signing key of a user who is not carried.
+    CrossSigningKeyWithoutUser => "cross-signing keys", "user is not a carried account";
+    /// A cross-signing key whose public key is also a device ID of its user.
+    CrossSigningKeyDeviceClash => "cross-signing keys", "public key equals a device ID of the same user";
+    /// A signature made by a remote user: a cache Synapse fills again.
+    RemoteSignature => "cross-signing signatures", "made by a remote user (a cache; Synapse fetches them again)";
+    /// A key backup version of a user who is not carried.
+    BackupWithoutUser => "key backup versions", "user is not a carried account";
+    /// A key backup version of a deactivated account (Synapse deletes those).
+    BackupOfDeactivated => "key backup versions",
+        "deactivated account (Synapse deletes its backups on deactivation)";
+    /// A backup etag that is not a number: written as 0 (counted, not dropped).
+    BackupEtagNotNumber => "key backup etags", "not a decimal number; written as 0";
+    /// A backed-up session whose backup version is deleted or missing.
+    BackupSessionOrphan => "key backup sessions", "their backup version is deleted or missing";
+    /// A to-device message for a device that is not carried.
+    ToDeviceWithoutDevice => "to-device messages", "recipient device is not a carried local device";
+    /// A to-device message whose content is not a JSON object.
+    ToDeviceNotObject => "to-device messages", "content is not a JSON object";
+
+    // ── account data, push, other user data ──
+    /// Account data of someone who is not a carried local account.
+    AccountDataWithoutUser => "account data", "owner is not a carried local account";
+    /// Account data of a deactivated account (Synapse purges it).
+    AccountDataOfDeactivated => "account data",
+        "deactivated account (Synapse purges account data on deactivation)";
+    /// Account data whose content is not JSON.
+    AccountDataNotJson(data_type: String) => "account data", format!("{data_type}: content is not JSON");
+    /// Account data whose content is not a JSON object.
+    AccountDataNotObject(data_type: String) => "account data",
+        format!("{data_type}: content is not a JSON object");
+    /// An ignore list without its `ignored_users` object.
+    IgnoredUsersMissing => "ignored users", "m.ignored_user_list without an ignored_users object";
+    /// An `m.tag` without its `tags` object.
+    TagsMissing => "room tags", "m.tag without a tags object";
+    /// A tag whose content is not a JSON object.
+    TagNotObject => "room tags", "tag content is not a JSON object";
+    /// An `m.push_rules` that is not JSON.
+    PushRulesNotJson => "push rules", "m.push_rules is not JSON";
+    /// A kind of push rules that is not a list.
+    PushKindNotList(kind: &'static str) => "push rules", format!("global.{kind} is not a list");
+    /// A push rule without a `rule_id`.
+    PushRuleWithoutId => "push rules", "rule without a rule_id";
+    /// A user push rule without its pattern or conditions.
+    PushRuleIncomplete(kind: &'static str) => "push rules", format!("{kind} rule without its pattern or conditions");
+    /// A server-default rule Synapse does not have.
+    PushDefaultUnknown(kind: &'static str, id: String) => "push rules",
+        format!("server-default rule {kind}/{id} that Synapse does not have");
+    /// A pusher of someone who is not a carried local account.
+    PusherWithoutUser => "pushers", "owner is not a carried local account";
+    /// A pusher of a deactivated account (Synapse deletes those).
+    PusherOfDeactivated => "pushers", "deactivated account (Synapse deletes its pushers on deactivation)";
+    /// A filter of someone who is not a carried local account.
+    FilterWithoutUser => "filters", "owner is not a carried local account";
+    /// A filter that is not a JSON object.
+    FilterNotObject => "filters", "filter is not a JSON object";
+    /// Presence of a remote or unknown user (transient state).
+    PresenceNotLocal => "presence", "remote or unknown user (transient)";
+
+    // ── notifications ──
+    /// A notification marked read: Dendrite no longer lists it.
+    NotificationRead => "userapi_notifications", "marked read: Dendrite no longer lists it";
+    /// A notification of someone who is not a carried local account.
+    NotificationWithoutUser => "userapi_notifications", "user is not a carried local account";
+    /// A notification for an event Synapse never notifies for.
+    NotificationNotLive => "userapi_notifications", "event is an outlier, rejected or soft-failed";
+    /// A notification for an event that is not carried.
+    NotificationEventSkipped => "userapi_notifications", "event is not carried over";
+    /// A notification whose room differs from its event's.
+    NotificationRoomMismatch => "userapi_notifications", "event is in another room than the notification says";
+    /// A second notification for the same event and user (Synapse's unique key).
+    NotificationDuplicate => "userapi_notifications", "second notification for the same event and user";
+
+    // ── media ──
+    /// A media or thumbnail row the media plan refused (unsafe ID, path, method …).
+    MediaRefused(table: &'static str, field: &'static str, why: String) => *table, format!("{field}: {why}");
+}
+
 /// Counts of rows left out, by (what, reason).
 #[derive(Clone, Debug, Default, Serialize, PartialEq, Eq)]
 pub struct Skipped(BTreeMap<String, BTreeMap<String, u64>>);
 
 impl Skipped {
-    /// One `what` (e.g. "userapi_devices") left out for `reason`.
-    pub fn add(&mut self, what: &str, reason: &str) {
-        self.add_n(what, reason, 1);
+    /// One thing left out.
+    pub fn add(&mut self, skip: Skip) {
+        self.add_n(skip, 1);
     }
 
-    pub fn add_n(&mut self, what: &str, reason: &str, n: u64) {
+    pub fn add_n(&mut self, skip: Skip, n: u64) {
         if n == 0 {
             return;
         }
-        *self.0.entry(what.to_string()).or_default().entry(reason.to_string()).or_default() += n;
+        *self.0.entry(skip.what().to_string()).or_default().entry(skip.reason().into_owned()).or_default() += n;
     }
 
     pub fn is_empty(&self) -> bool {
@@ -92,13 +303,32 @@ mod tests {
     #[test]
     fn skips_are_counted_per_reason_in_sorted_order() {
         let mut s = Skipped::default();
-        s.add("b", "why");
-        s.add("a", "z reason");
-        s.add("a", "a reason");
-        s.add("b", "why");
-        s.add_n("c", "never", 0);
+        s.add(Skip::StubRoom);
+        s.add(Skip::RoomVersion("x".into()));
+        s.add(Skip::AliasOfSkippedRoom);
+        s.add(Skip::StubRoom);
+        s.add_n(Skip::InviteJson, 0);
         let got: Vec<_> = s.iter().collect();
-        assert_eq!(got, vec![("a", "a reason", 1), ("a", "z reason", 1), ("b", "why", 2)]);
-        assert_eq!(serde_json::to_string(&s).unwrap(), r#"{"a":{"a reason":1,"z reason":1},"b":{"why":2}}"#);
+        let room_version = "room version \"x\" cannot be hosted by Synapse";
+        let stub = "stub room (no events, no pending invite for a local user)";
+        assert_eq!(
+            got,
+            vec![
+                ("roomserver_room_aliases", "alias of a room that is not carried over", 1),
+                ("roomserver_rooms", room_version, 1),
+                ("roomserver_rooms", stub, 2)
+            ]
+        );
+        let json = serde_json::to_string(&s).unwrap();
+        assert!(json.starts_with(r#"{"roomserver_room_aliases":{"alias of a room that is not carried over":1},"#));
+    }
+
+    #[test]
+    fn data_carrying_reasons_keep_their_wording() {
+        let media = Skip::MediaRefused("mediaapi_thumbnail", "resize_method", "not crop or scale".into());
+        assert_eq!((media.what(), &*media.reason()), ("mediaapi_thumbnail", "resize_method: not crop or scale"));
+        let push = Skip::PushDefaultUnknown("override", ".m.rule.x".into());
+        assert_eq!(push.reason(), "server-default rule override/.m.rule.x that Synapse does not have");
+        assert_eq!(Skip::AccountDataNotJson("m.direct".into()).reason(), "m.direct: content is not JSON");
     }
 }

@@ -19,7 +19,7 @@ use crate::synapse::tables::{self as syn, Tables};
 use crate::synapse::Rows;
 
 use super::plan::Plan;
-use super::report::Skipped;
+use super::report::{Skip, Skipped};
 use super::Context;
 
 /// Synapse's event format for a room version (synapse-storage.md §B.6);
@@ -51,12 +51,11 @@ impl RoomSet {
                 continue;
             }
             if format_version(&room.version).is_none() {
-                skipped
-                    .add("roomserver_rooms", &format!("room version {:?} cannot be hosted by Synapse", room.version));
+                skipped.add(Skip::RoomVersion(room.version.clone()));
                 continue;
             }
             if room.is_stub() && !invited.contains(&room.nid) {
-                skipped.add("roomserver_rooms", "stub room (no events, no pending invite for a local user)");
+                skipped.add(Skip::StubRoom);
                 continue;
             }
             set.converted.insert(room.nid, ());
@@ -126,7 +125,7 @@ fn aliases<'a>(
     let (mut aliases, mut servers) = (Rows::default(), Rows::default());
     for (alias, a) in &model.rooms.aliases {
         if !model.rooms.by_room_id(&a.room_id).is_some_and(|r| set.converted(r.nid)) {
-            skipped.add("roomserver_room_aliases", "alias of a room that is not carried over");
+            skipped.add(Skip::AliasOfSkippedRoom);
             continue;
         }
         aliases.push(syn::RoomAlias {
@@ -151,7 +150,7 @@ fn appservice_room_list<'a>(
             continue;
         }
         if !model.rooms.by_room_id(room_id).is_some_and(|r| set.converted(r.nid)) {
-            skipped.add("roomserver_published", "appservice directory entry for a room that is not carried over");
+            skipped.add(Skip::PublishedSkippedRoom);
             continue;
         }
         t.push(syn::AppserviceRoom {

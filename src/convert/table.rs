@@ -7,15 +7,14 @@
 //! as the producer the writer runs again while writing. The maker must give
 //! the same rows both times (it reads only the model and the plan).
 
-use super::report::Skipped;
+use super::report::{Skip, Skipped};
 use crate::synapse::row::{Row, Rows, Sink};
 
 /// `visit` makes the rows into its sink and names each thing it leaves out;
-/// it runs now (count, skips recorded under the table's name) and again at
-/// write time.
+/// it runs now (count, skips recorded) and again at write time.
 pub fn streamed<'a, R: Row + 'a>(
     skipped: &mut Skipped,
-    visit: impl Fn(&mut Sink<'_, R>, &mut dyn FnMut(&'static str)) -> anyhow::Result<()> + 'a,
+    visit: impl Fn(&mut Sink<'_, R>, &mut dyn FnMut(Skip)) -> anyhow::Result<()> + 'a,
 ) -> anyhow::Result<Rows<'a, R>> {
     let mut len = 0;
     visit(
@@ -23,7 +22,7 @@ pub fn streamed<'a, R: Row + 'a>(
             len += 1;
             Ok(())
         },
-        &mut |reason| skipped.add(R::TABLE, reason),
+        &mut |skip| skipped.add(skip),
     )?;
     Ok(Rows::produced(len, Box::new(move |sink| visit(sink, &mut |_| {}))))
 }

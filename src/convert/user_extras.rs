@@ -7,7 +7,7 @@
 //! * Presence: only local users' rows, with the status message; Synapse's
 //!   own timeouts then move stale `online` states to `offline` as usual.
 
-use super::report::Skipped;
+use super::report::{Skip, Skipped};
 use super::users::UserContext;
 use crate::dendrite::filters::Filters;
 use crate::dendrite::presence::PresenceData;
@@ -20,11 +20,11 @@ pub fn filters<'a>(f: &'a Filters, ctx: &UserContext, skips: &mut Skipped) -> Ro
     for filter in &f.filters {
         let user = format!("@{}:{}", filter.localpart, ctx.server_name());
         if !ctx.users.contains(&user) {
-            skips.add("filters", "owner is not a carried local account");
+            skips.add(Skip::FilterWithoutUser);
             continue;
         }
         if !serde_json::from_str::<serde_json::Value>(&filter.json).is_ok_and(|v| v.is_object()) {
-            skips.add("filters", "filter is not a JSON object");
+            skips.add(Skip::FilterNotObject);
             continue;
         }
         t.push(syn::UserFilter {
@@ -51,7 +51,7 @@ pub fn presence<'a>(p: &'a PresenceData, ctx: &UserContext, skips: &mut Skipped)
     let mut stream = ctx.streams().counter();
     for row in &p.presence {
         if !ctx.users.contains(&row.user_id) {
-            skips.add("presence", "remote or unknown user (transient)");
+            skips.add(Skip::PresenceNotLocal);
             continue;
         }
         t.push(syn::Presence {
