@@ -1,5 +1,5 @@
 //! Accounts and sessions: `users`, `profiles`, `devices`, `access_tokens`,
-//! `user_threepids` (synapse-storage.md §A.1, §G).
+//! `user_threepids` (docs/synapse-schema.md §A.1, §G).
 //!
 //! * Only accounts of the chosen server name: Synapse has no virtual hosts,
 //!   so other hosts' accounts are reported, not merged.

@@ -1,6 +1,6 @@
 //! The event graph: `event_edges`, `event_auth`, `room_depth`,
 //! `event_forward_extremities`, `event_backward_extremities`
-//! (synapse-storage.md §A.5, §B.1).
+//! (docs/synapse-schema.md §A.5, §B.1).
 //!
 //! * `event_edges`: one row per distinct prev event of every non-rejected
 //!   event, outliers included (Synapse writes them so).

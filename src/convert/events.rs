@@ -1,5 +1,5 @@
 //! Events: `events`, `event_json`, `state_events`, `rejections`
-//! (synapse-storage.md §A.5, §B).
+//! (docs/synapse-schema.md §A.5, §B).
 //!
 //! The event JSON goes over as Dendrite stored it: Synapse recomputes event
 //! IDs from it and refuses changed events. Only `unsigned` is edited, which no

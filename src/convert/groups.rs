@@ -1,6 +1,6 @@
 //! State group rows: `state_groups`, `state_group_edges`, `state_groups_state`,
 //! `event_to_state_groups`, from the groups [`super::state`] builds out of
-//! Dendrite's snapshots (synapse-storage.md §A.6, §C).
+//! Dendrite's snapshots (docs/synapse-schema.md §A.6, §C).
 //!
 //! Only rooms and events that are carried over get rows; every carried-over
 //! non-outlier event maps to its group (after-state; before-state for

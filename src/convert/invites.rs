@@ -1,4 +1,4 @@
-//! Pending invites for rooms this server is not in (synapse-storage.md §B.3).
+//! Pending invites for rooms this server is not in (docs/synapse-schema.md §B.3).
 //!
 //! Dendrite stores an invite received over federation only in
 //! `roomserver_invites` (with a stub room), never as a room event. Synapse

@@ -1,5 +1,5 @@
 //! Membership and current state: `room_memberships`, `current_state_events`,
-//! `local_current_membership` (synapse-storage.md §A.7).
+//! `local_current_membership` (docs/synapse-schema.md §A.7).
 //!
 //! * `room_memberships`: every non-rejected `m.room.member` event, outliers
 //!   included (Synapse joins this table with current state for member lists

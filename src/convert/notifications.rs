@@ -1,5 +1,5 @@
 //! Notification history: Dendrite's `userapi_notifications` → Synapse's
-//! `event_push_actions` (synapse-storage.md §A.3), the table Synapse's
+//! `event_push_actions` (docs/synapse-schema.md §A.3), the table Synapse's
 //! `/notifications` reads (`get_push_actions_for_user`: `notif = 1`, newest
 //! stream ordering first, `ts` = the event's `received_ts`).
 //!

@@ -1,7 +1,7 @@
 //! Which Dendrite events become Synapse events, as what, at which stream
 //! ordering and `received_ts`. Every event module reads this one plan.
 //!
-//! Kinds (dendrite-storage.md §3.5, synapse-storage.md §B.3):
+//! Kinds (docs/dendrite-schema.md §3.5, docs/synapse-schema.md §B.3):
 //! * **rejected**: `is_rejected`.
 //! * **outlier**: no state before it (`state_snapshot_nid = 0`), except a
 //!   create event that reached the sync stream (its state before is empty).

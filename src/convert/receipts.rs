@@ -1,4 +1,4 @@
-//! Read receipts: `receipts_linearized` and `receipts_graph` (synapse-storage.md §A.8).
+//! Read receipts: `receipts_linearized` and `receipts_graph` (docs/synapse-schema.md §A.8).
 //!
 //! Dendrite keeps one receipt per (room, type, user), local and remote users,
 //! without threads (it has no thread column), so `thread_id` is NULL:

@@ -1,5 +1,5 @@
 //! Redactions and relations: `redactions`, `event_relations`, `threads`
-//! (synapse-storage.md §A.5).
+//! (docs/synapse-schema.md §A.5).
 //!
 //! * `redactions`: for non-rejected redaction events. Dendrite validated a
 //!   redaction when it saw the target and allowed it, and then pruned the

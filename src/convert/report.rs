@@ -265,7 +265,7 @@ pub struct Report {
     /// (Synapse table, rows written), in the order the tables were filled.
     pub rows: Vec<(String, u64)>,
     pub skipped: Skipped,
-    /// Stream ids the converter assigned start above this (design.md).
+    /// Stream ids the converter assigned start above this (docs/convert.md, "The stream base").
     pub stream_base: i64,
     /// Dendrite-prefixed tables this tool does not know (not carried).
     pub unknown_tables: Vec<UnknownTable>,

@@ -22,7 +22,7 @@ use super::plan::Plan;
 use super::report::{Skip, Skipped};
 use super::Context;
 
-/// Synapse's event format for a room version (synapse-storage.md §B.6);
+/// Synapse's event format for a room version (docs/synapse-schema.md §B.6);
 /// `None` for versions Synapse 1.163 cannot host.
 pub fn format_version(room_version: &str) -> Option<i64> {
     Some(match room_version {

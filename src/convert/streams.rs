@@ -4,7 +4,7 @@
 //! `since` token. Synapse reads that 9-part token with its fields shifted into
 //! other streams (Dendrite's receipt position lands in Synapse's typing slot,
 //! its to-device position in the receipts slot, its device-list position in
-//! the to-device slot, and so on; design.md). A migrated row whose Synapse
+//! the to-device slot, and so on; docs/convert.md). A migrated row whose Synapse
 //! stream id is at or below the number the shifted token holds for that
 //! stream counts as already delivered, and Synapse then deletes pending
 //! to-device messages (the Megolm key shares) on the first resumed sync.

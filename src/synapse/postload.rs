@@ -8,8 +8,7 @@
 //! 3. Fix-ups that only read what is now in the tables (so they hold for any
 //!    converted data): `stream_positions` emptied, and the positions of
 //!    background processors that walk the events stream moved past the
-//!    imported history (reference: shared/reference/synapse-postload.sql,
-//!    synapse-storage.md §D).
+//!    imported history (docs/synapse-writer.md, docs/synapse-schema.md §D).
 //! 4. Derived tables: those we compute ourselves are filled here (`event_search`,
 //!    [`search`](super::search)); the others are queued as background updates
 //!    (§E.1), which `update_synapse_database --run-background-updates` then rebuilds.
@@ -31,7 +30,7 @@ pub struct Invariant {
     pub violations_sql: &'static str,
 }
 
-/// Assumptions Synapse makes about any database it serves (design.md "Decisions").
+/// Assumptions Synapse makes about any database it serves (docs/synapse-writer.md, "Invariants").
 pub const STANDARD_INVARIANTS: &[Invariant] = &[
     Invariant {
         name: "every event has its event_json",
@@ -85,7 +84,7 @@ const fn bg(name: &'static str, depends_on: Option<&'static str>) -> BackgroundU
     BackgroundUpdate { name, depends_on, rebuild: Rebuild::Queued }
 }
 
-/// Rebuilders of the tables the converter does not write (synapse-storage.md §E.1):
+/// Rebuilders of the tables the converter does not write (docs/synapse-schema.md §E.1):
 /// stats, user directory, full-text search, chain cover, sliding sync.
 pub const REBUILD_DERIVED: &[BackgroundUpdate] = &[
     bg("populate_stats_process_rooms", None),

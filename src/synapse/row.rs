@@ -215,12 +215,6 @@ impl<'a, R> Rows<'a, R> {
     }
 }
 
-impl<'a, R> From<Vec<R>> for Rows<'a, R> {
-    fn from(rows: Vec<R>) -> Self {
-        Rows { rows, produced: None }
-    }
-}
-
 /// One COPY block as the writer sees it, whatever its row type.
 pub trait Block {
     fn table(&self) -> &'static str;

@@ -500,3 +500,84 @@ tables! {
         filesystem_id: Text<'a>,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::borrow::Cow;
+    use std::collections::BTreeSet;
+
+    use super::*;
+    use crate::synapse::row::{FieldNul, Row};
+
+    fn encoded<R: Row>(row: &R) -> String {
+        let mut out = Vec::new();
+        row.encode(&mut out).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    /// The COPY text of a declared row, written out by hand from the rules in
+    /// PostgreSQL's COPY documentation: tab-separated fields in column order,
+    /// `\N` for NULL, `t`/`f` for booleans, backslash escapes in text.
+    #[test]
+    fn a_row_is_its_fields_in_column_order() {
+        let event = Event {
+            topological_ordering: 7,
+            event_id: "$e".into(),
+            event_type: "m.room.member".into(),
+            room_id: "!r:s".into(),
+            processed: true,
+            outlier: false,
+            depth: 7,
+            origin_server_ts: None,
+            received_ts: 9,
+            sender: Some("@a\tb:s".into()),
+            contains_url: false,
+            instance_name: Instance,
+            stream_ordering: -3,
+            state_key: Some(Cow::Borrowed("")),
+            rejection_reason: None,
+        };
+        assert_eq!(encoded(&event), "7\t$e\tm.room.member\t!r:s\tt\tf\t7\t\\N\t9\t@a\\tb:s\tf\tmaster\t-3\t\t\\N");
+        assert_eq!(Event::COLUMNS[2], "type", "a keyword column keeps its SQL name");
+        let version = RoomKeysVersion {
+            user_id: "@a:s".into(),
+            version: 2,
+            algorithm: "m".into(),
+            auth_data: "{}".into(),
+            deleted: Flag(true),
+            etag: 0,
+        };
+        assert_eq!(encoded(&version), "@a:s\t2\tm\t{}\t1\t0", "a smallint flag is 1/0, not t/f");
+        let filter = UserFilter {
+            user_id: "a".into(),
+            full_user_id: "@a:s".into(),
+            filter_id: 1,
+            filter_json: Bytes(b"{}"[..].into()),
+        };
+        assert_eq!(encoded(&filter), "a\t@a:s\t1\t\\\\x7b7d");
+    }
+
+    #[test]
+    fn a_nul_byte_names_its_column() {
+        let alias = RoomAlias { room_alias: "#a:s".into(), room_id: "!r\0:s".into(), creator: "@c:s".into() };
+        let err = alias.encode(&mut Vec::new()).unwrap_err();
+        assert_eq!(err, FieldNul { column: 1, nul: crate::synapse::copy_text::NulByte { offset: 2 } });
+    }
+
+    #[test]
+    fn declarations_are_consistent() {
+        let declared = Tables::declared();
+        assert_eq!(declared.len(), Tables::default().blocks().len());
+        let blocks: BTreeSet<&str> = declared.iter().map(|d| d.block).collect();
+        assert_eq!(blocks.len(), declared.len(), "block names are unique");
+        for d in &declared {
+            let names: BTreeSet<&str> = d.columns.iter().map(|c| c.name).collect();
+            assert_eq!(names.len(), d.columns.len(), "{}: columns are unique", d.block);
+            assert!(d.columns.iter().all(|c| !c.types.is_empty()), "{}", d.block);
+        }
+        // A table filled by several blocks: the first block of each comes first in load order.
+        let order: Vec<&str> = declared.iter().map(|d| d.table).collect();
+        let pos = |t: &str| order.iter().position(|x| *x == t).unwrap();
+        assert!(pos("users") < pos("devices") && pos("rooms") < pos("events") && pos("events") < pos("event_json"));
+    }
+}
