@@ -66,6 +66,8 @@ skips! {
     /// A room whose version Synapse 1.163 cannot host.
     RoomVersion(version: String) => "roomserver_rooms",
         format!("room version {version:?} cannot be hosted by Synapse");
+    /// A room the user asked to leave out (`--skip-room`).
+    RoomSkippedOnRequest => "roomserver_rooms", "left out with --skip-room";
     /// A stub room (no events) without a pending invite for a local user.
     StubRoom => "roomserver_rooms", "stub room (no events, no pending invite for a local user)";
     /// An alias of a room that is not carried.

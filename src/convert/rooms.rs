@@ -47,7 +47,7 @@ impl RoomSet {
         let invited = rooms_with_local_invites(model, ctx);
         for room in model.rooms.by_nid.values() {
             if ctx.skip_rooms.contains(&room.room_id) {
-                skipped.add("roomserver_rooms", "left out with --skip-room");
+                skipped.add(Skip::RoomSkippedOnRequest);
                 continue;
             }
             if format_version(&room.version).is_none() {
