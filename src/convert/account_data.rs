@@ -71,6 +71,11 @@ pub fn convert<'a>(data: &'a AccountData, ctx: &UserContext, skips: &mut Skipped
         ignored_users: Table::new("ignored_users", &["ignorer_user_id", "ignored_user_id"]),
     };
     let mut stream = ctx.streams.counter();
+    skips.add_n(
+        "account data",
+        "second row for the same user, room and type (room_id NULL next to ''; the '' row is kept)",
+        data.duplicates.len() as u64,
+    );
     for r in &data.rows {
         let local = r.server_name.as_deref().map_or(true, |s| s == ctx.server_name);
         let user = format!("@{}:{}", r.localpart, ctx.server_name);

@@ -122,6 +122,7 @@ pub fn devices<'m>(
         "access_tokens",
         &["id", "user_id", "device_id", "token", "valid_until_ms", "last_validated", "used"],
     );
+    let shared = shared_tokens(model);
     for ((key, device_id), d) in &model.accounts.devices {
         let found = by_key.get(key);
         if let Some(reason) = device_skip(found.map(|f| f.1), key, device_id) {
@@ -130,6 +131,12 @@ pub fn devices<'m>(
         }
         let user_id = found.expect("checked").0;
         devices.push(device_row(user_id, device_id, d));
+        if shared.contains(d.access_token.as_str()) {
+            // Whoever holds it could act as either device: no device keeps it (docs/safety.md).
+            let reason = "token shared with another device row: dropped from all of them (each logs in again)";
+            skipped.add_id("access_tokens", reason, &format!("{user_id} {device_id}"));
+            continue;
+        }
         tokens.push(vec![
             Value::Int(d.session_id),
             Value::from(user_id.to_string()),
@@ -141,6 +148,19 @@ pub fn devices<'m>(
         ]);
     }
     [devices, tokens]
+}
+
+/// Access tokens that more than one device row holds (only a database without
+/// `userapi_devices`' primary key can hold them; Synapse's `access_tokens.token` is unique).
+fn shared_tokens(model: &Model) -> std::collections::BTreeSet<&str> {
+    let mut seen = std::collections::BTreeSet::new();
+    let mut shared = std::collections::BTreeSet::new();
+    for d in model.accounts.devices.values() {
+        if !seen.insert(d.access_token.as_str()) {
+            shared.insert(d.access_token.as_str());
+        }
+    }
+    shared
 }
 
 fn device_row<'m>(user_id: &str, device_id: &'m str, d: &'m Device) -> Vec<Value<'m>> {

@@ -111,6 +111,7 @@ pub fn run(
         server_name: ctx.server_name.clone(),
         inputs: inputs.iter().map(input_report).collect(),
         rows,
+        left_out_ids: skipped.ids(),
         skipped,
         stream_base: ctx.streams.base,
         unknown_tables: model.unknown_tables.clone(),
@@ -251,6 +252,10 @@ fn convert<'m>(model: &'m Model, ctx: &'m Context, skipped: &mut Skipped) -> Res
     out.extend(accounts::devices(model, &accounts, skipped));
     out.push(accounts::threepids(model, &accounts, skipped));
 
+    for &nid in &model.events.surrogates_replaced {
+        let id = model.events.get(nid).map_or("", |e| &*e.event_id);
+        skipped.add_id("event JSON changed", "lone UTF-16 surrogate escapes replaced by \\ufffd", id);
+    }
     let room_set = rooms::RoomSet::choose(model, ctx, skipped);
     let state_groups = Rc::new(state::build(model));
     skipped.add_n("state blocks", "entry names an event not in roomserver_events", state_groups.missing_block_events);

@@ -125,23 +125,23 @@ fn plan_one<'m>(
 ) -> Option<Planned<'m>> {
     const WHAT: &str = "roomserver_events";
     let Some(room) = model.rooms.by_nid.get(&e.room_nid) else {
-        skipped.add(WHAT, "room NID not in roomserver_rooms");
+        skipped.add_id(WHAT, "room NID not in roomserver_rooms", &e.event_id);
         return None;
     };
     if !rooms.converted(room.nid) {
-        skipped.add(WHAT, "its room is not carried over (see roomserver_rooms)");
+        skipped.add_id(WHAT, "its room is not carried over (see roomserver_rooms)", &e.event_id);
         return None;
     }
     let Some(json) = e.json.as_deref() else {
-        skipped.add(WHAT, "no roomserver_event_json row");
+        skipped.add_id(WHAT, "no roomserver_event_json row", &e.event_id);
         return None;
     };
     let Ok(fields) = EventFields::parse(json) else {
-        skipped.add(WHAT, "event JSON does not parse");
+        skipped.add_id(WHAT, "event JSON does not parse", &e.event_id);
         return None;
     };
     let Some(event_type) = model.nids.event_type(e.type_nid) else {
-        skipped.add(WHAT, "event type NID not in roomserver_event_types");
+        skipped.add_id(WHAT, "event type NID not in roomserver_event_types", &e.event_id);
         return None;
     };
     // The state key NID is authoritative for "is this state"; its string comes
@@ -150,7 +150,7 @@ fn plan_one<'m>(
         match model.nids.state_key(e.state_key_nid) {
             Some(k) => Some(k),
             None => {
-                skipped.add(WHAT, "state key NID not in roomserver_event_state_keys");
+                skipped.add_id(WHAT, "state key NID not in roomserver_event_state_keys", &e.event_id);
                 return None;
             }
         }
@@ -162,7 +162,8 @@ fn plan_one<'m>(
     if kind != Kind::Outlier && !groups.by_event.contains_key(&e.nid) {
         // Synapse needs the state at every non-outlier event; without it the
         // event can only be what Synapse calls an outlier.
-        skipped.add("event state", "state at the event unknown (snapshot or block missing): stored as an outlier");
+        let reason = "state at the event unknown (snapshot or block missing): stored as an outlier";
+        skipped.add_id("event state", reason, &e.event_id);
         kind = Kind::Outlier;
     }
     Some(Planned {

@@ -3,7 +3,10 @@
 //!
 //! Nothing is dropped silently: every convert module that leaves a Dendrite
 //! row out records it here under a fixed reason, and the counts per reason
-//! are printed. Keys are sorted (BTreeMap) so the JSON is deterministic.
+//! are printed. Where the row has an ID an admin can look up (an event ID, a
+//! room ID) it is recorded too ([`Skipped::add_id`]): the report lists them
+//! all (`left_out_ids`), the summary the first few. Keys are sorted
+//! (BTreeMap) so the JSON is deterministic.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -12,11 +15,40 @@ use serde::Serialize;
 
 use crate::dendrite::catalog::UnknownTable;
 
-/// Counts of rows left out, by (what, reason).
-#[derive(Clone, Debug, Default, Serialize, PartialEq, Eq)]
-pub struct Skipped(BTreeMap<String, BTreeMap<String, u64>>);
+/// What → reason → a count, or the IDs concerned.
+type ByReason<T> = BTreeMap<String, BTreeMap<String, T>>;
+
+/// Counts of rows left out, by (what, reason), and the IDs of those that have one.
+/// Serialises as the counts (`{"what": {"reason": n}}`); the IDs go to the report's `left_out_ids`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Skipped {
+    counts: ByReason<u64>,
+    ids: ByReason<Vec<String>>,
+}
+
+impl Serialize for Skipped {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.counts.serialize(s)
+    }
+}
+
+/// The summary names this many IDs per reason; the report all of them.
+const IDS_IN_SUMMARY: usize = 3;
 
 impl Skipped {
+    /// One `what` left out for `reason`, with the ID people know it by (event or room ID).
+    pub fn add_id(&mut self, what: &str, reason: &str, id: &str) {
+        self.add(what, reason);
+        self.ids.entry(what.to_string()).or_default().entry(reason.to_string()).or_default().push(id.to_string());
+    }
+
+    /// Every recorded ID, sorted within each (what, reason).
+    pub fn ids(&self) -> ByReason<Vec<String>> {
+        let mut ids = self.ids.clone();
+        ids.values_mut().flat_map(|m| m.values_mut()).for_each(|v| v.sort());
+        ids
+    }
+
     /// One `what` (e.g. "userapi_devices") left out for `reason`.
     pub fn add(&mut self, what: &str, reason: &str) {
         self.add_n(what, reason, 1);
@@ -26,15 +58,24 @@ impl Skipped {
         if n == 0 {
             return;
         }
-        *self.0.entry(what.to_string()).or_default().entry(reason.to_string()).or_default() += n;
+        *self.counts.entry(what.to_string()).or_default().entry(reason.to_string()).or_default() += n;
     }
 
     pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
+        self.counts.is_empty()
     }
 
     pub fn iter(&self) -> impl Iterator<Item = (&str, &str, u64)> {
-        self.0.iter().flat_map(|(w, m)| m.iter().map(move |(r, n)| (w.as_str(), r.as_str(), *n)))
+        self.counts.iter().flat_map(|(w, m)| m.iter().map(move |(r, n)| (w.as_str(), r.as_str(), *n)))
+    }
+
+    /// The summary's note of the IDs behind one (what, reason), if any were recorded.
+    fn ids_note(&self, what: &str, reason: &str) -> Option<String> {
+        let mut ids = self.ids.get(what)?.get(reason)?.clone();
+        ids.sort();
+        let shown = ids.iter().take(IDS_IN_SUMMARY).cloned().collect::<Vec<_>>().join(", ");
+        let more = ids.len().saturating_sub(IDS_IN_SUMMARY);
+        Some(if more > 0 { format!("{shown} and {more} more (all in --report)") } else { shown })
     }
 }
 
@@ -54,6 +95,8 @@ pub struct Report {
     /// (Synapse table, rows written), in the order the tables were filled.
     pub rows: Vec<(String, u64)>,
     pub skipped: Skipped,
+    /// what → reason → every event or room ID left out (or changed) for it.
+    pub left_out_ids: ByReason<Vec<String>>,
     /// Stream ids the converter assigned start above this (design.md).
     pub stream_base: i64,
     /// Dendrite-prefixed tables this tool does not know (not carried).
@@ -79,6 +122,9 @@ impl Report {
             let _ = writeln!(s, "not carried over:");
             for (what, reason, n) in self.skipped.iter() {
                 let _ = writeln!(s, "  {what}: {n} ({reason})");
+                if let Some(note) = self.skipped.ids_note(what, reason) {
+                    let _ = writeln!(s, "      {note}");
+                }
             }
         }
         s
@@ -100,5 +146,18 @@ mod tests {
         let got: Vec<_> = s.iter().collect();
         assert_eq!(got, vec![("a", "a reason", 1), ("a", "z reason", 1), ("b", "why", 2)]);
         assert_eq!(serde_json::to_string(&s).unwrap(), r#"{"a":{"a reason":1,"z reason":1},"b":{"why":2}}"#);
+    }
+
+    #[test]
+    fn ids_are_counted_listed_sorted_and_summarised() {
+        let mut s = Skipped::default();
+        for id in ["$d", "$b", "$a", "$c"] {
+            s.add_id("events", "gone", id);
+        }
+        s.add("events", "gone"); // one without an ID still counts
+        assert_eq!(s.iter().collect::<Vec<_>>(), vec![("events", "gone", 5)]);
+        assert_eq!(s.ids()["events"]["gone"], ["$a", "$b", "$c", "$d"]);
+        assert_eq!(s.ids_note("events", "gone").unwrap(), "$a, $b, $c and 1 more (all in --report)");
+        assert_eq!(s.ids_note("events", "other"), None);
     }
 }

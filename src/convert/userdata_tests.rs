@@ -262,6 +262,7 @@ fn ad(localpart: &str, room: Option<&str>, kind: &str, content: &str) -> Account
         room_id: room.map(str::to_owned),
         data_type: kind.into(),
         content: content.into(),
+        room_was_null: false,
     }
 }
 
@@ -282,6 +283,7 @@ fn account_data_split_into_synapses_tables() {
             ad("carol", None, "m.direct", "{}"),
             ad("alice", None, "broken", "{"),
         ],
+        ..Default::default()
     };
     let mut skips = Skipped::default();
     let out = account_data::convert(&data, &ctx(), &mut skips);
@@ -310,7 +312,7 @@ fn account_data_split_into_synapses_tables() {
 }
 
 fn push_out(rules: Json) -> (push::PushTables<'static>, Vec<(String, String, u64)>) {
-    let data = AccountData { rows: vec![ad("alice", None, "m.push_rules", &rules.to_string())] };
+    let data = AccountData { rows: vec![ad("alice", None, "m.push_rules", &rules.to_string())], ..Default::default() };
     let mut skips = Skipped::default();
     let out = push::convert_rules(&data, &ctx(), &mut skips).unwrap();
     (out, skips.iter().map(|(w, r, n)| (w.to_owned(), r.to_owned(), n)).collect())
@@ -538,6 +540,7 @@ fn deactivated_accounts_keep_no_account_data_push_rules_or_backups() {
             ),
             ad("bob", None, "m.direct", "{}"),
         ],
+        ..Default::default()
     };
     let mut skips = Skipped::default();
     let out = account_data::convert(&data, &c, &mut skips);
