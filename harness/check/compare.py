@@ -83,19 +83,27 @@ class Exclusion:
     def __init__(self, rooms: dict[str, str] | None = None, user_names: list[str] = ()) -> None:
         rooms = rooms or {}
         terms = [re.escape(r) for r in rooms.values()]                      # room IDs
-        terms += [f"/{re.escape(n)}(?![\\w.])" for n in rooms]              # labels: "alice/lobby"
         terms += [f"@{re.escape(u)}" for u in user_names]                   # user IDs, any case
-        self.terms = terms
         self._re = re.compile("|".join(terms), re.IGNORECASE) if terms else None
+        # Labels name rooms by scenario name ("alice/lobby $e", "alice /sync join space ..."):
+        # a whole word, case as written, looked for in the label part only (see `labels`).
+        names = [re.escape(n) for n in rooms]
+        self._label_re = re.compile(r"(?<![\w.])(?:" + "|".join(names) + r")(?![\w.])") if names else None
 
     def names(self, value: Any) -> bool:
+        """Whether a value names a damaged room (by ID) or user."""
         if self._re is None:
             return False
         text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
         return self._re.search(text) is not None
 
+    def labels(self, text: str) -> bool:
+        """Whether a label, or the label part of a difference text, names a damaged room or user."""
+        label = text.split(": expected", 1)[0].split(" .", 1)[0]
+        return self.names(text) or (self._label_re is not None and self._label_re.search(label) is not None)
+
     def prune(self, v: Any) -> Any:
-        if not self.terms:
+        if self._re is None:
             return v
         if isinstance(v, dict):
             return {k: self.prune(x) for k, x in v.items() if not self.names(k)}
@@ -115,7 +123,7 @@ class Tally:
         return self.cats.setdefault(name, Category(name))
 
     def compare(self, cat: str, label: str, exp: Any, act: Any) -> bool:
-        if self.exclusion.names(label):
+        if self.exclusion.labels(label):
             self.cat(cat).excluded += 1
             return True
         d = first_difference(self.exclusion.prune(exp), self.exclusion.prune(act))
@@ -130,7 +138,7 @@ class Tally:
 
     def differ(self, cat: str, text: str) -> None:
         c = self.cat(cat)
-        if self.exclusion.names(text):
+        if self.exclusion.labels(text):
             c.excluded += 1
             return
         c.differed += 1
