@@ -85,9 +85,9 @@ class Exclusion:
         terms = [re.escape(r) for r in rooms.values()]                      # room IDs
         terms += [f"@{re.escape(u)}" for u in user_names]                   # user IDs, any case
         self._re = re.compile("|".join(terms), re.IGNORECASE) if terms else None
-        # Labels name rooms by scenario name ("alice/lobby $e", "alice /sync join space ..."):
+        # Labels name rooms and users by scenario name ("alice/lobby $e", "bob/BOBTABLET whoami"):
         # a whole word, case as written, looked for in the label part only (see `labels`).
-        names = [re.escape(n) for n in rooms]
+        names = [re.escape(n) for n in [*rooms, *user_names]]
         self._label_re = re.compile(r"(?<![\w.])(?:" + "|".join(names) + r")(?![\w.])") if names else None
 
     def names(self, value: Any) -> bool:

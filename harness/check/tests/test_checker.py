@@ -47,6 +47,8 @@ class Compare(unittest.TestCase):
         self.assertIn("alice/v11", c.first)
         self.assertFalse(ex.labels("alice/v11 $e"), "v1 must not exclude v11")
         self.assertTrue(ex.labels("alice /sync join lobby current state: room missing"))
+        self.assertTrue(ex.labels("frank/FRANKDEV whoami .body.device_id: expected 1, got 2"))
+        self.assertFalse(ex.labels("franky/DEV whoami"))
         self.assertFalse(ex.labels("alice/dm $e .content.body: expected \"lobby\", got \"x\""),
                          "a room's name inside a compared value does not exclude")
 
