@@ -12,7 +12,7 @@ import sys
 import traceback
 
 from .categories import ALL, GROUPS
-from .compare import Tally
+from .compare import Exclusion, Tally
 from .context import Context
 from .fixture import Fixture
 from .http import Client, ReadOnly
@@ -40,13 +40,19 @@ def main(argv=None) -> int:
     ap.add_argument("--registration-secret", help="shared secret for /_synapse/admin/v1/register (live)")
     ap.add_argument("--server", default="synapse", choices=["synapse", "dendrite"])
     ap.add_argument("--all-differences", action="store_true", help="print every difference, not just the first")
+    ap.add_argument("--exclude-rooms", default="", metavar="NAMES",
+                    help="comma-separated scenario room names left out of every comparison (damaged corpus)")
+    ap.add_argument("--exclude-users", default="", metavar="NAMES",
+                    help="comma-separated scenario user names left out of every comparison (damaged corpus)")
     args = ap.parse_args(argv)
 
     fixture = Fixture(args.fixture)
     secret = args.registration_secret
     if secret is None and args.server == "dendrite":
         secret = "fixture-shared-secret"   # what scripts/make-fixtures configured
-    ctx = Context(fixture, Client(args.url), Tally(), args.server, secret)
+    names = lambda spec: [n for n in spec.split(",") if n]  # noqa: E731
+    exclusion = Exclusion({r: fixture.rooms[r] for r in names(args.exclude_rooms)}, names(args.exclude_users))
+    ctx = Context(fixture, Client(args.url), Tally(exclusion), args.server, secret)
     reading = dataclasses.replace(ctx, client=ReadOnly(ctx.client))   # same tally and notes
     for mod in pick(args.categories):
         ctx.tally.cat(mod.NAME)

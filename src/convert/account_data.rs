@@ -44,6 +44,7 @@ pub fn local_rows<'m>(
 /// `account_data`, `room_account_data`, `room_tags`, `room_tags_revisions`, `ignored_users`.
 pub fn convert<'a>(data: &'a AccountData, ctx: &UserContext, out: &mut Tables<'a>, skips: &mut Skipped) {
     let mut stream = ctx.streams().counter();
+    skips.add_n(Skip::AccountDataDuplicate, data.duplicates.len() as u64);
     for r in &data.rows {
         let local = r.server_name.as_deref().map_or(true, |s| s == ctx.server_name());
         let user = format!("@{}:{}", r.localpart, ctx.server_name());

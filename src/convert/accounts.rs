@@ -80,7 +80,7 @@ impl<'m> Accounts<'m> {
 pub fn tables<'a>(model: &'a Model, accounts: &'a Accounts<'a>, out: &mut Tables<'a>, skipped: &mut Skipped) {
     out.users = users(accounts);
     out.profiles = profiles(model, accounts, skipped);
-    (out.devices, out.access_tokens) = devices(accounts);
+    (out.devices, out.access_tokens) = devices(model, accounts, skipped);
     out.user_threepids = threepids(model, accounts, skipped);
 }
 
@@ -134,8 +134,13 @@ fn device_skip(account: Option<&Account>, key: &UserKey, device_id: &str) -> Opt
 }
 
 /// `devices` and `access_tokens` (one Dendrite row is one device and its token).
-fn devices<'a>(accounts: &'a Accounts<'a>) -> (Rows<'a, syn::Device<'a>>, Rows<'a, syn::AccessToken<'a>>) {
+fn devices<'a>(
+    model: &'a Model,
+    accounts: &'a Accounts<'a>,
+    skipped: &mut Skipped,
+) -> (Rows<'a, syn::Device<'a>>, Rows<'a, syn::AccessToken<'a>>) {
     let (mut devices, mut tokens) = (Rows::default(), Rows::default());
+    let shared = shared_tokens(model);
     for KeptDevice { user_id, device_id, device: d } in &accounts.devices {
         devices.push(syn::Device {
             user_id: user_id.into(),
@@ -146,6 +151,11 @@ fn devices<'a>(accounts: &'a Accounts<'a>) -> (Rows<'a, syn::Device<'a>>, Rows<'
             user_agent: d.user_agent.as_deref().filter(|u| !u.is_empty()).map(Into::into),
             hidden: false,
         });
+        if shared.contains(d.access_token.as_str()) {
+            // Whoever holds it could act as either device: no device keeps it (docs/safety.md).
+            skipped.add_id(Skip::TokenShared, &format!("{user_id} {device_id}"));
+            continue;
+        }
         tokens.push(syn::AccessToken {
             id: d.session_id,
             user_id: user_id.into(),
@@ -157,6 +167,19 @@ fn devices<'a>(accounts: &'a Accounts<'a>) -> (Rows<'a, syn::Device<'a>>, Rows<'
         });
     }
     (devices, tokens)
+}
+
+/// Access tokens that more than one device row holds (only a database without
+/// `userapi_devices`' primary key can hold them; Synapse's `access_tokens.token` is unique).
+fn shared_tokens(model: &Model) -> BTreeSet<&str> {
+    let mut seen = BTreeSet::new();
+    let mut shared = BTreeSet::new();
+    for d in model.accounts.devices.values() {
+        if !seen.insert(d.access_token.as_str()) {
+            shared.insert(d.access_token.as_str());
+        }
+    }
+    shared
 }
 
 /// Dendrite stores `ip:port` (and `''` when unknown) but answers `/devices`

@@ -115,6 +115,7 @@ pub fn run(
         server_name: ctx.server_name.clone(),
         inputs: inputs.iter().map(input_report).collect(),
         rows,
+        left_out_ids: skipped.ids(),
         skipped,
         stream_base: ctx.streams.base,
         unknown_tables: model.unknown_tables.clone(),
@@ -259,6 +260,10 @@ struct Facts<'m> {
 impl<'m> Facts<'m> {
     fn decide(model: &'m Model, ctx: &Context, skipped: &mut Skipped) -> Facts<'m> {
         let accounts = accounts::Accounts::decide(model, ctx, skipped);
+        for &nid in &model.events.surrogates_replaced {
+            let id = model.events.get(nid).map_or("", |e| &*e.event_id);
+            skipped.add_id(Skip::SurrogatesReplaced, id);
+        }
         let rooms = rooms::RoomSet::choose(model, ctx, skipped);
         let state_groups = state::build(model);
         skipped.add_n(Skip::StateBlockEventMissing, state_groups.missing_block_events);

@@ -124,23 +124,23 @@ fn plan_one<'m>(
     skipped: &mut Skipped,
 ) -> Option<Planned<'m>> {
     let Some(room) = model.rooms.by_nid.get(&e.room_nid) else {
-        skipped.add(Skip::EventRoomUnknown);
+        skipped.add_id(Skip::EventRoomUnknown, &e.event_id);
         return None;
     };
     if !rooms.converted(room.nid) {
-        skipped.add(Skip::EventOfSkippedRoom);
+        skipped.add_id(Skip::EventOfSkippedRoom, &e.event_id);
         return None;
     }
     let Some(json) = e.json.as_deref() else {
-        skipped.add(Skip::EventJsonMissing);
+        skipped.add_id(Skip::EventJsonMissing, &e.event_id);
         return None;
     };
     let Ok(fields) = EventFields::parse(json) else {
-        skipped.add(Skip::EventJsonBroken);
+        skipped.add_id(Skip::EventJsonBroken, &e.event_id);
         return None;
     };
     let Some(event_type) = model.nids.event_type(e.type_nid) else {
-        skipped.add(Skip::EventTypeUnknown);
+        skipped.add_id(Skip::EventTypeUnknown, &e.event_id);
         return None;
     };
     // The state key NID is authoritative for "is this state"; its string comes
@@ -149,7 +149,7 @@ fn plan_one<'m>(
         match model.nids.state_key(e.state_key_nid) {
             Some(k) => Some(k),
             None => {
-                skipped.add(Skip::StateKeyUnknown);
+                skipped.add_id(Skip::StateKeyUnknown, &e.event_id);
                 return None;
             }
         }
@@ -161,7 +161,7 @@ fn plan_one<'m>(
     if kind != Kind::Outlier && !groups.by_event.contains_key(&e.nid) {
         // Synapse needs the state at every non-outlier event; without it the
         // event can only be what Synapse calls an outlier.
-        skipped.add(Skip::StateAtEventUnknown);
+        skipped.add_id(Skip::StateAtEventUnknown, &e.event_id);
         kind = Kind::Outlier;
     }
     Some(Planned {

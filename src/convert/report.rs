@@ -3,7 +3,10 @@
 //!
 //! Nothing is dropped silently: every convert module that leaves a Dendrite
 //! row out records it here as a [`Skip`], and the counts per (what, reason)
-//! are printed. Keys are sorted (BTreeMap) so the JSON is deterministic.
+//! are printed. Where the row has an ID an admin can look up (an event ID, a
+//! room ID) it is recorded too ([`Skipped::add_id`]): the report lists them
+//! all (`left_out_ids`), the summary the first few. Keys are sorted
+//! (BTreeMap) so the JSON is deterministic.
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
@@ -223,13 +226,68 @@ skips! {
     // ── media ──
     /// A media or thumbnail row the media plan refused (unsafe ID, path, method …).
     MediaRefused(table: &'static str, field: &'static str, why: String) => *table, format!("{field}: {why}");
+
+    // ── damaged input ──
+    /// A room that names latest events but has none of them (docs/safety.md, "Damaged databases").
+    RoomEventsGone => "roomserver_rooms",
+        "room left out whole: it names latest events, but none of its events is in roomserver_events";
+    /// A room whose create event is gone: nothing of it can be authorised.
+    RoomCreateGone => "roomserver_rooms", "room left out whole: its m.room.create event is gone";
+    /// A room whose current state cannot be expanded.
+    RoomStateUnexpandable => "roomserver_rooms",
+        "room left out whole: its current state cannot be expanded (a state snapshot or block is gone)";
+    /// A room whose current state names events that do not exist.
+    RoomStateEventsMissing => "roomserver_rooms",
+        "room left out whole: its current state names events that are not in roomserver_events";
+    /// A room with a current-state event that cannot be read.
+    RoomStateUnreadable => "roomserver_rooms",
+        "room left out whole: an event of its current state cannot be read (no JSON row, JSON that does not parse, \
+         or an unknown type or state key NID)";
+    /// A second account-data row for the same key (room_id NULL next to ''); the '' row is kept.
+    AccountDataDuplicate => "account data",
+        "second row for the same user, room and type (room_id NULL next to ''; the '' row is kept)";
+    /// An access token held by more than one device row: dropped from all of them.
+    TokenShared => "access_tokens",
+        "token shared with another device row: dropped from all of them (each logs in again)";
+    /// An event whose JSON had lone UTF-16 surrogate escapes (kept, changed: counted, not dropped).
+    SurrogatesReplaced => "event JSON changed", "lone UTF-16 surrogate escapes replaced by \\ufffd";
 }
 
-/// Counts of rows left out, by (what, reason).
-#[derive(Clone, Debug, Default, Serialize, PartialEq, Eq)]
-pub struct Skipped(BTreeMap<String, BTreeMap<String, u64>>);
+/// What → reason → a count, or the IDs concerned.
+type ByReason<T> = BTreeMap<String, BTreeMap<String, T>>;
+
+/// Counts of rows left out, by (what, reason), and the IDs of those that have one.
+/// Serialises as the counts (`{"what": {"reason": n}}`); the IDs go to the report's `left_out_ids`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Skipped {
+    counts: ByReason<u64>,
+    ids: ByReason<Vec<String>>,
+}
+
+impl Serialize for Skipped {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.counts.serialize(s)
+    }
+}
+
+/// The summary names this many IDs per reason; the report all of them.
+const IDS_IN_SUMMARY: usize = 3;
 
 impl Skipped {
+    /// One thing left out, with the ID people know it by (event or room ID).
+    pub fn add_id(&mut self, skip: Skip, id: &str) {
+        let (what, reason) = (skip.what(), skip.reason().into_owned());
+        self.add(skip);
+        self.ids.entry(what.to_string()).or_default().entry(reason).or_default().push(id.to_string());
+    }
+
+    /// Every recorded ID, sorted within each (what, reason).
+    pub fn ids(&self) -> ByReason<Vec<String>> {
+        let mut ids = self.ids.clone();
+        ids.values_mut().flat_map(|m| m.values_mut()).for_each(|v| v.sort());
+        ids
+    }
+
     /// One thing left out.
     pub fn add(&mut self, skip: Skip) {
         self.add_n(skip, 1);
@@ -239,15 +297,24 @@ impl Skipped {
         if n == 0 {
             return;
         }
-        *self.0.entry(skip.what().to_string()).or_default().entry(skip.reason().into_owned()).or_default() += n;
+        *self.counts.entry(skip.what().to_string()).or_default().entry(skip.reason().into_owned()).or_default() += n;
     }
 
     pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
+        self.counts.is_empty()
     }
 
     pub fn iter(&self) -> impl Iterator<Item = (&str, &str, u64)> {
-        self.0.iter().flat_map(|(w, m)| m.iter().map(move |(r, n)| (w.as_str(), r.as_str(), *n)))
+        self.counts.iter().flat_map(|(w, m)| m.iter().map(move |(r, n)| (w.as_str(), r.as_str(), *n)))
+    }
+
+    /// The summary's note of the IDs behind one (what, reason), if any were recorded.
+    fn ids_note(&self, what: &str, reason: &str) -> Option<String> {
+        let mut ids = self.ids.get(what)?.get(reason)?.clone();
+        ids.sort();
+        let shown = ids.iter().take(IDS_IN_SUMMARY).cloned().collect::<Vec<_>>().join(", ");
+        let more = ids.len().saturating_sub(IDS_IN_SUMMARY);
+        Some(if more > 0 { format!("{shown} and {more} more (all in --report)") } else { shown })
     }
 }
 
@@ -267,6 +334,8 @@ pub struct Report {
     /// (Synapse table, rows written), in the order the tables were filled.
     pub rows: Vec<(String, u64)>,
     pub skipped: Skipped,
+    /// what → reason → every event or room ID left out (or changed) for it.
+    pub left_out_ids: ByReason<Vec<String>>,
     /// Stream ids the converter assigned start above this (docs/convert.md, "The stream base").
     pub stream_base: i64,
     /// Dendrite-prefixed tables this tool does not know (not carried).
@@ -292,6 +361,9 @@ impl Report {
             let _ = writeln!(s, "not carried over:");
             for (what, reason, n) in self.skipped.iter() {
                 let _ = writeln!(s, "  {what}: {n} ({reason})");
+                if let Some(note) = self.skipped.ids_note(what, reason) {
+                    let _ = writeln!(s, "      {note}");
+                }
             }
         }
         s
@@ -332,5 +404,19 @@ mod tests {
         let push = Skip::PushDefaultUnknown("override", ".m.rule.x".into());
         assert_eq!(push.reason(), "server-default rule override/.m.rule.x that Synapse does not have");
         assert_eq!(Skip::AccountDataNotJson("m.direct".into()).reason(), "m.direct: content is not JSON");
+    }
+
+    #[test]
+    fn ids_are_counted_listed_sorted_and_summarised() {
+        let mut s = Skipped::default();
+        for id in ["$d", "$b", "$a", "$c"] {
+            s.add_id(Skip::EventJsonMissing, id);
+        }
+        s.add(Skip::EventJsonMissing); // one without an ID still counts
+        let (what, reason) = ("roomserver_events", "no roomserver_event_json row");
+        assert_eq!(s.iter().collect::<Vec<_>>(), vec![(what, reason, 5)]);
+        assert_eq!(s.ids()[what][reason], ["$a", "$b", "$c", "$d"]);
+        assert_eq!(s.ids_note(what, reason).unwrap(), "$a, $b, $c and 1 more (all in --report)");
+        assert_eq!(s.ids_note(what, "other"), None);
     }
 }

@@ -13,7 +13,10 @@
 
 use std::collections::BTreeMap;
 
+use crate::dendrite::event_json::EventFields;
 use crate::dendrite::nids::TYPE_CREATE;
+use crate::dendrite::rooms::Room;
+use crate::dendrite::state::StateEntry;
 use crate::dendrite::Model;
 use crate::synapse::tables::{self as syn, Tables};
 use crate::synapse::Rows;
@@ -45,17 +48,22 @@ impl RoomSet {
     pub fn choose(model: &Model, ctx: &Context, skipped: &mut Skipped) -> RoomSet {
         let mut set = RoomSet::default();
         let invited = rooms_with_local_invites(model, ctx);
+        let held = events_held(model);
         for room in model.rooms.by_nid.values() {
             if ctx.skip_rooms.contains(&room.room_id) {
-                skipped.add(Skip::RoomSkippedOnRequest);
+                skipped.add_id(Skip::RoomSkippedOnRequest, &room.room_id);
+                continue;
+            }
+            if let Some(skip) = unsound(model, room, held.get(&room.nid)) {
+                skipped.add_id(skip, &room.room_id);
                 continue;
             }
             if format_version(&room.version).is_none() {
-                skipped.add(Skip::RoomVersion(room.version.clone()));
+                skipped.add_id(Skip::RoomVersion(room.version.clone()), &room.room_id);
                 continue;
             }
             if room.is_stub() && !invited.contains(&room.nid) {
-                skipped.add(Skip::StubRoom);
+                skipped.add_id(Skip::StubRoom, &room.room_id);
                 continue;
             }
             set.converted.insert(room.nid, ());
@@ -66,6 +74,45 @@ impl RoomSet {
     pub fn converted(&self, room_nid: i64) -> bool {
         self.converted.contains_key(&room_nid)
     }
+}
+
+/// Per room NID: whether it holds any event, and its create event (with its JSON).
+fn events_held(model: &Model) -> BTreeMap<i64, bool> {
+    let mut held = BTreeMap::new();
+    for e in &model.events.all {
+        *held.entry(e.room_nid).or_default() |= e.type_nid == TYPE_CREATE && e.json.is_some();
+    }
+    held
+}
+
+/// Why a room that is not a stub cannot be carried at all (docs/safety.md, "Damaged databases").
+/// Synapse authorises every event against the create event and every new event against the
+/// room's current state: without the one, nothing of the room can be authorised; with the
+/// other incomplete, Synapse would decide joins, bans and power on a state the room never had.
+/// Either way nothing of the room is sound, and it is left out whole.
+fn unsound(model: &Model, room: &Room, held: Option<&bool>) -> Option<Skip> {
+    if room.is_stub() {
+        return None;
+    }
+    match held {
+        None => return Some(Skip::RoomEventsGone),
+        Some(false) => return Some(Skip::RoomCreateGone),
+        Some(true) if room.state_snapshot_nid == 0 => return None,
+        Some(true) => {}
+    }
+    match model.state.expand(&model.events, room.state_snapshot_nid) {
+        Err(_) => Some(Skip::RoomStateUnexpandable),
+        Ok(x) if !x.missing_events.is_empty() => Some(Skip::RoomStateEventsMissing),
+        Ok(x) if x.entries.iter().any(|s| !readable(model, s)) => Some(Skip::RoomStateUnreadable),
+        Ok(_) => None,
+    }
+}
+
+/// Whether a state entry's event can be carried: its JSON is there and parses, its NIDs are known.
+fn readable(model: &Model, s: &StateEntry) -> bool {
+    model.nids.event_type(s.type_nid).is_some()
+        && model.nids.state_key(s.key_nid).is_some()
+        && model.events.get(s.event_nid).and_then(|e| e.json.as_deref()).is_some_and(|j| EventFields::parse(j).is_ok())
 }
 
 /// Room NIDs with a pending invite for a local user.

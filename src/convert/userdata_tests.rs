@@ -300,6 +300,7 @@ fn ad(localpart: &str, room: Option<&str>, kind: &str, content: &str) -> Account
         room_id: room.map(str::to_owned),
         data_type: kind.into(),
         content: content.into(),
+        room_was_null: false,
     }
 }
 
@@ -320,6 +321,7 @@ fn account_data_split_into_synapses_tables() {
             ad("carol", None, "m.direct", "{}"),
             ad("alice", None, "broken", "{"),
         ],
+        ..Default::default()
     };
     let mut skips = Skipped::default();
     let out = account_data_convert(&data, &ctx(), &mut skips);
@@ -354,7 +356,7 @@ struct PushOut {
 }
 
 fn push_out(rules: Json) -> (PushOut, Vec<(String, String, u64)>) {
-    let data = AccountData { rows: vec![ad("alice", None, "m.push_rules", &rules.to_string())] };
+    let data = AccountData { rows: vec![ad("alice", None, "m.push_rules", &rules.to_string())], ..Default::default() };
     let mut skips = Skipped::default();
     let out = push::convert_rules(&data, &ctx(), &mut skips).unwrap();
     let out = PushOut {
@@ -587,6 +589,7 @@ fn deactivated_accounts_keep_no_account_data_push_rules_or_backups() {
             ),
             ad("bob", None, "m.direct", "{}"),
         ],
+        ..Default::default()
     };
     let mut skips = Skipped::default();
     let out = account_data_convert(&data, &c, &mut skips);

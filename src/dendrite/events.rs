@@ -84,6 +84,9 @@ pub struct Events {
     json: Vec<(i64, Box<str>)>,
     /// JSON rows whose event NID has no `roomserver_events` row.
     pub orphan_json: u64,
+    /// NIDs of events whose JSON had lone surrogate escapes, replaced by
+    /// `\ufffd` ([`super::surrogates`]).
+    pub surrogates_replaced: Vec<i64>,
     /// redaction event ID → redaction.
     pub redactions: BTreeMap<String, Redaction>,
 }
@@ -112,7 +115,11 @@ impl Events {
         json.sort_unstable_by_key(|(nid, _)| *nid);
         for (nid, text) in json {
             match self.all.binary_search_by_key(&nid, |e| e.nid) {
-                Ok(i) => self.all[i].json = Some(text),
+                Ok(i) => {
+                    let fixed = super::surrogates::replace_lone_surrogates(&text);
+                    self.surrogates_replaced.extend(fixed.is_some().then_some(nid));
+                    self.all[i].json = Some(fixed.map_or(text, String::into_boxed_str));
+                }
                 Err(_) => self.orphan_json += 1,
             }
         }

@@ -26,6 +26,7 @@ pub mod push;
 pub mod rooms;
 pub mod servers;
 pub mod state;
+pub mod surrogates;
 pub mod syncapi;
 pub mod tokens;
 pub mod userdata;

@@ -13,9 +13,9 @@
 //!    [`search`](super::search)); the others are queued as background updates
 //!    (§E.1), which `update_synapse_database --run-background-updates` then rebuilds.
 //! 5. Completion mark, deferred checks run now.
-//! 6. Last, every stream sequence moved to the MAX of its tables (with
-//!    `ALTER SEQUENCE … RESTART`, which rolls back, unlike `setval`: psql
-//!    killed before COMMIT leaves the sequences as they were too), `ANALYZE`
+//! 6. Last, every stream sequence moved to the MAX of its tables (`setval`
+//!    after `ALTER SEQUENCE … RESTART`, whose new storage makes it roll back:
+//!    psql killed before COMMIT leaves the sequences as they were too), `ANALYZE`
 //!    of the filled tables. A load that fails any check leaves the database as it was.
 //! 7. COMMIT, unless under `psql -1` (psql commits).
 
@@ -277,16 +277,22 @@ fn floor(floor: i64) -> String {
 /// Sequences and processor positions, from the MAX of the tables: correct for
 /// any data, and a no-op on a database Synapse wrote itself.
 const SEQUENCES: &str = r#"-- Stream sequences to the MAX of their tables (Synapse refuses to start when a stream
--- position is ahead of its sequence). Not setval(): it is not rolled back with the
+-- position is ahead of its sequence). setval() alone is not rolled back with the
 -- transaction, so psql killed between here and COMMIT would leave the sequences moved on an
--- otherwise untouched target. ALTER SEQUENCE RESTART is transactional (PostgreSQL 10+);
--- RESTART WITH v + 1 leaves is_called false, which Synapse reads as last value v.
+-- otherwise untouched target. ALTER SEQUENCE RESTART first gives the sequence new storage
+-- within this transaction (PostgreSQL 10+), so the setval() after it is rolled back with it.
+-- The result must be last_value = v with is_called true: Synapse's stream writers read
+-- last_value raw as their current position (is_called false would put them one ahead of
+-- the data, and clients would miss the next to-device message or event).
 CREATE FUNCTION pg_temp.d2s_bump(seq regclass, v bigint) RETURNS void LANGUAGE plpgsql AS $fn$
 DECLARE cur bigint; called boolean;
 BEGIN
   EXECUTE format('SELECT last_value, is_called FROM %s', seq) INTO cur, called;
   IF NOT called THEN cur := cur - 1; END IF;
-  IF v > cur THEN EXECUTE format('ALTER SEQUENCE %s RESTART WITH %s', seq, v + 1); END IF;
+  IF v > cur THEN
+    EXECUTE format('ALTER SEQUENCE %s RESTART', seq);
+    PERFORM setval(seq, v, true);
+  END IF;
 END
 $fn$;
 DO $fixups$

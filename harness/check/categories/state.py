@@ -74,7 +74,8 @@ def status_differs(t, label: str, rec: dict, status: int, body) -> bool:
     """Compare status (and errcode when an error); True when there is no body to compare."""
     if rec["status"] == 200 and status == 200:
         return False
-    t.compare(NAME, f"{label} status", {"status": rec["status"], "errcode": rec["body"].get("errcode")},
+    rec_err = rec["body"].get("errcode") if isinstance(rec["body"], dict) else None  # a 200 /state is a list
+    t.compare(NAME, f"{label} status", {"status": rec["status"], "errcode": rec_err},
               {"status": status, "errcode": body.get("errcode") if isinstance(body, dict) else None})
     return True
 

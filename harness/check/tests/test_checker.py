@@ -10,7 +10,7 @@ import unittest
 from pathlib import Path
 
 from harness.check.categories import history, live, profile, resume, rooms, state
-from harness.check.compare import Tally, first_difference
+from harness.check.compare import Exclusion, Tally, first_difference
 from harness.check.fixture import Fixture, token_position
 from harness.check.normalise import current_state, pair
 
@@ -31,6 +31,26 @@ class Compare(unittest.TestCase):
         self.assertEqual(first_difference([1, 2], [1]).path, "[1]")
         self.assertIsNotNone(first_difference(True, 1), "a bool is not an int")
         self.assertIsNotNone(first_difference({"a": None}, {}), "null is not absent")
+
+    def test_exclusion_drops_only_the_damaged_rooms_and_users(self):
+        ex = Exclusion({"v1": "!one:x", "lobby": "!lobby:x"}, ["frank"])
+        t = Tally(ex)
+        # A damaged room's own answer and a renamed user's event: excluded, never matched.
+        t.compare("c", "alice/v1 $e", {"body": "a"}, {"body": "b"})
+        t.compare("c", "alice/dm $e", {"sender": "@frank:x"}, {"sender": "@Frank:x"})
+        # The damaged room inside a list of a sound answer: pruned on both sides, the rest compared.
+        t.compare("c", "alice joined", {"joined_rooms": ["!one:x", "!dm:x"]}, {"joined_rooms": ["!dm:x"]})
+        # Negative control: a difference in a sound room is still one, even next to an excluded room.
+        t.compare("c", "alice/v11 $e", {"rooms": ["!one:x", "!a:x"]}, {"rooms": ["!b:x"]})
+        c = t.cats["c"]
+        self.assertEqual((c.matched, c.differed, c.excluded), (1, 1, 2))
+        self.assertIn("alice/v11", c.first)
+        self.assertFalse(ex.labels("alice/v11 $e"), "v1 must not exclude v11")
+        self.assertTrue(ex.labels("alice /sync join lobby current state: room missing"))
+        self.assertTrue(ex.labels("frank/FRANKDEV whoami .body.device_id: expected 1, got 2"))
+        self.assertFalse(ex.labels("franky/DEV whoami"))
+        self.assertFalse(ex.labels("alice/dm $e .content.body: expected \"lobby\", got \"x\""),
+                         "a room's name inside a compared value does not exclude")
 
     def test_tally_counts_and_first(self):
         t = Tally()
