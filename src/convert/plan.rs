@@ -23,7 +23,6 @@ use std::collections::BTreeSet;
 
 use crate::dendrite::event_json::EventFields;
 use crate::dendrite::events::Event;
-use crate::dendrite::nids::TYPE_CREATE;
 use crate::dendrite::rooms::Room;
 use crate::dendrite::Model;
 
@@ -181,8 +180,7 @@ pub fn classify(e: &Event, in_stream: bool, is_extremity: bool) -> Kind {
     if e.is_rejected {
         return Kind::Rejected;
     }
-    let has_state = e.snapshot_nid != 0 || (e.type_nid == TYPE_CREATE && in_stream);
-    if !has_state {
+    if !e.has_state(in_stream) {
         return Kind::Outlier;
     }
     match (in_stream, e.sent_to_output) {
@@ -221,6 +219,7 @@ fn assign_orderings(events: &mut [Planned<'_>], streams: &Streams) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::dendrite::nids::TYPE_CREATE;
 
     fn event(nid: i64, type_nid: i64, snapshot: i64, rejected: bool, sent: bool) -> Event {
         Event { type_nid, sent_to_output: sent, snapshot_nid: snapshot, is_rejected: rejected, ..Event::test(nid) }
