@@ -48,22 +48,28 @@ def page_boundary_skips(f, rec: dict) -> list:
     return dedupe([e for e in out if e is not None])
 
 
-_TOPO_ROWS: dict = {}
-_RECORDED_EVENTS: dict = {}
+def _memo(f, name: str, build):
+    """A value derived from fixture `f`, built once and kept on `f` itself. Not a dict keyed by
+    id(f): ids are reused once a fixture is freed, and a later fixture then got the earlier
+    one's index (a unit test passed or failed depending on the allocator)."""
+    cache = f.__dict__.setdefault("_derived_memo", {})
+    if name not in cache:
+        cache[name] = build()
+    return cache[name]
 
 
 def _topology_rows(f) -> tuple[dict, dict]:
     """room_id -> [(event_id, depth, stream position)] and event_id -> (room_id, depth, stream
     position), from the dump's topology table (what Dendrite's /messages pages over)."""
-    if id(f) not in _TOPO_ROWS:
+    def build():
         by_room: dict = {}
         by_event: dict = {}
         for r in f.table("syncapi_output_room_events_topology"):
             d, st = int(r["topological_position"]), int(r["stream_position"])
             by_room.setdefault(r["room_id"], []).append((r["event_id"], d, st))
             by_event[r["event_id"]] = (r["room_id"], d, st)
-        _TOPO_ROWS[id(f)] = (by_room, by_event)
-    return _TOPO_ROWS[id(f)]
+        return by_room, by_event
+    return _memo(f, "topology_rows", build)
 
 
 def _room_topology(f, room_id: str) -> list[tuple[str, int, int]]:
@@ -76,7 +82,7 @@ def _topo_row(f, event_id: str) -> tuple[str, int, int] | None:
 
 def _any_recorded_event(f, event_id: str) -> dict | None:
     """The event as a recorded answer of Dendrite shows it, else from the dump's sync stream."""
-    if id(f) not in _RECORDED_EVENTS:
+    def build():
         index: dict = {}
 
         def walk(x):
@@ -90,8 +96,8 @@ def _any_recorded_event(f, event_id: str) -> dict | None:
                     walk(v)
         for _, answer in f.expected_glob("**/*.json"):
             walk(answer)
-        _RECORDED_EVENTS[id(f)] = index
-    found = _RECORDED_EVENTS[id(f)].get(event_id)
+        return index
+    found = _memo(f, "recorded_events", build).get(event_id)
     if found is not None:   # a /sync answer leaves room_id out; /messages has it
         row = _topo_row(f, event_id)
         return found if "room_id" in found or row is None else {**found, "room_id": row[0]}
@@ -246,12 +252,9 @@ def synapse_context_neighbours(f, evs: list, event_id: str, limit: int) -> tuple
 
 
 # --- prev_content as Synapse serves it ---------------------------------------------------
-_PREV: dict = {}
-
-
 def _prev_index(f) -> dict:
     """event_id -> the state event it replaced (None for the first at its key), all rooms."""
-    if id(f) not in _PREV:
+    def build():
         out: dict = {}
         for room in f.rooms:
             cur: dict = {}
@@ -260,8 +263,8 @@ def _prev_index(f) -> dict:
                     k = f"{e['type']}|{e['state_key']}"
                     out[e["event_id"]] = cur.get(k)
                     cur[k] = e
-        _PREV[id(f)] = out
-    return _PREV[id(f)]
+        return out
+    return _memo(f, "prev_index", build)
 
 
 def invented_is_direct(e: dict, prev: dict) -> bool:
