@@ -574,6 +574,68 @@ fn device_list_changes_go_into_every_joined_room_under_one_stream_id() {
     }
 }
 
+fn fallback(user: &str, device: &str, key_id: &str, json: &str, used: bool) -> FallbackKey {
+    FallbackKey {
+        user_id: user.into(),
+        device_id: device.into(),
+        key_id: key_id.into(),
+        algorithm: "signed_curve25519".into(),
+        key_json: json.into(),
+        used,
+    }
+}
+
+/// Dendrite 0.14/0.15's `keyserver_fallback_keys` (docs/dendrite-versions.md):
+/// key IDs without the `algorithm:` prefix, `used` as stored (never true from
+/// 0.14/0.15's own claim, true from a fixed fork), and rows of deleted
+/// devices left behind. Synapse's `e2e_fallback_keys_json` keeps the bare key
+/// ID next to the algorithm too: its upload splits `signed_curve25519:AAAAHQ`
+/// at the first colon, and its claim serves the key under `algorithm:key_id`.
+#[test]
+fn fallback_keys_keep_bare_key_ids_and_used_and_leave_out_deleted_devices() {
+    let a = "@alice:example.org";
+    let phone = r#"{"fallback":true,"key":"k1","signatures":{"@alice:example.org":{"ed25519:PHONE":"s1"}}}"#;
+    let tab = r#"{"fallback":true,"key":"k2","signatures":{"@bob:example.org":{"ed25519:TAB":"s2"}}}"#;
+    let mut k = Keys {
+        fallback_keys: vec![
+            fallback("@bob:example.org", "TAB", "AAAAAw", tab, true),
+            fallback(a, "GONE", "AAAAAQ", "{}", false), // device deleted on Dendrite
+            fallback(a, "PHONE", "AAAAHQ", phone, false),
+            fallback("@zed:remote.org", "Z1", "AAAAAg", "{}", false),
+        ],
+        fallback_table_present: true,
+        ..Default::default()
+    };
+    k.finish();
+    let mut skips = Skipped::default();
+    let out = e2ee_convert(&k, &[], &ctx(), &mut skips).unwrap();
+    let t = table(&out.tables, "e2e_fallback_keys_json");
+    let rows: Vec<(String, &str, &str, &Value)> = t
+        .rows
+        .iter()
+        .map(|r| {
+            let claimed_as = format!("{}:{}", text(&r[col(t, "algorithm")]), text(&r[col(t, "key_id")]));
+            (claimed_as, text(&r[col(t, "device_id")]), text(&r[col(t, "key_json")]), &r[col(t, "used")])
+        })
+        .collect();
+    assert_eq!(
+        rows,
+        vec![
+            ("signed_curve25519:AAAAHQ".to_string(), "PHONE", phone, &Value::Bool(false)),
+            ("signed_curve25519:AAAAAw".to_string(), "TAB", tab, &Value::Bool(true)),
+        ]
+    );
+    assert!(t.rows.iter().all(|r| !text(&r[col(t, "key_id")]).contains(':')), "key IDs stay bare");
+    let skipped: Vec<(&str, &str, u64)> = skips.iter().filter(|s| s.0 == "fallback keys").collect();
+    assert_eq!(
+        skipped,
+        vec![
+            ("fallback keys", "device no longer exists", 1),
+            ("fallback keys", "remote user's keys (a cache; Synapse fetches them again)", 1),
+        ]
+    );
+}
+
 #[test]
 fn deactivated_accounts_keep_no_account_data_push_rules_or_backups() {
     let mut c = ctx();
