@@ -120,6 +120,17 @@ class ServerKey:
         self.key_id = "ed25519:" + b64url(hashlib.sha256(raw).digest()[:4]).replace("-", "a").replace("_", "b")
         self.seed = raw
 
+    @classmethod
+    def from_pem(cls, server, text):
+        """The key in a Dendrite key file (`matrix_key.pem`: a `Key-ID` header, the base64 seed)."""
+        key = cls.__new__(cls)
+        lines = [line.strip() for line in text.strip().splitlines()]
+        key.server = server
+        key.key_id = next(line.split(":", 1)[1].strip() for line in lines if line.startswith("Key-ID:"))
+        key.seed = base64.b64decode("".join(line for line in lines[1:-1] if line and ":" not in line))
+        key.signing = nacl.signing.SigningKey(key.seed)
+        return key
+
     def sign(self, data):
         return b64(self.signing.sign(data).signature)
 

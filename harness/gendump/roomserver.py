@@ -63,25 +63,43 @@ class Ev:
 class Server:
     """Server-wide NID registries, the state store and the stream positions."""
 
-    def __init__(self, tables, local):
+    def __init__(self, tables, local, resume=None):
         self.t, self.local = tables, local
         self.types = dict(BASE_TYPES)
         self.state_keys = {"": 1}
+        self.next_type = self.next_key = 65536  # Dendrite's sequences for both start there
         self.event_nid = self.room_nid = self.block_nid = self.snap_nid = 0
         self.stream = 0  # syncapi_stream_id: PDUs, account data, invites
         self.blocks, self.snaps, self.snap_blocks = {}, {}, {}
-        self.empty_snap = self.snapshot(0, ())
+        self.stored_types, self.stored_keys = set(), set()  # already in the database (`resume`)
+        if resume is None:
+            self.empty_snap = self.snapshot(0, ())
+        else:
+            self.resume(**resume)
+
+    def resume(self, *, types, state_keys, event_nid, room_nid, block_nid, snap_nid, stream, empty_snap):
+        """Go on from an existing database (its registries, sequence positions and empty snapshot):
+        new rows then extend it, and `finish` writes only the types and state keys it lacked."""
+        self.types, self.state_keys = dict(types), dict(state_keys)
+        self.stored_types, self.stored_keys = set(types), set(state_keys)
+        self.next_type = max(65536, max(types.values()) + 1)
+        self.next_key = max(65536, max(state_keys.values()) + 1)
+        self.event_nid, self.room_nid, self.block_nid, self.snap_nid = event_nid, room_nid, block_nid, snap_nid
+        self.stream, self.empty_snap = stream, empty_snap
+        self.snaps[()], self.snap_blocks[empty_snap] = empty_snap, ()
 
     def type_nid(self, t):
         n = self.types.get(t)
         if n is None:
-            n = self.types[t] = 65536 + len(self.types) - len(BASE_TYPES)
+            n = self.types[t] = self.next_type
+            self.next_type += 1
         return n
 
     def key_nid(self, k):
         n = self.state_keys.get(k)
         if n is None:
-            n = self.state_keys[k] = 65536 + len(self.state_keys) - 1
+            n = self.state_keys[k] = self.next_key
+            self.next_key += 1
         return n
 
     def block(self, nids):
@@ -110,9 +128,11 @@ class Server:
     def finish(self):
         t = self.t
         for name, nid in sorted(self.types.items(), key=lambda x: x[1]):
-            t.row("roomserver_event_types", nid, name)
+            if name not in self.stored_types:
+                t.row("roomserver_event_types", nid, name)
         for key, nid in sorted(self.state_keys.items(), key=lambda x: x[1]):
-            t.row("roomserver_event_state_keys", nid, key)
+            if key not in self.stored_keys:
+                t.row("roomserver_event_state_keys", nid, key)
         t.sequences.update({
             "roomserver_event_nid_seq": self.event_nid,
             "roomserver_room_nid_seq": self.room_nid,

@@ -97,6 +97,19 @@ class Tables:
         self.files[table].write("\t".join(map(field, values)) + "\n")
         self.counts[table] += 1
 
+    def write_additions(self, out):
+        """The rows as COPY blocks plus the sequence positions, to load into an existing database
+        (`psql -1`): only tables that got rows, in name order."""
+        for f in self.files.values():
+            f.close()
+        for table in sorted(t for t, n in self.counts.items() if n):
+            out.write(f"COPY public.{table} ({COLUMNS[table]}) FROM stdin;\n")
+            with open(os.path.join(self.dir, table)) as f:
+                shutil.copyfileobj(f, out)
+            out.write("\\.\n")
+        for name, value in sorted(self.sequences.items()):
+            out.write(f"SELECT pg_catalog.setval('public.{name}', {value}, true);\n")
+
     def write_dump(self, path):
         for f in self.files.values():
             f.close()

@@ -17,6 +17,10 @@
 usage: python -m harness.gendump.verify DIR [--tamper N] [--tamper-key]
   --tamper N changes one byte of the N-th event's content before checking (negative control:
   the run must then fail).
+
+       python -m harness.gendump.verify --sql DUMP.sql.gz --keys ANSWER.json --rooms ROOMS.json
+  checks only the rooms ROOMS.json lists (a fixture's built rooms, harness/gendump/v12rooms.py)
+  in a plain dump, with the server key Dendrite published (its recorded /key/v2/server answer).
 """
 
 import argparse
@@ -119,18 +123,39 @@ def check_keys(d, fails, tamper=False):
     return n
 
 
+def read_keys(path):
+    """server -> key ID -> verify key, from `{server: {key_id: b64}}` or a recorded key answer."""
+    with open(path) as f:
+        data = json.load(f)
+    if "body" in data:  # Dendrite's own /_matrix/key/v2/server answer
+        body = data["body"]
+        data = {body["server_name"]: {k: v["key"] for k, v in body["verify_keys"].items()}}
+    return {s: {k: decode_verify_key_bytes(k, base64.b64decode(v + "==")) for k, v in ks.items()}
+            for s, ks in data.items()}
+
+
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("dir")
+    ap.add_argument("dir", nargs="?")
+    ap.add_argument("--sql", help="the dump (default DIR/dendrite.sql)")
+    ap.add_argument("--keys", help="a server's recorded /_matrix/key/v2/server answer (default DIR/server_keys.json)")
+    ap.add_argument("--rooms", help="check only the rooms this file lists (no device keys)")
     ap.add_argument("--tamper", type=int)
     ap.add_argument("--tamper-key", action="store_true", help="negative control: change one device's curve key")
     a = ap.parse_args()
-    with open(f"{a.dir}/server_keys.json") as f:
-        keys = {s: {k: decode_verify_key_bytes(k, base64.b64decode(v + "==")) for k, v in ks.items()}
-                for s, ks in json.load(f).items()}
-    t = read_tables(f"{a.dir}/dendrite.sql", ["roomserver_rooms", "roomserver_events", "roomserver_event_json"])
-    rooms = {r[0]: (r[1], r[5]) for r in t["roomserver_rooms"]}
-    js = {r[0]: r[1] for r in t["roomserver_event_json"]}
+    keys = read_keys(a.keys or f"{a.dir}/server_keys.json")
+    sql = a.sql or f"{a.dir}/dendrite.sql"
+    t = read_tables(sql, ["roomserver_rooms", "roomserver_events", "roomserver_event_json"])
+    only = None
+    if a.rooms:
+        with open(a.rooms) as f:
+            only = {r["room_id"] for r in json.load(f)["rooms"]}
+    rooms = {r[0]: (r[1], r[5]) for r in t["roomserver_rooms"] if only is None or r[1] in only}
+    if only is not None and {r[0] for r in rooms.values()} != only:
+        sys.exit(f"verify: rooms missing from {sql}: {sorted(only - {r[0] for r in rooms.values()})}")
+    t["roomserver_events"] = [r for r in t["roomserver_events"] if r[1] in rooms]
+    checked = {r[0] for r in t["roomserver_events"]}
+    js = {r[0]: r[1] for r in t["roomserver_event_json"] if r[0] in checked}
     if a.tamper is not None:
         nid = sorted(js, key=int)[a.tamper]
         d = json.loads(js[nid])
@@ -204,7 +229,7 @@ def main():
             n_auth_ok += 1
         else:
             fails.fail(event_id, "auth rules refuse it")
-    n_keys = check_keys(a.dir, fails, a.tamper_key)
+    n_keys = check_keys(a.dir, fails, a.tamper_key) if only is None else 0
     print(f"verify: {n_keys} device-key, one-time-key and cross-signing signatures checked (signedjson)")
     print(f"verify: {len(rows)} events in {len(rooms)} rooms: IDs, content hashes and {n_sigs} signatures "
           f"checked; {n_auth_ok} pass the auth rules, {n_rejected} rejected ones refused; {n_pairs} v1 hash pairs ({n_unknown} name events not in the dump)")
