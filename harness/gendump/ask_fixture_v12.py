@@ -11,7 +11,9 @@ and as the first joined user:
   - `/messages?dir=b`: the whole history, newest first;
   - `/context/{event}` of the middle event: the 5 events before and the 5 after it;
   - the upgrade: the new room's create event names the old room as predecessor, the old
-    room's tombstone names the new room.
+    room's tombstone names the new room;
+  - each member's initial `/sync` has each of its rooms joined with the newest event last; the
+    public room is in the room directory (its name and member count), the private chat is not.
 Then, unless --negative-control, writes checked against Synapse's auth rules:
   - public room: alice (the creator, listed nowhere) sends a message, sets the topic and
     changes the power levels; bob (power 50, not a creator) renames the room — all accepted;
@@ -23,7 +25,8 @@ Then, unless --negative-control, writes checked against Synapse's auth rules:
     the upgrade) while bob's is accepted.
 
 --negative-control: the public room's expected state has its topic event replaced by the name
-event (an altered expectation); the run must then fail (and writes nothing).
+event, and the private chat's newest event is dropped from its expected history (altered
+expectations); the run must then fail (and writes nothing).
 
 usage: python -m harness.gendump.ask_fixture_v12 FIXTURE_DIR BASE_URL [--negative-control]
 """
@@ -101,6 +104,33 @@ def upgrade_checks(a, rooms, token):
     a.diff(st == 200 and tomb.get("replacement_room") == new["room_id"], f"upgrade: old room's tombstone {st} {tomb}")
 
 
+def sync_and_directory_checks(a, spec, token):
+    """Each member's initial /sync has the room joined, its newest event last in the timeline;
+    the public room is in the room directory (published), the private chat is not."""
+    newest, members = {}, {}
+    for room in spec["rooms"]:
+        newest[room["room_id"]] = room["timeline"][-1]
+        for user in room["joined"]:
+            members.setdefault(user, []).append(room)
+    flt = urllib.parse.quote(json.dumps({"room": {"timeline": {"limit": 1}}}))
+    for user, rooms in sorted(members.items()):
+        st, resp = a.get(f"/sync?timeout=0&filter={flt}", token[user])
+        joined = resp.get("rooms", {}).get("join", {}) if st == 200 else {}
+        for room in rooms:
+            events = joined.get(room["room_id"], {}).get("timeline", {}).get("events", [])
+            last = events[-1]["event_id"] if events else None
+            a.diff(last == newest[room["room_id"]], f"{room['name']} /sync as {user}: {st}, newest {last}")
+    by_name = {r["name"]: r for r in spec["rooms"]}
+    st, resp = a.get("/publicRooms?limit=100", token[by_name["public"]["joined"][0]])
+    listed = {r["room_id"]: r for r in resp.get("chunk", [])}
+    want = by_name["public"]
+    name_id = next(r[2] for r in want["state"] if r[0] == "m.room.name")
+    pub = listed.get(want["room_id"], {})
+    a.diff(st == 200 and pub.get("name") == want["events"][name_id]["content"]["name"]
+           and pub.get("num_joined_members") == len(want["joined"]) and by_name["private"]["room_id"] not in listed,
+           f"room directory: {st} {pub}")
+
+
 def expect(a, what, st, ans, ok_status):
     a.diff(st == ok_status, f"{what}: {st} {str(ans)[:200]}, expected {ok_status}")
 
@@ -154,11 +184,13 @@ def main():
         pub = rooms["public"]
         name_id = next(r[2] for r in pub["state"] if r[0] == "m.room.name")
         pub["state"] = [r if r[0] != "m.room.topic" else [r[0], r[1], name_id] for r in pub["state"]]
+        rooms["private"]["timeline"].pop()  # as if the newest event had not been carried
     token = tokens(fixture)
     a = Asker(base)
     for room in spec["rooms"]:
         read_checks(a, room, token)
     upgrade_checks(a, rooms, token)
+    sync_and_directory_checks(a, spec, token)
     if not negative:
         write_checks(a, rooms, token, lambda lp: f"@{lp}:{spec['server_name']}")
     print(f"ask-fixture-v12: {len(spec['rooms'])} rooms "
