@@ -36,7 +36,7 @@ def clamp(x, lo, hi):
 
 
 def password_for(localpart, seed):
-    return f"pw-{seed}-{localpart}"
+    return f"pw-{seed}-{localpart[:48]}"  # bcrypt reads 72 bytes at most
 
 
 def access_token(localpart, device, seed):
@@ -44,8 +44,9 @@ def access_token(localpart, device, seed):
 
 
 class Dump:
-    def __init__(self, events, seed, server_name, spool):
+    def __init__(self, events, seed, server_name, spool, odd_user_ids=False):
         self.n, self.seed, self.local = events, seed, server_name
+        self.odd_user_ids = odd_user_ids
         self.rng = random.Random(f"{seed}/{events}")
         self.t = Tables(spool)
         self.server = Server(self.t, server_name)
@@ -85,6 +86,16 @@ class Dump:
             k = self.keys[server] = ServerKey(server, self.seed)
         return k
 
+    def localpart(self, i):
+        """`user{i}`; with `odd_user_ids`, user1 and user2 get IDs Synapse would not register
+        today but Dendrite did (upper case before December 2017; a localpart of 245 characters,
+        whose user ID is over 255 bytes, before v0.11), so their events are signed as them."""
+        if self.odd_user_ids and i == 1:
+            return "User1.Upper"
+        if self.odd_user_ids and i == 2:
+            return "user2" + "l" * 240
+        return f"user{i}"
+
     def plan(self):
         r, n = self.rng, self.n
         self.key(self.local)
@@ -93,7 +104,7 @@ class Dump:
         self.remote_servers = [f"srv{i}.example.org" for i in range(n_servers)]
         for s in self.remote_servers:
             self.key(s)
-        self.local_users = [f"@user{i}:{self.local}" for i in range(n_local)]
+        self.local_users = [f"@{self.localpart(i)}:{self.local}" for i in range(n_local)]
         self.remote_users = [f"@u{j}:{s}" for s in self.remote_servers for j in range(r.randint(3, 30))]
         self.builder = Builder(self.keys, r)
         # Accounts: an admin, guests, deactivated users, appservice users; everyone else plain.
