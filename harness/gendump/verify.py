@@ -3,7 +3,10 @@
 
   - `make_event_from_dict` with the room's version: the event ID Synapse derives (reference
     hash for v3+, the JSON's own for v1) equals `roomserver_events.event_id`; its room ID equals
-    the room's (for v12 create events: derived from the create event's hash);
+    the room's (for v12 create events: derived from the create event's hash); and, spelled out,
+    `compute_event_reference_hash` is the event ID (v3+) and, for a v12 create event, the room ID;
+  - with the local server's private key (`matrix_key.pem` in DIR, or --signing-key): Synapse's
+    `compute_event_signature` of each event the key signed gives exactly the stored signature;
   - `check_event_content_hash`: the content hash (events Dendrite stored redacted must instead be
     exactly what Synapse's `redact_event_dict` leaves);
   - signatures: every signature verifies on `redact_event`'s output (what Synapse's keyring checks) with the server's
@@ -14,9 +17,9 @@
   - auth: `check_state_dependent_auth_rules` with the events `auth_event_nids` names accepts
     every event not marked rejected, and refuses every rejected one.
 
-usage: python -m harness.gendump.verify DIR [--tamper N] [--tamper-key]
-  --tamper N changes one byte of the N-th event's content before checking (negative control:
-  the run must then fail).
+usage: python -m harness.gendump.verify DIR [--tamper N] [--tamper-signature N] [--tamper-key]
+  --tamper N changes one byte of the N-th event's content before checking, --tamper-signature N
+  one character of its signature (negative controls: the run must then fail).
 
        python -m harness.gendump.verify --sql DUMP.sql.gz --keys ANSWER.json --rooms ROOMS.json
   checks only the rooms ROOMS.json lists (a fixture's built rooms, harness/gendump/v12rooms.py)
@@ -27,13 +30,15 @@ import argparse
 import base64
 import gzip
 import json
+import os
 import sys
 
-from signedjson.key import decode_verify_key_bytes
+from signedjson.key import decode_signing_key_base64, decode_verify_key_bytes, get_verify_key
 from signedjson.sign import SignatureVerifyException, verify_signed_json
 from synapse.api.errors import AuthError
 from synapse.api.room_versions import KNOWN_ROOM_VERSIONS
-from synapse.crypto.event_signing import check_event_content_hash, compute_event_reference_hash
+from synapse.crypto.event_signing import (check_event_content_hash, compute_event_reference_hash,
+                                          compute_event_signature)
 from synapse.event_auth import check_state_dependent_auth_rules, validate_event_for_room_version
 from synapse.events import make_event_from_dict
 from synapse.synapse_rust.events import redact_event, redact_event_dict
@@ -134,16 +139,45 @@ def read_keys(path):
             for s, ks in data.items()}
 
 
+def read_signing_key(path, keys):
+    """(server, key ID, signing key) of a Dendrite key file, the server found by the published
+    key it matches."""
+    with open(path) as f:
+        lines = [line.strip() for line in f.read().strip().splitlines()]
+    key_id = next(line.split(":", 1)[1].strip() for line in lines if line.startswith("Key-ID:"))
+    seed = "".join(line for line in lines[1:-1] if line and ":" not in line).rstrip("=")
+    key = decode_signing_key_base64("ed25519", key_id.split(":", 1)[1], seed)
+    public = get_verify_key(key).encode()
+    server = next(s for s, ks in keys.items() if key_id in ks and ks[key_id].encode() == public)
+    return server, key_id, key
+
+
+def check_ids(ev, event_id, room_id, fails):
+    """The reference hash, by Synapse's function, is the event ID (v3+) and a v12 create's room ID."""
+    if ev.format_version == 1:
+        return
+    ref = encode_base64(compute_event_reference_hash(ev)[1], urlsafe=True)
+    if "$" + ref != event_id:
+        fails.fail(event_id, "reference hash is not the event ID")
+    if ev.type == "m.room.create" and ev.room_version.msc4291_room_ids_as_hashes and "!" + ref != room_id:
+        fails.fail(event_id, "create event's reference hash is not the room ID")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("dir", nargs="?")
     ap.add_argument("--sql", help="the dump (default DIR/dendrite.sql)")
     ap.add_argument("--keys", help="a server's recorded /_matrix/key/v2/server answer (default DIR/server_keys.json)")
     ap.add_argument("--rooms", help="check only the rooms this file lists (no device keys)")
+    ap.add_argument("--signing-key", help="the local server's key file (default DIR/matrix_key.pem if present)")
     ap.add_argument("--tamper", type=int)
+    ap.add_argument("--tamper-signature", type=int, help="negative control: change the N-th event's signature")
     ap.add_argument("--tamper-key", action="store_true", help="negative control: change one device's curve key")
     a = ap.parse_args()
     keys = read_keys(a.keys or f"{a.dir}/server_keys.json")
+    pem = a.signing_key or (f"{a.dir}/matrix_key.pem" if a.dir and os.path.exists(f"{a.dir}/matrix_key.pem") else None)
+    signer = read_signing_key(pem, keys) if pem else None
+    n_resigned = 0
     sql = a.sql or f"{a.dir}/dendrite.sql"
     t = read_tables(sql, ["roomserver_rooms", "roomserver_events", "roomserver_event_json"])
     only = None
@@ -161,6 +195,13 @@ def main():
         d = json.loads(js[nid])
         d["content"]["tampered"] = True
         js[nid] = json.dumps(d)
+    if a.tamper_signature is not None:
+        nid = sorted(js, key=int)[a.tamper_signature]
+        d = json.loads(js[nid])
+        sigs = next(iter(d["signatures"].values()))
+        key_id = next(iter(sigs))
+        sigs[key_id] = ("B" if sigs[key_id][0] == "A" else "A") + sigs[key_id][1:]
+        js[nid] = json.dumps(d)
     rows = sorted(t["roomserver_events"], key=lambda r: int(r[0]))
     events, ref_of, fails = {}, {}, Failures()
     per_version = {}
@@ -177,6 +218,13 @@ def main():
         ref_of[event_id] = encode_base64(compute_event_reference_hash(ev)[1])
         if ev.event_id != event_id:
             fails.fail(event_id, "event ID is not what Synapse derives")
+        check_ids(ev, event_id, room_id, fails)
+        if signer and signer[1] in d["signatures"].get(signer[0], {}) and not redacted:
+            n_resigned += 1
+            unsigned = {k: v for k, v in d.items() if k != "signatures"}
+            again = compute_event_signature(rv, unsigned, signer[0], signer[2])[signer[0]][signer[1]]
+            if again != d["signatures"][signer[0]][signer[1]]:
+                fails.fail(event_id, "compute_event_signature differs from the stored signature")
         if ev.room_id != room_id:
             fails.fail(event_id, "room ID is not the room's")
         if redacted:
@@ -231,6 +279,7 @@ def main():
             fails.fail(event_id, "auth rules refuse it")
     n_keys = check_keys(a.dir, fails, a.tamper_key) if only is None else 0
     print(f"verify: {n_keys} device-key, one-time-key and cross-signing signatures checked (signedjson)")
+    print(f"verify: {n_resigned} signatures recomputed with the server's own key by Synapse's compute_event_signature")
     print(f"verify: {len(rows)} events in {len(rooms)} rooms: IDs, content hashes and {n_sigs} signatures "
           f"checked; {n_auth_ok} pass the auth rules, {n_rejected} rejected ones refused; {n_pairs} v1 hash pairs ({n_unknown} name events not in the dump)")
     print("verify: events per room version: " + " ".join(f"v{v}={n}" for v, n in sorted(
