@@ -6,9 +6,9 @@
 //!   event, outliers included (Synapse writes them so).
 //! * `event_auth`: one row per distinct auth event of every **state** event,
 //!   outliers and rejected ones included, from Dendrite's `auth_event_nids`
-//!   (which holds v12's implicit create event too). The chain cover index is
-//!   built from these rows by the queued `chain_cover` update, so missing
-//!   rows here would break state resolution in v12 rooms.
+//!   (which holds v12's implicit create event too). The chain cover index
+//!   (chain_cover.rs) is built from the same auth lists, so missing rows here
+//!   would break state resolution in v12 rooms.
 //! * `room_depth`: the smallest depth of a non-outlier, non-rejected event.
 //! * forward extremities: Dendrite's `latest_event_nids`, which are never
 //!   outliers, rejected or soft-failed (checked: an event that is one of those
@@ -76,7 +76,7 @@ fn auth<'a>(model: &'a Model, plan: &'a Plan<'a>, skipped: &mut Skipped) -> Resu
 
 /// Each item once, at its first place. Lists are short (events name a few
 /// prev and auth events), so a scan beats building a set per event.
-fn distinct<T: PartialEq>(items: &[T]) -> impl Iterator<Item = &T> {
+pub(super) fn distinct<T: PartialEq>(items: &[T]) -> impl Iterator<Item = &T> {
     items.iter().enumerate().filter(|&(i, x)| !items[..i].contains(x)).map(|(_, x)| x)
 }
 

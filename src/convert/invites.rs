@@ -89,6 +89,12 @@ pub fn positions<'a>(invites: &'a [OutOfBand<'_>]) -> impl Iterator<Item = Invit
     })
 }
 
+/// The state events the carried invites add, as `(event_id, room_id,
+/// state_key)` of an `m.room.member` event with no auth rows.
+pub fn state_events<'a>(invites: &'a [OutOfBand<'_>]) -> impl Iterator<Item = (&'a str, &'a str, &'a str)> {
+    invites.iter().map(|i| (i.invite.event_id.as_str(), i.room.room_id.as_str(), i.target))
+}
+
 /// The second blocks of `events`, `event_json`, `state_events`,
 /// `room_memberships`, `local_current_membership`.
 pub fn tables<'a>(invites: &'a [OutOfBand<'a>], out: &mut Tables<'a>) {

@@ -19,6 +19,7 @@
 
 mod account_data;
 mod accounts;
+mod chain_cover;
 mod dag;
 mod e2ee;
 mod events;
@@ -281,6 +282,7 @@ fn convert<'a>(model: &'a Model, ctx: &'a Context, f: &'a Facts<'a>, skipped: &m
     events::tables(model, &f.plan, &mut out);
     invites::tables(&f.invites, &mut out);
     dag::tables(model, &f.plan, &mut out, skipped)?;
+    chain_cover::tables(&f.plan, &f.invites, &mut out);
     relations::tables(model, &f.plan, &mut out, skipped);
     groups::tables(model, &f.rooms, &f.state_groups, &f.plan, &mut out, skipped)?;
     let current = membership::current_state(model, &f.plan, skipped);

@@ -110,7 +110,12 @@ impl<'m> Plan<'m> {
 
     /// The planned event with this NID.
     pub fn get(&self, nid: i64) -> Option<&Planned<'m>> {
-        self.events.binary_search_by_key(&nid, |p| p.event.nid).ok().map(|i| &self.events[i])
+        self.position(nid).map(|i| &self.events[i])
+    }
+
+    /// The index in `events` of the planned event with this NID.
+    pub fn position(&self, nid: i64) -> Option<usize> {
+        self.events.binary_search_by_key(&nid, |p| p.event.nid).ok()
     }
 }
 

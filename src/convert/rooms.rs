@@ -8,8 +8,7 @@
 //! Other stubs hold nothing a client sees. `is_public` is the server's own
 //! directory (`roomserver_published` with empty appservice/network IDs);
 //! appservice network lists go to `appservice_room_list`.
-//! `has_auth_chain_index` is false: the queued `chain_cover` background
-//! update builds the index from `event_auth` and sets it per room.
+//! `has_auth_chain_index` is set by chain_cover.rs, which builds the index.
 
 use std::collections::BTreeMap;
 

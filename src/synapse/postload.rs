@@ -94,11 +94,16 @@ pub const REBUILD_DERIVED: &[BackgroundUpdate] = &[
     bg("populate_user_directory_process_users", Some("populate_user_directory_process_rooms")),
     bg("populate_user_directory_cleanup", Some("populate_user_directory_process_users")),
     BackgroundUpdate { name: "event_search", depends_on: None, rebuild: Rebuild::Computed(search::EVENT_SEARCH_FILL) },
-    bg("chain_cover", None),
+    BackgroundUpdate { name: "chain_cover", depends_on: None, rebuild: Rebuild::Computed(CHAIN_COVER_DONE) },
     bg("sliding_sync_prefill_joined_rooms_to_recalculate_table_bg_update", None),
     bg("sliding_sync_joined_rooms_bg_update", Some("sliding_sync_prefill_joined_rooms_to_recalculate_table_bg_update")),
     bg("sliding_sync_membership_snapshots_bg_update", None),
 ];
+
+/// The chain cover index is made by the converter (src/convert/chain_cover.rs)
+/// and loaded with the other tables; only the update is removed here.
+const CHAIN_COVER_DONE: &str = "-- chain_cover: the index was loaded with the events.\n\
+DELETE FROM background_updates WHERE update_name = 'chain_cover';\n\n";
 
 /// What the end of the script does beyond the row-count checks and the
 /// data-independent fix-ups, which always run.

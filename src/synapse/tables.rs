@@ -138,6 +138,24 @@ tables! {
         auth_id: Text<'a>,
         room_id: Text<'a>,
     }
+    /// The auth chain cover index (convert/chain_cover.rs).
+    event_auth_chains: "event_auth_chains" => EventAuthChain<'a> {
+        event_id: Text<'a>,
+        chain_id: i64,
+        sequence_number: i64,
+    }
+    event_auth_chain_links: "event_auth_chain_links" => EventAuthChainLink {
+        origin_chain_id: i64,
+        origin_sequence_number: i64,
+        target_chain_id: i64,
+        target_sequence_number: i64,
+    }
+    event_auth_chain_to_calculate: "event_auth_chain_to_calculate" => EventAuthChainToCalculate<'a> {
+        event_id: Text<'a>,
+        room_id: Text<'a>,
+        event_type as "type": Text<'a>,
+        state_key: Text<'a>,
+    }
     redactions: "redactions" => Redaction<'a> {
         event_id: Text<'a>,
         redacts: Text<'a>,
