@@ -1,0 +1,454 @@
+"""Ask a Synapse loaded with a converted generated dump what a sample of users sees, and compare
+with the generator's truth read from the dump's own rows (never from the converter's output);
+`scripts/check-gen-dump` runs it after convert, load, background updates and start.
+
+The truth, per area (each from the generated tables, which suite 51 shows the real Dendrite
+serves as they are):
+
+  - accounts: every sampled user's old access token still names the user and device (`whoami`),
+    `/joined_rooms` = the rooms whose current state (syncapi_current_room_state) has the user
+    joined;
+  - rooms (the biggest and a random sample, each as a joined local user): `/state` = the current
+    state's event IDs; `/messages?dir=b` = the 40 newest events by (depth, stream position),
+    equal depths compared as sets (ask_dendrite does the same against Dendrite);
+  - state at events: `/_synapse/admin/v1/rooms/{id}/context/{event}?limit=0` returns the state
+    after the event. Expected: derived here from the events alone, walking each room's sync
+    stream in order: the state after an event is the state after its prev events (after a
+    merge: their union, the newer event where one branch changed a key; the generator only merges
+    branches that changed different keys) plus the event itself when it is a state event; the
+    local server's first join of a room joined late (its prev events are history the server
+    only fetched later) starts from the state its sync row adds (`add_state_ids`);
+  - resumed /sync: a Dendrite token `s<P>_…` means "every live event up to stream position P
+    received"; resuming with it must deliver no event at or below P and every live event above
+    P of each room the user was joined to at P (the timeline, and when `limited` the gap filled
+    through `/messages` from `prev_batch`), as the checker's `resume` category defines it;
+  - keys: `/keys/query` of the sampled users: every device's keys, algorithms and self-signature
+    as keyserver_device_keys holds them, the self-signing key's signature of each device and the
+    master and self-signing keys of keyserver_cross_signing_*;
+  - notifications: `/notifications` of the sampled users lists, newest first, what Dendrite
+    lists: the rows of userapi_notifications not marked read (room, event, actions, and `read`
+    false: each is after the user's read receipt; docs/userdata.md) — asked
+    first, before Synapse's 30-second pruning of day-old notifications can run
+    (docs/e2e-checks.md, `day-old-pruning`); a notification missing after that counts as pruned.
+
+usage: python -m harness.gendump.ask_synapse DIR BASE_URL [--users N] [--rooms N] [--state-events N]
+Waits for BASE_URL to answer (the truth is read first; start Synapse meanwhile).
+"""
+
+import argparse
+import json
+import random
+import sys
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+
+from .verify import unescape
+
+WANT = {
+    "userapi_accounts": ("localpart", "server_name", "is_deactivated", "account_type"),
+    "roomserver_events": ("event_id", "event_type_nid", "event_state_key_nid"),
+    "roomserver_event_types": ("event_type_nid", "event_type"),
+    "roomserver_event_state_keys": ("event_state_key_nid", "event_state_key"),
+    "userapi_devices": ("access_token", "device_id", "localpart"),
+    "syncapi_current_room_state": ("room_id", "event_id", "type", "state_key", "membership"),
+    "syncapi_output_room_events": ("id", "event_id", "room_id", "headered_event_json", "add_state_ids",
+                                   "exclude_from_sync"),
+    "syncapi_output_room_events_topology": ("event_id", "topological_position", "stream_position"),
+    "syncapi_receipts": ("room_id", "user_id", "event_id"),
+    "keyserver_device_keys": ("user_id", "device_id", "key_json"),
+    "keyserver_cross_signing_keys": ("user_id", "key_type", "key_data"),
+    "keyserver_cross_signing_sigs": ("origin_user_id", "origin_key_id", "target_user_id", "target_key_id",
+                                     "signature"),
+    "userapi_notifications": ("localpart", "room_id", "event_id", "stream_pos", "notification_json", "read"),
+}
+
+
+def read_columns(path, want):
+    """table -> list of tuples of the wanted columns (by the COPY header's names)."""
+    out, cur, idx = {t: [] for t in want}, None, None
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            if cur is None:
+                if line.startswith("COPY public."):
+                    name = line.split()[1].split(".", 1)[1]
+                    if name in want:
+                        cols = [c.strip() for c in line[line.index("(") + 1:line.index(")")].split(",")]
+                        cur, idx = name, [cols.index(c) for c in want[name]]
+                    else:
+                        cur, idx = False, None
+                continue
+            if line == "\\.\n":
+                cur = None
+            elif cur:
+                fs = line.rstrip("\n").split("\t")
+                out[cur].append(tuple(None if fs[i] == "\\N" else unescape(fs[i]) for i in idx))
+    return out
+
+
+def pg_array(text):
+    """A PostgreSQL text[] of event IDs (`{a,b}`; IDs need no quoting)."""
+    if not text or text == "{}":
+        return []
+    return [x.strip('"') for x in text[1:-1].split(",")]
+
+
+class Truth:
+    def __init__(self, path):
+        t = read_columns(path, WANT)
+        self.server = t["userapi_accounts"][0][1]
+        deact = {lp for lp, _s, d, _k in t["userapi_accounts"] if d == "t"}
+        self.admin_lp = next(lp for lp, _s, _d, k in t["userapi_accounts"] if k == "3")  # Dendrite's admin type
+        types, keys = dict(t["roomserver_event_types"]), dict(t["roomserver_event_state_keys"])
+        self.rs_key = {e: (types[ty], keys[k]) for e, ty, k in t["roomserver_events"] if k != "0"}
+        self.devices = {}  # user -> [(token, device)]
+        for tok, dev, lp in t["userapi_devices"]:
+            if lp not in deact:
+                self.devices.setdefault(lp, []).append((tok, dev))
+        self.state, self.joined, self.rooms_of = {}, {}, {}
+        for room, ev, typ, sk, m in t["syncapi_current_room_state"]:
+            self.state.setdefault(room, set()).add(ev)
+            if typ == "m.room.member" and m == "join":
+                self.joined.setdefault(room, set()).add(sk)
+                self.rooms_of.setdefault(sk, set()).add(room)
+        self.topo = {e: (int(d), int(s)) for e, d, s in t["syncapi_output_room_events_topology"]}
+        self.events = {}  # event_id -> (stream, room, prevs, key, add_state_ids or None, excluded, content)
+        self.timeline = {}
+        for sid, eid, room, js, add, excl in t["syncapi_output_room_events"]:
+            ev = json.loads(js)
+            prevs = tuple(p[0] if isinstance(p, list) else p for p in ev.get("prev_events", []))
+            key = (ev["type"], ev["state_key"]) if "state_key" in ev else None
+            adds = pg_array(add)
+            self.events[eid] = (int(sid), room, prevs, key, adds if len(adds) > 1 else None, excl == "t",
+                                ev.get("content", {}).get("membership"))
+            self.timeline.setdefault(room, []).append(eid)
+        self.receipts = {(room, user): eid for room, user, eid in t["syncapi_receipts"]}
+        self.device_keys = {}
+        for user, dev, kj in t["keyserver_device_keys"]:
+            self.device_keys.setdefault(user, {})[dev] = json.loads(kj)
+        self.xsign = {(u, int(k)): pub for u, k, pub in t["keyserver_cross_signing_keys"]}
+        self.xsigs = {}
+        for ou, okey, tu, tkey, sig in t["keyserver_cross_signing_sigs"]:
+            self.xsigs.setdefault((tu, tkey), {}).setdefault(ou, {})[okey] = sig
+        self.notifs = {}
+        for lp, room, eid, pos, js, read in t["userapi_notifications"]:
+            self.notifs.setdefault(lp, []).append((int(pos), room, eid, json.loads(js)["actions"], read == "t"))
+
+    def user(self, lp):
+        return f"@{lp}:{self.server}"
+
+    def pos(self, eid):
+        """Stream position; 0 for outliers (state fetched with a late join, older than the join)."""
+        ev = self.events.get(eid)
+        return ev[0] if ev else 0
+
+    def state_after(self, room, wanted):
+        """event_id -> set of state event IDs after it, for the `wanted` events of `room`,
+        derived from the events alone (see the module comment); None where not derivable."""
+        evs = [e for e in self.timeline[room] if not self.events[e][5]]
+        evs.sort(key=lambda e: self.events[e][0])
+        refs = {}
+        for e in evs:
+            for p in self.events[e][2]:
+                refs[p] = refs.get(p, 0) + 1
+        after, out = {}, {}
+        for e in evs:
+            stream, _room, prevs, key, adds, _x, _m = self.events[e]
+            if adds is not None:
+                st = {self.rs_key[a]: a for a in adds if a in self.rs_key}
+                st = st if len(st) == len(adds) else None
+            elif not prevs or any(p not in after for p in prevs):
+                st = {} if not prevs else None
+            elif len(prevs) == 1:
+                p = prevs[0]
+                refs[p] -= 1
+                st = after[p] if refs[p] == 0 or after[p] is None else dict(after[p])
+                if refs[p] == 0:
+                    del after[p]
+            else:
+                st = {}
+                for p in prevs:
+                    refs[p] -= 1
+                    if after[p] is None:
+                        st = None
+                        break
+                    for k, v in after[p].items():
+                        if k not in st or self.pos(v) > self.pos(st[k]):
+                            st[k] = v
+                for p in prevs:
+                    if refs.get(p) == 0:
+                        after.pop(p, None)
+            if st is not None and key is not None and adds is None:
+                st[key] = e
+            if refs.get(e, 0) > 0:
+                after[e] = st
+            if e in wanted:
+                out[e] = set(st.values()) if st is not None else None
+        return out
+
+
+class Client:
+    def __init__(self, base):
+        self.base = base.rstrip("/")
+        self.requests = 0
+
+    def call(self, method, path, token, body=None, params=None):
+        url = self.base + path + ("?" + urllib.parse.urlencode(params) if params else "")
+        data = json.dumps(body).encode() if body is not None else None
+        req = urllib.request.Request(url, data=data, method=method,
+                                     headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"})
+        self.requests += 1
+        try:
+            with urllib.request.urlopen(req, timeout=600) as r:
+                return r.status, json.load(r)
+        except urllib.error.HTTPError as e:
+            try:
+                return e.code, json.loads(e.read() or b"{}")
+            except ValueError:
+                return e.code, {}
+
+    def wait(self, seconds):
+        end = time.monotonic() + seconds
+        while time.monotonic() < end:
+            try:
+                with urllib.request.urlopen(self.base + "/_matrix/client/versions", timeout=5):
+                    return True
+            except (urllib.error.URLError, OSError):
+                time.sleep(0.5)
+        return False
+
+
+class Tally:
+    def __init__(self, all_diffs):
+        self.n, self.bad, self.all = {}, {}, all_diffs
+
+    def check(self, cat, ok, text):
+        self.n[cat] = self.n.get(cat, 0) + 1
+        if not ok:
+            self.bad[cat] = self.bad.get(cat, 0) + 1
+            if self.all or self.bad[cat] <= 5:
+                print(f"DIFF {cat}: {text}", flush=True)
+
+
+def q(s):
+    return urllib.parse.quote(s, safe="")
+
+
+def runs(seq, topo):
+    out = []
+    for e in seq:
+        d = topo.get(e, (None,))[0]
+        if out and d is not None and d == out[-1][0]:
+            out[-1][1].add(e)
+        else:
+            out.append((d, {e}))
+    return out
+
+
+def check_notifications(c, tr, users, tally, started):
+    """First, before the pruning (see the module comment)."""
+    pruned = 0
+    for lp in users:
+        tok = tr.devices[lp][0][0]
+        want = sorted((n for n in tr.notifs.get(lp, []) if not n[4]), reverse=True)
+        st, body = c.call("GET", "/_matrix/client/v3/notifications", tok, params={"limit": "1000"})
+        got = body.get("notifications", []) if st == 200 else None
+        tally.check("notifications", got is not None, f"{lp}: status {st}")
+        if got is None:
+            continue
+        got_ids = [n["event"]["event_id"] for n in got]
+        by_id = {w[2]: w for w in want}
+        for n in got:
+            w = by_id.get(n["event"]["event_id"])
+            tally.check("notifications", w is not None and n["room_id"] == w[1] and n["actions"] == w[3]
+                        and n["read"] == w[4], f"{lp}: {n['event']['event_id']} got {n['room_id']} {n['actions']} "
+                        f"read={n['read']}, want {w and (w[1], w[3], w[4])}")
+        order = [w[2] for w in want if w[2] in set(got_ids)]
+        tally.check("notifications", got_ids == order, f"{lp}: order {got_ids[:3]} want {order[:3]}")
+        missing = [w for w in want if w[2] not in set(got_ids)]
+        late = time.monotonic() - started > 25
+        pruned += len(missing) if late else 0
+        tally.check("notifications", not missing or late, f"{lp}: {len(missing)} of {len(want)} missing, "
+                    f"first {missing[0][2] if missing else None}")
+    return pruned
+
+
+def check_user(c, tr, lp, tally):
+    user = tr.user(lp)
+    for tok, dev in tr.devices[lp][:2]:
+        st, b = c.call("GET", "/_matrix/client/v3/account/whoami", tok)
+        tally.check("accounts", st == 200 and b.get("user_id") == user and b.get("device_id") == dev,
+                    f"{lp}/{dev} whoami: {st} {b}")
+    st, b = c.call("GET", "/_matrix/client/v3/joined_rooms", tr.devices[lp][0][0])
+    got = set(b.get("joined_rooms", [])) if st == 200 else None
+    want = tr.rooms_of.get(user, set())
+    tally.check("accounts", got == want, f"{lp} joined_rooms: {st}, {len(got or ())} rooms, want {len(want)}; "
+                f"{len((got or set()) ^ want)} differ")
+
+
+def check_room(c, tr, room, tally):
+    locals_ = sorted(u for u in tr.joined.get(room, ()) if u.endswith(":" + tr.server)
+                     and u[1:].split(":")[0] in tr.devices)
+    tok = tr.devices[locals_[0][1:].split(":")[0]][0][0]
+    st, got = c.call("GET", f"/_matrix/client/v3/rooms/{q(room)}/state", tok)
+    got_ids = {e["event_id"] for e in got} if st == 200 else set()
+    tally.check("rooms", got_ids == tr.state[room], f"/state {room}: {st}, {len(got_ids ^ tr.state[room])} differ")
+    live = [e for e in tr.timeline[room] if not tr.events[e][5]] + [e for e in tr.timeline[room] if tr.events[e][5]]
+    order = sorted(live, key=lambda e: tr.topo[e], reverse=True)[:40]
+    got_ids, frm = [], {}
+    for _ in range(10):
+        st, resp = c.call("GET", f"/_matrix/client/v3/rooms/{q(room)}/messages", tok,
+                          params={"dir": "b", "limit": str(40 - len(got_ids)), **frm})
+        got_ids += [e.get("event_id") for e in resp.get("chunk", [])]
+        if len(got_ids) >= 40 or not resp.get("end") or not resp.get("chunk"):
+            break
+        frm = {"from": resp["end"]}
+    tally.check("rooms", runs(got_ids, tr.topo) == runs(order, tr.topo),
+                f"/messages {room}: {len(got_ids)} events, got {got_ids[:2]} want {order[:2]}")
+
+
+def check_state_at(c, tr, admin_tok, room, events, tally):
+    want = tr.state_after(room, set(events))
+    for e in events:
+        if want.get(e) is None:
+            continue
+        st, b = c.call("GET", f"/_synapse/admin/v1/rooms/{q(room)}/context/{q(e)}", admin_tok, params={"limit": "0"})
+        got = {s["event_id"] for s in b.get("state", [])} if st == 200 else None
+        tally.check("state-at-event", got == want[e], f"{room} {e}: {st}, "
+                    f"{'no answer' if got is None else str(len(got ^ want[e])) + ' differ'} of {len(want[e])}")
+
+
+def check_resume(c, tr, lp, P, tally):
+    user = tr.user(lp)
+    tok = tr.devices[lp][0][0]
+    since = f"s{P}_0_0_{P}_0_0_{P}_0_0"
+    flt = json.dumps({"room": {"timeline": {"limit": 20}, "state": {"types": []}}, "presence": {"not_types": ["*"]}})
+    st, body = c.call("GET", "/_matrix/client/v3/sync", tok, params={"since": since, "timeout": "0", "filter": flt})
+    tally.check("resume", st == 200, f"{lp} /sync since {since}: {st} {str(body)[:200]}")
+    if st != 200:
+        return
+    got = {}
+    for section in ("join", "leave"):
+        for rid, r in (body.get("rooms", {}).get(section) or {}).items():
+            tl = r.get("timeline") or {}
+            ids = [e["event_id"] for e in tl.get("events", [])]
+            if tl.get("limited") and tl.get("prev_batch"):
+                ids = fill_gap(c, tok, rid, tl["prev_batch"], P, tr) + ids
+            got[rid] = ids
+    for rid, ids in got.items():
+        for e in ids:
+            ev = tr.events.get(e)
+            tally.check("resume", ev is None or (ev[0] > P and not ev[5]),
+                        f"{lp} since s{P}: {e} (position {ev and ev[0]}) delivered again")
+    for rid in sorted(tr.rooms_of.get(user, ())):
+        mine = [e for e in tr.timeline[rid] if tr.events[e][3] == ("m.room.member", user)]
+        since_join = [e for e in mine if tr.events[e][0] <= P]
+        if not since_join or tr.events[max(since_join, key=lambda e: tr.events[e][0])][6] != "join":
+            continue
+        if any(tr.events[e][0] > P for e in mine):
+            continue  # membership changed after P: not a plain resume
+        new = [e for e in tr.timeline[rid] if tr.events[e][0] > P and not tr.events[e][5]]
+        have = set(got.get(rid, []))
+        for e in new:
+            tally.check("resume", e in have, f"{lp} since s{P}: {rid} {e} (position {tr.events[e][0]}) missing")
+
+
+def fill_gap(c, tok, rid, frm, P, tr):
+    out = []
+    for _ in range(500):
+        st, b = c.call("GET", f"/_matrix/client/v3/rooms/{q(rid)}/messages", tok,
+                       params={"dir": "b", "limit": "100", "from": frm})
+        if st != 200 or not b.get("chunk"):
+            break
+        for e in b["chunk"]:
+            ev = tr.events.get(e["event_id"])
+            if ev is not None and ev[0] <= P and not ev[5]:
+                return list(reversed(out))
+            out.append(e["event_id"])
+        if not b.get("end") or b["end"] == frm:
+            break
+        frm = b["end"]
+    return list(reversed(out))
+
+
+def check_keys(c, tr, users, tally):
+    asker = tr.devices[users[0]][0][0]
+    for i in range(0, len(users), 20):
+        batch = [tr.user(lp) for lp in users[i:i + 20]]
+        st, b = c.call("POST", "/_matrix/client/v3/keys/query", asker, {"device_keys": {u: [] for u in batch}})
+        tally.check("keys", st == 200, f"/keys/query: {st}")
+        if st != 200:
+            continue
+        for u in batch:
+            want = tr.device_keys.get(u, {})
+            got = b.get("device_keys", {}).get(u, {})
+            tally.check("keys", set(got) == set(want), f"{u}: devices {sorted(got)} want {sorted(want)}")
+            for dev, w in want.items():
+                g = got.get(dev, {})
+                sigs = {u: dict(w["signatures"][u])}
+                for ou, s in tr.xsigs.get((u, dev), {}).items():
+                    sigs.setdefault(ou, {}).update(s)
+                tally.check("keys", g.get("keys") == w["keys"] and g.get("algorithms") == w["algorithms"]
+                            and g.get("signatures") == sigs, f"{u}/{dev}: got {str(g)[:160]}")
+            for kind, field in ((1, "master_keys"), (2, "self_signing_keys")):
+                pub = tr.xsign.get((u, kind))
+                g = b.get(field, {}).get(u)
+                tally.check("keys", (g is None) if pub is None else (g is not None and g.get("keys") == {
+                    f"ed25519:{pub}": pub}), f"{u} {field}: got {g} want {pub}")
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("dir")
+    ap.add_argument("base")
+    ap.add_argument("--users", type=int, default=50)
+    ap.add_argument("--rooms", type=int, default=100)
+    ap.add_argument("--state-events", type=int, default=1000)
+    ap.add_argument("--seed", default="1")
+    ap.add_argument("--wait", type=float, default=3600, help="seconds to wait for the server")
+    ap.add_argument("--all-differences", action="store_true")
+    a = ap.parse_args()
+    t0 = time.monotonic()
+    tr = Truth(f"{a.dir}/dendrite.sql")
+    print(f"ask-synapse: truth read in {time.monotonic() - t0:.0f} s ({len(tr.events)} events, "
+          f"{len(tr.state)} rooms, {len(tr.devices)} users with devices)", flush=True)
+    rng = random.Random(a.seed)
+    c, tally = Client(a.base), Tally(a.all_differences)
+    if not c.wait(a.wait):
+        sys.exit("ask-synapse: the server never answered")
+    started = time.monotonic()
+    users = sorted(lp for lp in tr.devices if tr.user(lp) in tr.rooms_of)
+    heavy = sorted(users, key=lambda lp: -len(tr.rooms_of[tr.user(lp)]))[:5]
+    sample_users = sorted(set(heavy) | set(rng.sample(users, min(len(users), a.users))))
+    pruned = check_notifications(c, tr, sample_users, tally, started)
+    for lp in sample_users:
+        check_user(c, tr, lp, tally)
+    rooms = sorted((r for r in tr.joined if any(u.endswith(":" + tr.server) and u[1:].split(":")[0] in tr.devices
+                                                  for u in tr.joined[r])),
+                   key=lambda r: (-len(tr.timeline.get(r, [])), r))
+    sample_rooms = rooms[:5] + rng.sample(rooms[5:], min(len(rooms) - 5, max(0, a.rooms - 5)))
+    for room in sample_rooms:
+        check_room(c, tr, room, tally)
+    admin_tok = tr.devices[tr.admin_lp][0][0]
+    # State at events: a few in each of the biggest rooms (their state is thousands of members),
+    # the rest spread over the sampled rooms.
+    per_room = max(3, -(-a.state_events // max(1, len(sample_rooms))))
+    for i, room in enumerate(sample_rooms):
+        live = sorted(e for e in tr.timeline[room] if not tr.events[e][5])
+        k = min(len(live), 20 if i < 5 else per_room)
+        check_state_at(c, tr, admin_tok, room, rng.sample(live, k), tally)
+    top = max(ev[0] for ev in tr.events.values())
+    P = max(1, top - 3000)
+    for lp in sample_users[:a.users]:
+        check_resume(c, tr, lp, P, tally)
+    check_keys(c, tr, sample_users, tally)
+    print(f"ask-synapse: {len(sample_users)} users, {len(sample_rooms)} rooms, {c.requests} requests, "
+          f"{time.monotonic() - t0:.0f} s; notifications pruned before asked: {pruned}")
+    for cat in sorted(tally.n):
+        print(f"ask-synapse: {cat}: {tally.n[cat] - tally.bad.get(cat, 0)} matched, {tally.bad.get(cat, 0)} differ")
+    sys.exit(1 if tally.bad else 0)
+
+
+if __name__ == "__main__":
+    main()
