@@ -13,6 +13,8 @@ kind<TAB>ID[<TAB>value] lines:
   room-left-out ID         no Synapse row names the room (ROOM_TABLES); listed under roomserver_rooms
   room-absent ID           no Synapse row names the room (it was never in roomserver_rooms)
   room-kept ID             in rooms, with events that are not outliers
+  room-account-data-left-out ID N   no room_account_data, room_tags or room_tags_revisions row
+                           names the room; the report counts N rows left out for that reason
   user-kept ID             in users
   device-kept "USER DEV"   in devices
   device-absent "USER DEV" not in devices
@@ -41,7 +43,9 @@ from harness.check.fixture import read_table  # noqa: E402
 # Synapse tables where a row for a left-out room would be a half-carried room.
 ROOM_TABLES = ["rooms", "events", "current_state_events", "local_current_membership", "room_memberships",
                "receipts_linearized", "event_push_actions", "room_aliases", "state_groups", "event_forward_extremities",
-               "room_stats_state", "room_stats_current"]
+               "room_stats_state", "room_stats_current", "room_account_data", "room_tags", "room_tags_revisions"]
+ACCOUNT_DATA_TABLES = ["room_account_data", "room_tags", "room_tags_revisions"]
+LEFT_OUT_ROOM_DATA = "room account data or tags of a room that is left out"
 LONE = re.compile(r"\\ud[89ab][0-9a-f]{2}(?!\\ud[c-f])|(?<!\\ud[89ab][0-9a-f]{2})\\ud[c-f][0-9a-f]{2}", re.I)
 
 failures = 0
@@ -96,6 +100,13 @@ def main(dump: str, expect: str, report_path: str) -> int:
             check(not left, what + f": no Synapse row names it{' (found in ' + ', '.join(left) + ')' if left else ''}")
             if kind == "room-left-out":
                 check(ident in listed_rooms, what + ": listed in the report under roomserver_rooms")
+        elif kind == "room-account-data-left-out":
+            left = [t for t in ACCOUNT_DATA_TABLES if one(f"SELECT count(*) FROM {t} WHERE room_id = :'a0'", ident) != "0"]
+            counted = sum(n for reason, n in report["skipped"].get("account data", {}).items()
+                          if reason.startswith(LEFT_OUT_ROOM_DATA))
+            check(not left and counted == int(value[0]),
+                  what + f": no row in Synapse{' (found in ' + ', '.join(left) + ')' if left else ''}, "
+                  f"{counted} counted in the report (expected {value[0]})")
         elif kind == "room-kept":
             check(ident in rooms and one("SELECT count(*) FROM events WHERE room_id = :'a0' AND NOT outlier", ident) != "0",
                   what + ": in rooms, with events that are not outliers")

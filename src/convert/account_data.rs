@@ -8,7 +8,10 @@
 //!   reads `room_account_data` for it;
 //! * `m.ignored_user_list` → `account_data` *and* `ignored_users` (Synapse's
 //!   derived copy, read when filtering events);
-//! * `m.push_rules` → the push-rule tables (push.rs), never account data.
+//! * `m.push_rules` → the push-rule tables (push.rs), never account data;
+//! * per-room data (tags included) of a room that is not carried is left out
+//!   and counted: Synapse's own purge of a room deletes every user's
+//!   `room_account_data` and `room_tags` of it (docs/safety.md).
 //!
 //! All three account-data tables share one stream; ids start above every
 //! Dendrite stream position, so a client resuming with an old since token
@@ -54,6 +57,10 @@ pub fn convert<'a>(data: &'a AccountData, ctx: &UserContext, out: &mut Tables<'a
         }
         if ctx.deactivated.contains(&user) {
             skips.add(Skip::AccountDataOfDeactivated);
+            continue;
+        }
+        if r.room_id.as_ref().is_some_and(|room| ctx.left_out_rooms.contains(room)) {
+            skips.add(Skip::RoomAccountDataOfLeftOutRoom);
             continue;
         }
         if r.data_type == PUSH_RULES && r.room_id.is_none() {

@@ -288,7 +288,8 @@ fn convert<'a>(model: &'a Model, ctx: &'a Context, f: &'a Facts<'a>, skipped: &m
     let current = membership::current_state(model, &f.plan, skipped);
     membership::tables(model, ctx, &f.plan, &current, &mut out, skipped);
     receipts::tables(model, ctx, &f.rooms, &f.plan, &mut out, skipped);
-    let users = users::UserContext::new(ctx, &f.accounts, membership::joined_rooms(ctx, &current));
+    let left_out = model.rooms.by_nid.values().filter(|r| !f.rooms.converted(r.nid)).map(|r| r.room_id.to_string());
+    let users = users::UserContext::new(ctx, &f.accounts, membership::joined_rooms(ctx, &current), left_out.collect());
     userdata::convert(model, &users, &mut out, skipped)?;
     let invites = invites::positions(&f.invites);
     out.event_push_actions = notifications::event_push_actions(model, &users, &f.plan, invites, skipped);

@@ -243,6 +243,9 @@ skips! {
     RoomStateUnreadable => "roomserver_rooms",
         "room left out whole: an event of its current state cannot be read (no JSON row, JSON that does not parse, \
          or an unknown type or state key NID)";
+    /// Room account data (tags included) of a room left out: Synapse's room purge deletes those.
+    RoomAccountDataOfLeftOutRoom => "account data",
+        "room account data or tags of a room that is left out (Synapse's own room purge deletes them)";
     /// A second account-data row for the same key (room_id NULL next to ''); the '' row is kept.
     AccountDataDuplicate => "account data",
         "second row for the same user, room and type (room_id NULL next to ''; the '' row is kept)";

@@ -8,7 +8,7 @@ use serde_json::{json, Value as Json};
 
 use crate::convert::accounts::Accounts;
 use crate::convert::e2ee::{self, QueuedMessage};
-use crate::convert::report::Skipped;
+use crate::convert::report::{Skip, Skipped};
 use crate::convert::streams::Streams;
 use crate::convert::table::{self, dynamic, Table};
 use crate::convert::userdata;
@@ -43,6 +43,7 @@ fn ctx() -> UserContext {
         session_devices,
         joined_rooms,
         deactivated: BTreeSet::new(),
+        left_out_rooms: BTreeSet::from(["!gone:example.org".to_string()]),
     }
 }
 
@@ -349,6 +350,28 @@ fn account_data_split_into_synapses_tables() {
     assert_eq!(skips.iter().map(|s| s.2).sum::<u64>(), 2, "carol is not carried; broken JSON");
 }
 
+#[test]
+fn room_account_data_and_tags_of_a_left_out_room_are_counted_not_carried() {
+    let data = AccountData {
+        rows: vec![
+            ad("alice", Some("!gone:example.org"), "m.tag", r#"{"tags":{"m.favourite":{}}}"#),
+            ad("alice", Some("!gone:example.org"), "m.fully_read", r#"{"event_id":"$e"}"#),
+            ad("alice", Some("!r:example.org"), "m.fully_read", r#"{"event_id":"$f"}"#),
+            ad("alice", None, "m.direct", r#"{"@bob:example.org": ["!gone:example.org"]}"#),
+        ],
+        ..Default::default()
+    };
+    let mut skips = Skipped::default();
+    let out = account_data_convert(&data, &ctx(), &mut skips);
+    let rooms: Vec<&str> = out.room_account_data.rows.iter().map(|r| text(&r[1])).collect();
+    assert_eq!(rooms, vec!["!r:example.org"]);
+    assert!(out.room_tags.rows.is_empty() && out.room_tags_revisions.rows.is_empty());
+    // Global data naming the room is the user's own and stays as it is.
+    assert_eq!(out.account_data.rows.len(), 1);
+    let counted: Vec<(&str, &str, u64)> = skips.iter().collect();
+    assert_eq!(counted, vec![("account data", Skip::RoomAccountDataOfLeftOutRoom.reason().as_ref(), 2)]);
+}
+
 struct PushOut {
     push_rules: Table<'static>,
     push_rules_enable: Table<'static>,
@@ -500,7 +523,7 @@ fn fixture_full_keys_and_queue_match_dendrites_answers() {
     };
     let mut skipped = Skipped::default();
     let accounts = Accounts::decide(&model, &ctx, &mut skipped);
-    let uctx = UserContext::new(&ctx, &accounts, BTreeMap::new());
+    let uctx = UserContext::new(&ctx, &accounts, BTreeMap::new(), BTreeSet::new());
     let mut out = Tables::default();
     userdata::convert(&model, &uctx, &mut out, &mut skipped).unwrap();
     let t = &table::all(&out);

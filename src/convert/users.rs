@@ -28,10 +28,18 @@ pub struct UserContext {
     /// Deactivated accounts: Synapse purges their account data, push rules,
     /// pushers and key backups on deactivation, so none are carried.
     pub deactivated: BTreeSet<String>,
+    /// Rooms of `roomserver_rooms` that are not carried (damaged, `--skip-room`, …):
+    /// users' data about them goes too, as Synapse's own purge of a room deletes it.
+    pub left_out_rooms: BTreeSet<String>,
 }
 
 impl UserContext {
-    pub fn new(ctx: &Context, accounts: &Accounts<'_>, joined_rooms: BTreeMap<String, BTreeSet<String>>) -> Self {
+    pub fn new(
+        ctx: &Context,
+        accounts: &Accounts<'_>,
+        joined_rooms: BTreeMap<String, BTreeSet<String>>,
+        left_out_rooms: BTreeSet<String>,
+    ) -> Self {
         let carried = &accounts.carried;
         let kept = &accounts.devices;
         UserContext {
@@ -44,6 +52,7 @@ impl UserContext {
                 .collect(),
             joined_rooms,
             deactivated: carried.iter().filter(|c| c.account.deactivated).map(|c| c.user_id.clone()).collect(),
+            left_out_rooms,
         }
     }
 
