@@ -97,8 +97,15 @@ pub fn run(
     report_path: Option<&Path>,
     skip_rooms: &[String],
 ) -> Result<()> {
-    let inputs = hash_inputs(dumps)?;
-    let (model, positions) = load(dumps)?;
+    // The inputs' hashes (for the header) are computed while the model is read:
+    // a second read of the files, on another core. Its error, if any, comes first.
+    let (inputs, loaded) = std::thread::scope(|s| {
+        let hashing = s.spawn(|| hash_inputs(dumps));
+        let loaded = load(dumps);
+        (hashing.join().expect("the hashing thread does not panic"), loaded)
+    });
+    let inputs = inputs?;
+    let (model, positions) = loaded?;
     let skip_rooms = rooms_to_skip(&model, skip_rooms)?;
     refuse_partial_state(&model, &skip_rooms)?;
     let server_name = choose_server_name(&model, server_name)?;
