@@ -21,6 +21,7 @@ mod postload;
 pub mod row;
 mod script;
 mod search;
+mod sliding_sync;
 pub mod spec;
 pub mod tables;
 mod value;

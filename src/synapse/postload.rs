@@ -10,7 +10,8 @@
 //!    background processors that walk the events stream moved past the
 //!    imported history (docs/synapse-writer.md, docs/synapse-schema.md §D).
 //! 4. Derived tables: those we compute ourselves are filled here (`event_search`,
-//!    [`search`](super::search)); the others are queued as background updates
+//!    [`search`](super::search); `sliding_sync_joined_rooms`,
+//!    [`sliding_sync`](super::sliding_sync)); the others are queued as background updates
 //!    (§E.1), which `update_synapse_database --run-background-updates` then rebuilds.
 //! 5. Completion mark, deferred checks run now.
 //! 6. Last, every stream sequence moved to the MAX of its tables (`setval`
@@ -21,7 +22,7 @@
 
 use std::fmt::Write as _;
 
-use super::search;
+use super::{search, sliding_sync};
 
 /// A check: `violations_sql` counts the rows that break it (must be 0).
 #[derive(Clone, Copy, Debug)]
@@ -71,6 +72,9 @@ pub enum Rebuild {
     /// Computed during the load by this SQL, which gives what Synapse's update
     /// would; the SQL also removes the update from `background_updates`.
     Computed(&'static str),
+    /// Computed by the SQL of the named update (one statement fills what a
+    /// chain of Synapse's updates builds); not queued, no SQL of its own.
+    ComputedBy(&'static str),
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -95,8 +99,16 @@ pub const REBUILD_DERIVED: &[BackgroundUpdate] = &[
     bg("populate_user_directory_cleanup", Some("populate_user_directory_process_users")),
     BackgroundUpdate { name: "event_search", depends_on: None, rebuild: Rebuild::Computed(search::EVENT_SEARCH_FILL) },
     BackgroundUpdate { name: "chain_cover", depends_on: None, rebuild: Rebuild::Computed(CHAIN_COVER_DONE) },
-    bg("sliding_sync_prefill_joined_rooms_to_recalculate_table_bg_update", None),
-    bg("sliding_sync_joined_rooms_bg_update", Some("sliding_sync_prefill_joined_rooms_to_recalculate_table_bg_update")),
+    BackgroundUpdate {
+        name: "sliding_sync_prefill_joined_rooms_to_recalculate_table_bg_update",
+        depends_on: None,
+        rebuild: Rebuild::ComputedBy("sliding_sync_joined_rooms_bg_update"),
+    },
+    BackgroundUpdate {
+        name: "sliding_sync_joined_rooms_bg_update",
+        depends_on: Some("sliding_sync_prefill_joined_rooms_to_recalculate_table_bg_update"),
+        rebuild: Rebuild::Computed(sliding_sync::JOINED_ROOMS_FILL),
+    },
     bg("sliding_sync_membership_snapshots_bg_update", None),
 ];
 
