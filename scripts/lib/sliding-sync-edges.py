@@ -7,7 +7,7 @@ redaction, a rejection or a newest event the table must not count — shapes the
 the generator do not hold. The events are real events of the room's version: their IDs are
 what Synapse's own `make_event_from_dict` derives, so Synapse's event fetcher loads them
 (it refuses an event whose stored ID is not the one it derives). Prints one line per case.
-Used by scripts/tests/43-sliding-sync.
+Used by scripts/tests/44-sliding-sync.
 """
 
 import json
