@@ -14,8 +14,16 @@
 //!   forward extremity is never soft-failed (Synapse refuses that), so such an
 //!   event is live instead.
 //!
-//! Outliers, rejected and soft-failed events get positive orderings above
-//! every Dendrite stream position (outside the live range). `received_ts`
+//! Outliers get positive orderings above every Dendrite stream position
+//! (outside the live range; Synapse's stream queries skip outliers in SQL).
+//! Rejected and soft-failed events get negative orderings below the
+//! backfilled ones. Trap: not above the base like outliers. Synapse's
+//! incremental `/sync` reads a room's newest `2 × limit` non-outlier rows by
+//! stream ordering and drops rejected and soft-failed ones only afterwards
+//! (docs/synapse-schema.md §B.4), so a room with more than that many of them
+//! above every position a client's token names came back with an empty,
+//! unlimited timeline: the events sent since the token were lost to the
+//! client. Below zero they are older than every token. `received_ts`
 //! (Dendrite keeps none) is `origin_server_ts`, raised where needed so it
 //! never decreases along the stream (Synapse binary-searches it).
 
@@ -211,25 +219,42 @@ pub fn classify(e: &Event, in_stream: bool, is_extremity: bool) -> Kind {
     }
 }
 
+/// Kinds whose stream orderings are negative (see the module comment).
+fn below_zero(kind: Kind) -> bool {
+    matches!(kind, Kind::Backfilled | Kind::Rejected | Kind::SoftFailed)
+}
+
 /// Stream orderings and `received_ts` for every planned event.
 fn assign_orderings(events: &mut [Planned<'_>], streams: &Streams) {
     let mut above = streams.counter();
     for p in events.iter_mut() {
         let live_in_stream = p.kind == Kind::Live && p.stream_ordering > 0;
-        if !live_in_stream && p.kind != Kind::Backfilled {
+        if !live_in_stream && !below_zero(p.kind) {
             p.stream_ordering = above.next();
         }
     }
-    // Backfilled: newest (deepest) first gets -1, as Synapse's backfill does.
+    // Backfilled: newest (deepest) first gets -1, as Synapse's backfill does;
+    // then the hidden ones (rejected, soft-failed), in NID order, further down.
     let mut back: Vec<usize> = (0..events.len()).filter(|&i| events[i].kind == Kind::Backfilled).collect();
     back.sort_by_key(|&i| (std::cmp::Reverse(events[i].event.depth), std::cmp::Reverse(events[i].stream_ordering)));
+    back.extend((0..events.len()).filter(|&i| below_zero(events[i].kind) && events[i].kind != Kind::Backfilled));
     for (n, &i) in back.iter().enumerate() {
         events[i].stream_ordering = -(n as i64) - 1;
     }
     let mut order: Vec<usize> = (0..events.len()).collect();
     order.sort_by_key(|&i| events[i].stream_ordering);
+    let first_positive = order.partition_point(|&i| events[i].stream_ordering < 0);
+    raise_received_ts(events, &order[..first_positive]);
+    raise_received_ts(events, &order[first_positive..]);
+}
+
+/// `received_ts` = `origin_server_ts`, raised so it never decreases along
+/// `order`. Synapse binary-searches it over the positive orderings only
+/// (docs/synapse-schema.md §A.5), so the negative ones are raised apart: a
+/// rejected event's far-future clock must not lift every live event's time.
+fn raise_received_ts(events: &mut [Planned<'_>], order: &[usize]) {
     let mut latest = i64::MIN;
-    for i in order {
+    for &i in order {
         let ts = events[i].fields.origin_server_ts.unwrap_or(0).max(latest);
         events[i].received_ts = ts;
         latest = ts;
@@ -267,7 +292,7 @@ mod tests {
             latest_event_nids: Box::new([]),
             state_snapshot_nid: 0,
         };
-        let evs: Vec<Event> = (1..=6).map(|n| event(n, 9, 5, false, true)).collect();
+        let evs: Vec<Event> = (1..=7).map(|n| event(n, 9, 5, false, true)).collect();
         let mut p = vec![
             planned(&evs[0], &room, Kind::Live, 10, 1000),
             planned(&evs[1], &room, Kind::Outlier, 0, 500),
@@ -275,13 +300,18 @@ mod tests {
             planned(&evs[3], &room, Kind::Live, 12, 900),      // older clock than its predecessor
             planned(&evs[4], &room, Kind::Backfilled, 3, 50),  // depth 5: newest backfilled
             planned(&evs[5], &room, Kind::Rejected, 0, 2000),
+            planned(&evs[6], &room, Kind::SoftFailed, 0, 20),
         ];
         assign_orderings(&mut p, &Streams { base: 20, live_max: 12 });
         let got: Vec<i64> = p.iter().map(|x| x.stream_ordering).collect();
-        assert_eq!(got, vec![10, 21, -2, 12, -1, 22]);
-        // Along the stream (-2, -1, 10, 12, 21, 22) received_ts never decreases.
+        // Outliers above the base; backfilled from -1 down, then rejected and
+        // soft-failed below them, so no token's "since" sees them as new.
+        assert_eq!(got, vec![10, 21, -2, 12, -1, -3, -4]);
+        // received_ts never decreases along -4, -3, -2, -1 (20, 2000, 2000, 2000)
+        // nor along 10, 12, 21 (1000, 1000, 1000): the rejected event's 2000
+        // does not lift the live ones.
         let ts: Vec<i64> = p.iter().map(|x| x.received_ts).collect();
-        assert_eq!(ts, vec![1000, 1000, 100, 1000, 100, 2000]);
+        assert_eq!(ts, vec![1000, 1000, 2000, 1000, 2000, 2000, 20]);
     }
 
     #[test]
