@@ -40,17 +40,32 @@ impl<'m> Extras<'m> {
     }
 }
 
-type BlockIndex = HashMap<(i64, i64), i64>;
+/// A block's entries as (type, state key) → event NID, sorted by key.
+type BlockIndex = Vec<((i64, i64), i64)>;
+
+/// Block indexes kept at most (entries in all): a room's big blocks are
+/// used by its next few dozen snapshots, then rarely again, so the cache is
+/// emptied when it grows past this rather than holding every block's index.
+const INDEX_CACHE_ENTRIES: usize = 1 << 22;
 
 fn replaced_state<'m>(model: &'m Model, plan: &Plan<'m>) -> HashMap<i64, &'m str> {
     let mut index: HashMap<i64, BlockIndex> = HashMap::new();
+    let mut cached = 0;
     let mut out = HashMap::new();
     for p in plan.events.iter().filter(|p| p.state_key.is_some() && !matches!(p.kind, Kind::Outlier | Kind::Rejected)) {
         let Some(blocks) = model.state.snapshots.get(&p.event.snapshot_nid) else { continue };
         let key = (p.event.type_nid, p.event.state_key_nid);
+        if cached > INDEX_CACHE_ENTRIES {
+            index.clear();
+            cached = 0;
+        }
         let found = blocks.iter().rev().find_map(|b| {
-            let idx = index.entry(*b).or_insert_with(|| index_block(model, *b));
-            idx.get(&key).copied()
+            let idx = index.entry(*b).or_insert_with(|| {
+                let idx = index_block(model, *b);
+                cached += idx.len();
+                idx
+            });
+            idx.binary_search_by_key(&key, |&(k, _)| k).ok().map(|i| idx[i].1)
         });
         if let Some(prev) = found.filter(|&n| n != p.event.nid).and_then(|n| model.events.get(n)) {
             out.insert(p.event.nid, &*prev.event_id);
@@ -60,15 +75,18 @@ fn replaced_state<'m>(model: &'m Model, plan: &Plan<'m>) -> HashMap<i64, &'m str
 }
 
 fn index_block(model: &Model, block: i64) -> BlockIndex {
-    let mut idx = BlockIndex::new();
-    let Some(nids) = model.state.blocks.get(&block) else { return idx };
+    let Some(nids) = model.state.blocks.get(&block) else { return BlockIndex::new() };
     let mut sorted: Vec<i64> = nids.to_vec();
     sorted.sort_unstable(); // the highest NID per key ends up last, and wins
-    for nid in sorted {
-        if let Some(e) = model.events.get(nid) {
-            idx.insert((e.type_nid, e.state_key_nid), nid);
+    let mut idx: BlockIndex =
+        sorted.iter().filter_map(|&nid| model.events.get(nid).map(|e| ((e.type_nid, e.state_key_nid), nid))).collect();
+    idx.sort_by_key(|&(k, _)| k); // stable: equal keys stay in NID order
+    idx.dedup_by(|later, earlier| {
+        if later.0 == earlier.0 {
+            earlier.1 = later.1; // keep the later (higher) NID
         }
-    }
+        later.0 == earlier.0
+    });
     idx
 }
 

@@ -29,7 +29,27 @@ pub enum ValueError {
 }
 
 /// `{1,2,3}` → `[1, 2, 3]`; `{}` → `[]`.
+///
+/// Arrays of plain numbers (how PostgreSQL writes a `bigint[]`: no quotes, no
+/// spaces) are split directly; a state block of thousands of NIDs must not
+/// cost a `String` per element. Anything else, or any element that does not
+/// parse, goes the general way, which gives the same values and errors.
 pub fn parse_bigint_array(s: &str) -> Result<Vec<i64>, ValueError> {
+    match plain_bigints(s) {
+        Some(values) => Ok(values),
+        None => general_bigint_array(s),
+    }
+}
+
+fn plain_bigints(s: &str) -> Option<Vec<i64>> {
+    let inner = s.strip_prefix('{')?.strip_suffix('}')?;
+    if inner.is_empty() || !inner.bytes().all(|b| b.is_ascii_digit() || b == b'-' || b == b',') {
+        return None;
+    }
+    inner.split(',').map(|e| e.parse::<i64>().ok()).collect()
+}
+
+fn general_bigint_array(s: &str) -> Result<Vec<i64>, ValueError> {
     parse_text_array(s)?
         .into_iter()
         .map(|e| match e {
@@ -178,6 +198,34 @@ mod tests {
         assert!(matches!(parse_bigint_array("1,2"), Err(ValueError::NotAnArray(_))));
         assert!(matches!(parse_bigint_array("{1,,2}"), Err(ValueError::BadArray { .. })));
         assert!(matches!(parse_bigint_array("{{1},{2}}"), Err(ValueError::BadArray { .. })));
+    }
+
+    /// The direct split of plain arrays gives what the general parser gives,
+    /// values and errors alike, on plain and on odd literals.
+    #[test]
+    fn plain_bigint_arrays_as_the_general_parser() {
+        let cases = [
+            "{}",
+            "{1}",
+            "{1,2,-3}",
+            "{9223372036854775807,-9223372036854775808}",
+            "{9223372036854775808}",
+            "{1,,2}",
+            "{,1}",
+            "{1,}",
+            "{-}",
+            "{1-2}",
+            "{--1}",
+            "{+1}",
+            "{ 1}",
+            "{1,NULL}",
+            "{\"1\"}",
+            "{01,007}",
+        ];
+        for c in cases {
+            assert_eq!(format!("{:?}", parse_bigint_array(c)), format!("{:?}", general_bigint_array(c)), "{c}");
+        }
+        assert_eq!(plain_bigints("{5,6}"), Some(vec![5, 6]), "the direct split is taken");
     }
 
     #[test]
