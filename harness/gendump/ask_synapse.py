@@ -47,7 +47,7 @@ import urllib.request
 from .verify import unescape
 
 WANT = {
-    "userapi_accounts": ("localpart", "server_name", "is_deactivated", "account_type"),
+    "userapi_accounts": ("localpart", "server_name", "is_deactivated", "account_type", "password_hash"),
     "roomserver_events": ("event_id", "event_type_nid", "event_state_key_nid", "room_nid", "sent_to_output",
                           "state_snapshot_nid"),
     "roomserver_rooms": ("room_nid", "room_id"),
@@ -110,8 +110,9 @@ class Truth:
     def __init__(self, path):
         t = read_columns(path, WANT)
         self.server = t["userapi_accounts"][0][1]
-        deact = {lp for lp, _s, d, _k in t["userapi_accounts"] if d == "t"}
-        self.admin_lp = next(lp for lp, _s, _d, k in t["userapi_accounts"] if k == "3")  # Dendrite's admin type
+        deact = {lp for lp, _s, d, _k, _h in t["userapi_accounts"] if d == "t"}
+        self.admin_lp = next(lp for lp, _s, _d, k, _h in t["userapi_accounts"] if k == "3")  # Dendrite's admin type
+        self.no_password = {lp for lp, _s, _d, _k, h in t["userapi_accounts"] if not h}  # appservice users
         types, keys = dict(t["roomserver_event_types"]), dict(t["roomserver_event_state_keys"])
         self.rs_key = {e: (types[ty], keys[k]) for e, ty, k, *_ in t["roomserver_events"] if k != "0"}
         self.devices = {}  # user -> [(token, device)]
@@ -419,7 +420,7 @@ def check_keys(c, tr, users, tally):
 
 def check_login(c, tr, users, seed, tally):
     """Last (it writes: a new device): the generated password logs the first sampled users in."""
-    for lp in users[:3]:
+    for lp in [u for u in users if u not in tr.no_password][:3]:
         st, b = c.call("POST", "/_matrix/client/v3/login", "", {
             "type": "m.login.password", "identifier": {"type": "m.id.user", "user": lp}, "password": f"pw-{seed}-{lp}"})
         tally.check("accounts", st == 200 and b.get("user_id") == tr.user(lp), f"{lp} password login: {st} {b}")
