@@ -30,6 +30,11 @@ serves as they are):
     false: each is after the user's read receipt; docs/userdata.md). Asked first; a row not
     served counts as pruned (Synapse deletes day-old non-highlight notifications within 30 s
     of starting, docs/e2e-checks.md `day-old-pruning`), so at scale this area checks little.
+  - account data: every item of userapi_account_datas but the push rules, global and per room,
+    `m.tag` through `/tags`; untagged rooms answer no tags;
+  - pushers: `/pushers` = the user's userapi_pushers rows;
+  - presence: the status message of the user's syncapi_presence row (not the state: Synapse's
+    timeouts move stale states on).
 
 usage: python -m harness.gendump.ask_synapse DIR BASE_URL [--users N] [--rooms N] [--state-events N]
 Waits for BASE_URL to answer (the truth is read first; start Synapse meanwhile).
@@ -64,6 +69,10 @@ WANT = {
     "keyserver_cross_signing_sigs": ("origin_user_id", "origin_key_id", "target_user_id", "target_key_id",
                                      "signature"),
     "userapi_notifications": ("localpart", "room_id", "event_id", "stream_pos", "notification_json", "read"),
+    "userapi_account_datas": ("localpart", "room_id", "type", "content"),
+    "userapi_pushers": ("localpart", "kind", "app_id", "app_display_name", "device_display_name", "pushkey",
+                        "profile_tag", "lang", "data"),
+    "syncapi_presence": ("user_id", "status_msg"),
 }
 
 
@@ -151,6 +160,14 @@ class Truth:
         self.xsigs = {}
         for ou, okey, tu, tkey, sig in t["keyserver_cross_signing_sigs"]:
             self.xsigs.setdefault((tu, tkey), {}).setdefault(ou, {})[okey] = sig
+        self.account_data = {}  # localpart -> {(room_id or '', type): content}
+        for lp, room, typ, content in t["userapi_account_datas"]:
+            if typ != "m.push_rules":
+                self.account_data.setdefault(lp, {})[(room, typ)] = json.loads(content)
+        self.pushers = {}
+        for lp, *fields in t["userapi_pushers"]:
+            self.pushers.setdefault(lp, []).append(tuple(fields[:-1]) + (json.loads(fields[-1]),))
+        self.status_msg = {u: m for u, m in t["syncapi_presence"]}
         self.notifs = {}
         for lp, room, eid, pos, js, read in t["userapi_notifications"]:
             self.notifs.setdefault(lp, []).append((int(pos), room, eid, json.loads(js)["actions"], read == "t"))
@@ -418,6 +435,49 @@ def check_keys(c, tr, users, tally):
                     f"ed25519:{pub}": pub}), f"{u} {field}: got {g} want {pub}")
 
 
+def check_account_data(c, tr, users, tally):
+    """Every account-data item of the sampled users as the dump holds it: global and per-room
+    through `/account_data`, `m.tag` through `/tags` (Synapse serves tags only there and in
+    /sync); a room without tags answers `{"tags": {}}`."""
+    for lp in users:
+        user, tok = tr.user(lp), tr.devices[lp][0][0]
+        items = tr.account_data.get(lp, {})
+        for (room, typ), want in sorted(items.items()):
+            if typ == "m.tag":
+                st, got = c.call("GET", f"/_matrix/client/v3/user/{q(user)}/rooms/{q(room)}/tags", tok)
+            elif room:
+                st, got = c.call("GET", f"/_matrix/client/v3/user/{q(user)}/rooms/{q(room)}/account_data/{q(typ)}", tok)
+            else:
+                st, got = c.call("GET", f"/_matrix/client/v3/user/{q(user)}/account_data/{q(typ)}", tok)
+            tally.check("account-data", st == 200 and got == want, f"{lp} {room or 'global'} {typ}: {st} {got} want {want}")
+        untagged = sorted(r for r in tr.rooms_of.get(user, ()) if (r, "m.tag") not in items)[:2]
+        for room in untagged:
+            st, got = c.call("GET", f"/_matrix/client/v3/user/{q(user)}/rooms/{q(room)}/tags", tok)
+            tally.check("account-data", st == 200 and got == {"tags": {}}, f"{lp} {room} no tags: {st} {got}")
+
+
+def check_pushers(c, tr, users, tally):
+    """`/pushers` of each sampled user: exactly the dump's pushers (kind, app, names, pushkey,
+    profile tag, language, data)."""
+    fields = ("kind", "app_id", "app_display_name", "device_display_name", "pushkey", "profile_tag", "lang", "data")
+    for lp in users:
+        st, b = c.call("GET", "/_matrix/client/v3/pushers", tr.devices[lp][0][0])
+        got = sorted((tuple(p.get(f) for f in fields) for p in b.get("pushers", [])), key=repr) if st == 200 else None
+        want = sorted(tr.pushers.get(lp, []), key=repr)
+        tally.check("pushers", got == want, f"{lp} /pushers: {st} {got} want {want}")
+
+
+def check_presence(c, tr, users, tally):
+    """The status message each sampled user set (Synapse's own timeouts may move a stale
+    `online` to `offline`, so the state itself is not compared)."""
+    for lp in users:
+        user = tr.user(lp)
+        st, b = c.call("GET", f"/_matrix/client/v3/presence/{q(user)}/status", tr.devices[lp][0][0])
+        want = tr.status_msg.get(user)
+        tally.check("presence", st == 200 and b.get("status_msg") == want,
+                    f"{lp} presence: {st} status_msg {b.get('status_msg')!r} want {want!r}")
+
+
 def check_login(c, tr, users, seed, tally):
     """Last (it writes: a new device): the generated password logs the first sampled users in."""
     for lp in [u for u in users if u not in tr.no_password][:3]:
@@ -480,6 +540,9 @@ def main():
     for lp in sample_users[:a.users]:
         check_resume(c, tr, lp, P, tally)
     check_keys(c, tr, sample_users, tally)
+    check_account_data(c, tr, sample_users, tally)
+    check_pushers(c, tr, sample_users, tally)
+    check_presence(c, tr, sample_users, tally)
     check_login(c, tr, sample_users, dump_seed(a.dir), tally)
     print(f"ask-synapse: {len(sample_users)} users, {len(sample_rooms)} rooms, {c.requests} requests, "
           f"{time.monotonic() - t0:.0f} s; notifications not served (pruned by Synapse): {pruned[0]} of {pruned[1]}")

@@ -23,6 +23,7 @@ import bcrypt
 import nacl.signing
 
 from . import rooms as rooms_mod
+from . import userdata
 from .events import VERSIONS, Builder, ServerKey, b64, canonical
 from .roomserver import Server
 from .tables import SCHEMA_DIR, Tables
@@ -58,6 +59,8 @@ class Dump:
         self.names = {}
         self.media = {}  # user -> [(media_id, upload name, content type, size)]
         self.relation_id = 0
+        self.read_receipts = {}  # (user, room_id) -> event ID of the user's read receipt
+        self.cross_signed = set()  # users with cross-signing keys
 
     # --- services for room scripts ------------------------------------------------------
     def clock(self):
@@ -223,6 +226,7 @@ class Dump:
                 self.receipt_id = getattr(self, "receipt_id", 0) + 1
                 t.row("syncapi_receipts", self.receipt_id, room.room_id, "m.read", user, tail[seen].event_id,
                       tail[seen].built.event["origin_server_ts"] + 5000)
+                self.read_receipts[(user, room.room_id)] = tail[seen].event_id
             unread = 0
             for i, ev in enumerate(tail):
                 if ev.built.sender == user or ev.stream <= joined_at:
@@ -295,6 +299,7 @@ class Dump:
         """Master, self-signing and user-signing keys; the master signs the other two, the
         self-signing key signs every device (signatures over the objects as clients upload them)."""
         t = self.t
+        self.cross_signed.add(user)
         master, mpub, _ = cross_signing_key(user, self.seed, "master")
         for kind, usage in ((1, "master"), (2, "self_signing"), (3, "user_signing")):
             sk, pub, obj = cross_signing_key(user, self.seed, usage)
@@ -374,6 +379,7 @@ class Dump:
                 t.row("keyserver_key_changes", key_change, user)  # one row per user: the latest change
         t.sequences["keyserver_key_changes_seq"] = key_change
         self.key_backups()
+        userdata.write(self)
         t.sequences["syncapi_stream_id"] = s.stream
         t.sequences["syncapi_receipt_id"] = getattr(self, "receipt_id", 0)
         t.sequences["syncapi_relation_id"] = self.relation_id

@@ -34,6 +34,7 @@ class RoomScript:
         self.creator, self.kind, self.budget = creator, kind, budget
         self.encrypted, self.public, self.pool = encrypted, public, list(pool)
         self.additional_creators = list(additional_creators)
+        self.dm_other = pool[0] if kind == "dm" and pool else None
         self.room = Room(dump.server, version)
         self.power = {}
         self.recent = []  # recent message Evs (reply/reaction/redaction targets)

@@ -43,6 +43,7 @@ COLUMNS = {
     "syncapi_output_room_events": "id, event_id, room_id, headered_event_json, type, sender, contains_url, "
     "add_state_ids, remove_state_ids, session_id, transaction_id, exclude_from_sync, history_visibility",
     "syncapi_output_room_events_topology": "event_id, topological_position, stream_position, room_id",
+    "syncapi_presence": "id, user_id, presence, status_msg, last_active_ts",
     "syncapi_receipts": "id, room_id, receipt_type, user_id, event_id, receipt_ts",
     "syncapi_relations": "id, room_id, event_id, child_event_id, child_event_type, rel_type",
     "syncapi_send_to_device": "id, user_id, device_id, content",
@@ -57,6 +58,8 @@ COLUMNS = {
     "userapi_notifications": "id, localpart, server_name, room_id, event_id, stream_pos, ts_ms, highlight, "
     "notification_json, read",
     "syncapi_notification_data": "id, user_id, room_id, notification_count, highlight_count",
+    "userapi_pushers": "id, localpart, server_name, session_id, profile_tag, kind, app_id, app_display_name, "
+    "device_display_name, pushkey, pushkey_ts_ms, lang, data",
     "userapi_profiles": "localpart, server_name, display_name, avatar_url",
     "keyserver_device_keys": "user_id, device_id, ts_added_secs, key_json, stream_id, display_name",
     "keyserver_one_time_keys": "user_id, device_id, key_id, algorithm, ts_added_secs, key_json",
