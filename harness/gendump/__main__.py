@@ -17,12 +17,15 @@ def main():
     ap.add_argument("--server-name", default="dendrite.test", help="the local server's name")
     ap.add_argument("--odd-user-ids", action="store_true",
                     help="user1 and user2 get IDs Synapse would not register today (upper case; over 255 bytes)")
+    ap.add_argument("--pad-bodies", type=int, default=0, metavar="N",
+                    help="append N characters to every plain message body (bigger events, same shape)")
     ap.add_argument("-o", "--out", required=True, help="output directory")
     a = ap.parse_args()
     os.makedirs(a.out, exist_ok=True)
     spool = os.path.join(a.out, ".spool")
     t0 = time.monotonic()
     d = Dump(a.events, a.seed, a.server_name, spool, a.odd_user_ids)
+    d.pad_bodies = a.pad_bodies
     d.plan()
 
     def progress(k, total):

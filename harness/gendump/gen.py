@@ -45,6 +45,8 @@ def access_token(localpart, device, seed):
 
 
 class Dump:
+    pad_bodies = 0  # characters appended to every plain message body (--pad-bodies)
+
     def __init__(self, events, seed, server_name, spool, odd_user_ids=False):
         self.n, self.seed, self.local = events, seed, server_name
         self.odd_user_ids = odd_user_ids

@@ -96,6 +96,9 @@ class RoomScript:
                        "session_id": "s" + str(self.room.nid) * 3}
             return self.emit("m.room.encrypted", sender, content, **kw)
         body = " ".join(r.choices(WORDS, k=r.randint(1, 24)))
+        if self.d.pad_bodies:  # no random draws: the same events, only bigger bodies
+            pad = " " + " ".join(WORDS)
+            body += (pad * (self.d.pad_bodies // len(pad) + 1))[:self.d.pad_bodies]
         content = {"body": body, "msgtype": "m.text"}
         if self.recent and r.random() < 0.08:
             target = r.choice(self.recent)
