@@ -30,9 +30,14 @@ serves as they are):
     false: each is after the user's read receipt; docs/userdata.md). Asked first; a row not
     served counts as pruned (Synapse deletes day-old non-highlight notifications within 30 s
     of starting, docs/e2e-checks.md `day-old-pruning`), so at scale this area checks little.
+  - highlights (never pruned): `/notifications?only=highlight` = the unread rows whose actions
+    highlight, newest first; `/sync`'s `highlight_count` per joined room = their number there;
   - account data: every item of userapi_account_datas but the push rules, global and per room,
     `m.tag` through `/tags`; untagged rooms answer no tags;
   - pushers: `/pushers` = the user's userapi_pushers rows;
+  - directory: every local address (roomserver_room_aliases) resolves to its room; `/publicRooms`
+    = the published rooms whose current join rule is public and that have joined members (what
+    Synapse lists), each with its number of joined members;
   - presence: the status message of the user's syncapi_presence row (not the state: Synapse's
     timeouts move stale states on).
 
@@ -73,28 +78,40 @@ WANT = {
     "userapi_pushers": ("localpart", "kind", "app_id", "app_display_name", "device_display_name", "pushkey",
                         "profile_tag", "lang", "data"),
     "syncapi_presence": ("user_id", "status_msg"),
+    "roomserver_room_aliases": ("alias", "room_id"),
+    "roomserver_published": ("room_id", "published"),
 }
+WHERE = {"syncapi_current_room_state": ("type", "m.room.join_rules", ("room_id", "headered_event_json"))}
 
 
-def read_columns(path, want):
-    """table -> list of tuples of the wanted columns (by the COPY header's names)."""
-    out, cur, idx = {t: [] for t in want}, None, None
+def read_columns(path, want, where=None):
+    """table -> list of tuples of the wanted columns (by the COPY header's names). `where`:
+    {table: (column, value, columns)} adds `table:value`, those columns of only the rows whose
+    column holds value (a few rows of a big table, without keeping the rest)."""
+    where = where or {}
+    out = {t: [] for t in want} | {f"{t}:{w[1]}": [] for t, w in where.items()}
+    cur, idx, cond = None, None, None
     with open(path, encoding="utf-8") as f:
         for line in f:
             if cur is None:
                 if line.startswith("COPY public."):
                     name = line.split()[1].split(".", 1)[1]
+                    cols = [c.strip() for c in line[line.index("(") + 1:line.index(")")].split(",")]
+                    cur, idx, cond = False, None, None
                     if name in want:
-                        cols = [c.strip() for c in line[line.index("(") + 1:line.index(")")].split(",")]
                         cur, idx = name, [cols.index(c) for c in want[name]]
-                    else:
-                        cur, idx = False, None
+                    if name in where:
+                        col, value, wcols = where[name]
+                        cur, cond = name, (cols.index(col), value, f"{name}:{value}", [cols.index(c) for c in wcols])
                 continue
             if line == "\\.\n":
                 cur = None
             elif cur:
                 fs = line.rstrip("\n").split("\t")
-                out[cur].append(tuple(None if fs[i] == "\\N" else unescape(fs[i]) for i in idx))
+                if idx is not None:
+                    out[cur].append(tuple(None if fs[i] == "\\N" else unescape(fs[i]) for i in idx))
+                if cond is not None and fs[cond[0]] == cond[1]:
+                    out[cond[2]].append(tuple(None if fs[i] == "\\N" else unescape(fs[i]) for i in cond[3]))
     return out
 
 
@@ -117,7 +134,7 @@ def pg_array(text):
 
 class Truth:
     def __init__(self, path):
-        t = read_columns(path, WANT)
+        t = read_columns(path, WANT, WHERE)
         self.server = t["userapi_accounts"][0][1]
         deact = {lp for lp, _s, d, _k, _h in t["userapi_accounts"] if d == "t"}
         self.admin_lp = next(lp for lp, _s, _d, k, _h in t["userapi_accounts"] if k == "3")  # Dendrite's admin type
@@ -168,6 +185,13 @@ class Truth:
         for lp, *fields in t["userapi_pushers"]:
             self.pushers.setdefault(lp, []).append(tuple(fields[:-1]) + (json.loads(fields[-1]),))
         self.status_msg = {u: m for u, m in t["syncapi_presence"]}
+        self.aliases = dict(t["roomserver_room_aliases"])
+        # The public room list: published rooms whose join rule is public and that have members
+        # (Synapse lists no other; docs/gen-dump.md).
+        public_rule = {room for room, js in t["syncapi_current_room_state:m.room.join_rules"]
+                       if json.loads(js).get("content", {}).get("join_rule") == "public"}
+        self.public = {room for room, p in t["roomserver_published"] if p == "t" and room in public_rule
+                       and self.joined.get(room)}
         self.notifs = {}
         for lp, room, eid, pos, js, read in t["userapi_notifications"]:
             self.notifs.setdefault(lp, []).append((int(pos), room, eid, json.loads(js)["actions"], read == "t"))
@@ -308,7 +332,37 @@ def check_notifications(c, tr, users, tally):
         tally.check("notifications", got_ids == order, f"{lp}: order {got_ids[:3]} want {order[:3]}")
         total += len(want)
         pruned += len(want) - len(order)
+        check_highlights(c, tr, lp, tok, [w for w in want if highlights(w[3])], tally)
     return pruned, total
+
+
+def highlights(actions):
+    """Synapse's reading of push actions: the first `highlight` tweak decides, true without a
+    value (Dendrite 0.13.8 stores these rows with its own `highlight` column false)."""
+    tweak = next((a for a in actions if isinstance(a, dict) and a.get("set_tweak") == "highlight"), None)
+    return tweak is not None and tweak.get("value", True) is not False
+
+
+def check_highlights(c, tr, lp, tok, want, tally):
+    """Highlights are never pruned: `/notifications?only=highlight` serves exactly the unread
+    ones, and a `/sync` counts them per room (`unread_notifications.highlight_count`: those
+    after the user's read receipt, which here are the unread rows)."""
+    st, body = c.call("GET", "/_matrix/client/v3/notifications", tok, params={"limit": "1000", "only": "highlight"})
+    got = [n["event"]["event_id"] for n in body.get("notifications", [])] if st == 200 else None
+    tally.check("highlights", got == [w[2] for w in want], f"{lp} only=highlight: {st} {got and got[:3]} "
+                f"want {[w[2] for w in want][:3]} ({len(got or [])} served, {len(want)} expected)")
+    flt = json.dumps({"room": {"timeline": {"limit": 1}, "state": {"types": []}, "ephemeral": {"types": []},
+                               "account_data": {"types": []}},
+                      "presence": {"not_types": ["*"]}, "account_data": {"not_types": ["*"]}})
+    st, body = c.call("GET", "/_matrix/client/v3/sync", tok, params={"timeout": "0", "filter": flt})
+    joined = (body.get("rooms") or {}).get("join") or {} if st == 200 else {}
+    count = {}
+    for w in want:
+        count[w[1]] = count.get(w[1], 0) + 1
+    for rid in sorted(set(joined) | set(count)):
+        n = (joined.get(rid) or {}).get("unread_notifications", {}).get("highlight_count", 0)
+        tally.check("highlights", st == 200 and n == count.get(rid, 0),
+                    f"{lp} /sync {rid}: {st} highlight_count {n} want {count.get(rid, 0)}")
 
 
 def check_user(c, tr, lp, tally):
@@ -478,6 +532,30 @@ def check_presence(c, tr, users, tally):
                     f"{lp} presence: {st} status_msg {b.get('status_msg')!r} want {want!r}")
 
 
+def check_directory(c, tr, tok, tally):
+    """Every local address resolves to its room with this server among the servers;
+    `/publicRooms`, paged through, lists exactly the public rooms, with their joined members."""
+    for alias, room in sorted(tr.aliases.items()):
+        st, b = c.call("GET", f"/_matrix/client/v3/directory/room/{q(alias)}", tok)
+        tally.check("directory", st == 200 and b.get("room_id") == room and tr.server in b.get("servers", []),
+                    f"{alias}: {st} {b} want {room}")
+    got, since = {}, None
+    for _ in range(1000):
+        st, b = c.call("GET", "/_matrix/client/v3/publicRooms", tok, params={"limit": "500", **(
+            {"since": since} if since else {})})
+        if st != 200:
+            break
+        got.update({r["room_id"]: r.get("num_joined_members") for r in b.get("chunk", [])})
+        since = b.get("next_batch")
+        if not since:
+            break
+    tally.check("directory", st == 200 and set(got) == tr.public, f"/publicRooms: {st}, {len(got)} rooms, want "
+                f"{len(tr.public)}; {sorted(set(got) ^ tr.public)[:3]} differ")
+    for room in sorted(tr.public & set(got)):
+        tally.check("directory", got[room] == len(tr.joined[room]),
+                    f"/publicRooms {room}: {got[room]} members, want {len(tr.joined[room])}")
+
+
 def check_login(c, tr, users, seed, tally):
     """Last (it writes: a new device): the generated password logs the first sampled users in."""
     for lp in [u for u in users if u not in tr.no_password][:3]:
@@ -543,6 +621,7 @@ def main():
     check_account_data(c, tr, sample_users, tally)
     check_pushers(c, tr, sample_users, tally)
     check_presence(c, tr, sample_users, tally)
+    check_directory(c, tr, tr.devices[sample_users[0]][0][0], tally)
     check_login(c, tr, sample_users, dump_seed(a.dir), tally)
     print(f"ask-synapse: {len(sample_users)} users, {len(sample_rooms)} rooms, {c.requests} requests, "
           f"{time.monotonic() - t0:.0f} s; notifications not served (pruned by Synapse): {pruned[0]} of {pruned[1]}")

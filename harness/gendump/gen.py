@@ -63,6 +63,7 @@ class Dump:
         self.relation_id = 0
         self.read_receipts = {}  # (user, room_id) -> event ID of the user's read receipt
         self.cross_signed = set()  # users with cross-signing keys
+        self.alias_rng = random.Random(f"{seed}/{events}/aliases")
 
     # --- services for room scripts ------------------------------------------------------
     def clock(self):
@@ -239,12 +240,42 @@ class Dump:
             t.row("syncapi_notification_data", self.notification_data_id, user, room.room_id, unread, 0)
         if s.public and s.kind != "dm":
             t.row("roomserver_published", room.room_id, "", "", True)
+        self.aliases(s)
+
+    def aliases(self, s):
+        """Local addresses (`roomserver_room_aliases`): every published room has one, some a
+        second, a fifth of the unpublished group rooms one; made by the room's creator when local,
+        else by its first local member (only local users make local addresses)."""
+        r, room = self.alias_rng, s.room
+        published = s.public and s.kind != "dm"
+        if s.kind == "dm" or not (published or r.random() < 0.2):
+            return
+        local = sorted(u for u in room.joined if u.endswith(":" + self.local) and u in self.devices)
+        maker = s.creator if s.creator in self.devices else (local[0] if local else None)
+        name = room.state.get(("m.room.name", ""))
+        if maker is None or name is None:
+            return
+        slug = "-".join(w for w in name.built.event["content"]["name"].split() if w.isascii() and w.isalnum())
+        for i in range(2 if published and r.random() < 0.3 else 1):
+            alias = f"#{slug or 'room'}-{room.nid}{'-' + str(i + 1) if i else ''}:{self.local}"
+            self.t.row("roomserver_room_aliases", alias, room.room_id, maker)
 
     def notification(self, user, room, ev, one_to_one, read):
         """A push notification as Dendrite stores it (default rules: messages notify, with a
-        sound in one-to-one rooms; the stored JSON's room_id is empty and ts 0, as Dendrite's)."""
+        sound in one-to-one rooms; the stored JSON's room_id is empty and ts 0, as Dendrite's).
+        A body that contains the user's display name or localpart highlights: Dendrite 0.13.8's
+        `contains_display_name` and `contains_user_name` rules match any substring, case
+        sensitive (so `User1` is highlighted by a mention of `User12`), and it stores such rows
+        with `highlight` false (it reads the tweak's missing value as false)."""
         b = ev.built
-        actions = ["notify", {"set_tweak": "sound", "value": "default"}] if one_to_one else ["notify"]
+        body = b.event["content"].get("body")
+        lp = user[1:].split(":")[0]
+        if isinstance(body, str) and (self.display_name(user) in body or lp in body):
+            actions = ["notify", {"set_tweak": "sound", "value": "default"}, {"set_tweak": "highlight"}]
+        elif one_to_one:
+            actions = ["notify", {"set_tweak": "sound", "value": "default"}]
+        else:
+            actions = ["notify"]
         event = {"content": b.event["content"], "event_id": b.event_id, "origin_server_ts": b.event["origin_server_ts"],
                  "sender": b.sender, "type": b.type}
         body = {"actions": actions, "event": event, "profile_tag": "", "read": False, "room_id": "", "ts": 0}

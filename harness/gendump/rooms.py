@@ -14,7 +14,8 @@ Side events that a live federated room produces are built at the points they occ
     stored with `is_rejected`, never in state or the sync stream);
   - soft-failed: a member who has just been banned still sends a message on the pre-ban prev
     (stored with state, not sent to the sync stream, not an extremity);
-  - redactions of messages and of state events (the redacted rows written redacted).
+  - redactions of messages and of state events (the redacted rows written redacted);
+  - mentions: 4 % of plain messages name a joined member (body, pill, `m.mentions`).
 Traps: v1 rooms put event IDs and reference hashes in prev/auth lists (the builder does it);
 v11+ redactions carry `redacts` in content; v12 power levels never list the creators.
 """
@@ -100,6 +101,13 @@ class RoomScript:
             pad = " " + " ".join(WORDS)
             body += (pad * (self.d.pad_bodies // len(pad) + 1))[:self.d.pad_bodies]
         content = {"body": body, "msgtype": "m.text"}
+        others = [u for u in self.room.joined if u != sender] if r.random() < 0.04 else None
+        if others:  # a mention, as Element writes it: the name in the body, a pill, m.mentions
+            target = r.choice(others)
+            name = self.d.display_name(target)
+            content = {"body": f"{name}: {body}", "format": "org.matrix.custom.html",
+                       "formatted_body": f'<a href="https://matrix.to/#/{target}">{name}</a>: {body}',
+                       "m.mentions": {"user_ids": [target]}, "msgtype": "m.text"}
         if self.recent and r.random() < 0.08:
             target = r.choice(self.recent)
             content["m.relates_to"] = {"m.in_reply_to": {"event_id": target.event_id}}
