@@ -16,6 +16,8 @@ kind<TAB>ID[<TAB>value] lines:
   room-account-data-left-out ID N   no room_account_data, room_tags or room_tags_revisions row
                            names the room; the report counts N rows left out for that reason
   user-kept ID             in users
+  user-warned ID           the report warns that the user cannot send in Synapse (ID over 255
+                           characters); no other user is warned about
   device-kept "USER DEV"   in devices
   device-absent "USER DEV" not in devices
   token-absent TOKEN       no access_tokens row holds it
@@ -84,10 +86,14 @@ def main(dump: str, expect: str, report_path: str) -> int:
     events = {r[0]: r[1] == "t" for r in sql("SELECT event_id, outlier FROM events")}
     rooms = {r[0] for r in sql("SELECT room_id FROM rooms")}
 
+    warned = {c["user_id"] for c in report.get("caveats", []) if c["kind"] == "user_id_too_long_to_send"}
+    expected_warned = set()
     for line in Path(expect).read_text().splitlines():
         kind, ident, *value = line.split("\t")
         what = f"{kind} {ident[:80]}"
-        if kind == "event-left-out":
+        if kind == "user-warned":
+            expected_warned.add(ident)
+        elif kind == "event-left-out":
             check(ident not in events and ident in listed_events, what + ": not in events, listed in the report")
         elif kind == "event-kept":
             check(events.get(ident) is False, what + ": in events, not an outlier")
@@ -137,6 +143,9 @@ def main(dump: str, expect: str, report_path: str) -> int:
             check(got == value[0], what + f": {value[0]} (got {got or 'none'})")
         else:
             check(False, f"unknown expectation kind {kind!r} in {expect}")
+
+    check(warned == expected_warned, f"the report warns about {len(warned)} users whose IDs Synapse refuses as "
+          f"senders (expected {len(expected_warned)})")
 
     # Everything accounted for.
     dump_events = {r["event_id"] for r in read_table(Path(dump), "roomserver_events")}

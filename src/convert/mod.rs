@@ -19,6 +19,7 @@
 
 mod account_data;
 mod accounts;
+mod caveats;
 mod chain_cover;
 mod dag;
 mod e2ee;
@@ -115,6 +116,7 @@ pub fn run(
     let mut skipped = Skipped::default();
     let facts = Facts::decide(&model, &ctx, &mut skipped);
     let tables = convert(&model, &ctx, &facts, &mut skipped)?;
+    let caveats = caveats::find(&tables);
     spinner.set_message("writing SQL");
     let rows = write(&tables, &ctx, &inputs, output)?;
     spinner.finish_and_clear();
@@ -127,6 +129,7 @@ pub fn run(
         skipped,
         stream_base: ctx.streams.base,
         unknown_tables: model.unknown_tables.clone(),
+        caveats,
     };
     eprint!("{}", report.text());
     if let Some(path) = report_path {

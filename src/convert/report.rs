@@ -14,6 +14,7 @@ use std::fmt::Write as _;
 
 use serde::Serialize;
 
+use super::caveats::Caveat;
 use crate::dendrite::catalog::UnknownTable;
 
 /// Declares [`Skip`]: each variant is one reason for leaving something out,
@@ -343,6 +344,8 @@ pub struct Report {
     pub stream_base: i64,
     /// Dendrite-prefixed tables this tool does not know (not carried).
     pub unknown_tables: Vec<UnknownTable>,
+    /// Carried as they are, but served differently by Synapse (warnings).
+    pub caveats: Vec<Caveat>,
 }
 
 impl Report {
@@ -357,6 +360,9 @@ impl Report {
         }
         for t in &self.unknown_tables {
             let _ = writeln!(s, "warning: {}", t.warning());
+        }
+        for c in &self.caveats {
+            let _ = writeln!(s, "warning: {}", c.warning());
         }
         if self.skipped.is_empty() {
             let _ = writeln!(s, "nothing skipped");
