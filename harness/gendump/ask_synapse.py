@@ -38,6 +38,9 @@ serves as they are):
   - directory: every local address (roomserver_room_aliases) resolves to its room; `/publicRooms`
     = the published rooms whose current join rule is public and that have joined members (what
     Synapse lists), each with its number of joined members;
+  - upgrades: every room replaced by a room upgrade: the old room's tombstone, the new room's
+    create event with `predecessor`, the old room's restricted power levels, as the current state
+    holds them, and both rooms' `/state` and `/messages` as for `rooms`;
   - presence: the status message of the user's syncapi_presence row (not the state: Synapse's
     timeouts move stale states on).
 
@@ -81,15 +84,16 @@ WANT = {
     "roomserver_room_aliases": ("alias", "room_id"),
     "roomserver_published": ("room_id", "published"),
 }
-WHERE = {"syncapi_current_room_state": ("type", "m.room.join_rules", ("room_id", "headered_event_json"))}
+WHERE = {"syncapi_current_room_state": ("type", ("m.room.join_rules", "m.room.create", "m.room.tombstone",
+                                                 "m.room.power_levels"), ("room_id", "headered_event_json"))}
 
 
 def read_columns(path, want, where=None):
     """table -> list of tuples of the wanted columns (by the COPY header's names). `where`:
-    {table: (column, value, columns)} adds `table:value`, those columns of only the rows whose
-    column holds value (a few rows of a big table, without keeping the rest)."""
+    {table: (column, values, columns)} adds `table:value` for each value, those columns of only
+    the rows whose column holds it (a few rows of a big table, without keeping the rest)."""
     where = where or {}
-    out = {t: [] for t in want} | {f"{t}:{w[1]}": [] for t, w in where.items()}
+    out = {t: [] for t in want} | {f"{t}:{v}": [] for t, w in where.items() for v in w[1]}
     cur, idx, cond = None, None, None
     with open(path, encoding="utf-8") as f:
         for line in f:
@@ -102,7 +106,7 @@ def read_columns(path, want, where=None):
                         cur, idx = name, [cols.index(c) for c in want[name]]
                     if name in where:
                         col, value, wcols = where[name]
-                        cur, cond = name, (cols.index(col), value, f"{name}:{value}", [cols.index(c) for c in wcols])
+                        cur, cond = name, (cols.index(col), value, name, [cols.index(c) for c in wcols])
                 continue
             if line == "\\.\n":
                 cur = None
@@ -110,8 +114,8 @@ def read_columns(path, want, where=None):
                 fs = line.rstrip("\n").split("\t")
                 if idx is not None:
                     out[cur].append(tuple(None if fs[i] == "\\N" else unescape(fs[i]) for i in idx))
-                if cond is not None and fs[cond[0]] == cond[1]:
-                    out[cond[2]].append(tuple(None if fs[i] == "\\N" else unescape(fs[i]) for i in cond[3]))
+                if cond is not None and fs[cond[0]] in cond[1]:
+                    out[f"{cond[2]}:{fs[cond[0]]}"].append(tuple(None if fs[i] == "\\N" else unescape(fs[i]) for i in cond[3]))
     return out
 
 
@@ -186,6 +190,17 @@ class Truth:
             self.pushers.setdefault(lp, []).append(tuple(fields[:-1]) + (json.loads(fields[-1]),))
         self.status_msg = {u: m for u, m in t["syncapi_presence"]}
         self.aliases = dict(t["roomserver_room_aliases"])
+        # Upgraded rooms: old room -> its replacement, and the contents of the state events an
+        # upgrade writes (tombstone, create with predecessor, power levels), from the current state.
+        self.upgrade_state = {}
+        for typ in ("m.room.create", "m.room.tombstone", "m.room.power_levels"):
+            for room, js in t[f"syncapi_current_room_state:{typ}"]:
+                ev = json.loads(js)
+                self.upgrade_state[(room, typ)] = (ev.get("_event_id") or ev.get("event_id"), ev["content"])
+        self.upgrades = {}
+        for (room, typ), (_eid, content) in self.upgrade_state.items():
+            if typ == "m.room.create" and "predecessor" in content:
+                self.upgrades[content["predecessor"]["room_id"]] = room
         # The public room list: published rooms whose join rule is public and that have members
         # (Synapse lists no other; docs/gen-dump.md).
         public_rule = {room for room, js in t["syncapi_current_room_state:m.room.join_rules"]
@@ -378,13 +393,13 @@ def check_user(c, tr, lp, tally):
                 f"{len((got or set()) ^ want)} differ")
 
 
-def check_room(c, tr, room, tally):
+def check_room(c, tr, room, tally, cat="rooms"):
     locals_ = sorted(u for u in tr.joined.get(room, ()) if u.endswith(":" + tr.server)
                      and u[1:].split(":")[0] in tr.devices)
     tok = tr.devices[locals_[0][1:].split(":")[0]][0][0]
     st, got = c.call("GET", f"/_matrix/client/v3/rooms/{q(room)}/state", tok)
     got_ids = {e["event_id"] for e in got} if st == 200 else set()
-    tally.check("rooms", got_ids == tr.state[room], f"/state {room}: {st}, {len(got_ids ^ tr.state[room])} differ")
+    tally.check(cat, got_ids == tr.state[room], f"/state {room}: {st}, {len(got_ids ^ tr.state[room])} differ")
     live = [e for e in tr.timeline[room] if not tr.events[e][5]] + [e for e in tr.timeline[room] if tr.events[e][5]]
     order = sorted(live, key=lambda e: tr.topo[e], reverse=True)[:40]
     got_ids, frm = [], {}
@@ -395,7 +410,7 @@ def check_room(c, tr, room, tally):
         if len(got_ids) >= 40 or not resp.get("end") or not resp.get("chunk"):
             break
         frm = {"from": resp["end"]}
-    tally.check("rooms", runs(got_ids, tr.topo) == runs(order, tr.topo),
+    tally.check(cat, runs(got_ids, tr.topo) == runs(order, tr.topo),
                 f"/messages {room}: {len(got_ids)} events, got {got_ids[:2]} want {order[:2]}")
 
 
@@ -556,6 +571,31 @@ def check_directory(c, tr, tok, tally):
                     f"/publicRooms {room}: {got[room]} members, want {len(tr.joined[room])}")
 
 
+def check_upgrades(c, tr, tally):
+    """Every upgraded room, asked as a local member of both rooms: the old room's tombstone
+    names the new room, the new room's create event names the old room and the tombstone as
+    `predecessor`, the old room's power levels are the restricted ones, each as the dump's
+    current state holds it; then both rooms' `/state` and `/messages` as in `rooms`."""
+    for old, new in sorted(tr.upgrades.items()):
+        both = sorted(u for u in tr.joined.get(old, set()) & tr.joined.get(new, set())
+                      if u.endswith(":" + tr.server) and u[1:].split(":")[0] in tr.devices)
+        tally.check("upgrades", bool(both), f"{old} -> {new}: no local member in both")
+        if not both:
+            continue
+        tok = tr.devices[both[0][1:].split(":")[0]][0][0]
+        tomb_id, tomb = tr.upgrade_state[(old, "m.room.tombstone")]
+        want_pred = {"event_id": tomb_id, "room_id": old}
+        tally.check("upgrades", tomb.get("replacement_room") == new
+                    and tr.upgrade_state[(new, "m.room.create")][1].get("predecessor") == want_pred,
+                    f"{old} -> {new}: the dump's tombstone and predecessor disagree")
+        for room, typ in ((old, "m.room.tombstone"), (new, "m.room.create"), (old, "m.room.power_levels")):
+            st, got = c.call("GET", f"/_matrix/client/v3/rooms/{q(room)}/state/{q(typ)}/", tok)
+            want = tr.upgrade_state[(room, typ)][1]
+            tally.check("upgrades", st == 200 and got == want, f"{room} {typ}: {st} {str(got)[:200]} want {want}")
+        for room in (old, new):
+            check_room(c, tr, room, tally, "upgrades")
+
+
 def check_login(c, tr, users, seed, tally):
     """Last (it writes: a new device): the generated password logs the first sampled users in."""
     for lp in [u for u in users if u not in tr.no_password][:3]:
@@ -622,6 +662,7 @@ def main():
     check_pushers(c, tr, sample_users, tally)
     check_presence(c, tr, sample_users, tally)
     check_directory(c, tr, tr.devices[sample_users[0]][0][0], tally)
+    check_upgrades(c, tr, tally)
     check_login(c, tr, sample_users, dump_seed(a.dir), tally)
     print(f"ask-synapse: {len(sample_users)} users, {len(sample_rooms)} rooms, {c.requests} requests, "
           f"{time.monotonic() - t0:.0f} s; notifications not served (pruned by Synapse): {pruned[0]} of {pruned[1]}")

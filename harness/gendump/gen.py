@@ -189,9 +189,11 @@ class Dump:
         r = self.rng
         self.accounts_rows()
         scripts = []
-        for kind, v, creator, budget, public, encrypted, pool, extra in self.rooms:
+        upgrades = self.upgrades()
+        for i, (kind, v, creator, budget, public, encrypted, pool, extra) in enumerate(self.rooms):
             s = rooms_mod.RoomScript(self, VERSIONS[v], creator, kind, budget, random.Random(r.random()),
-                                     encrypted=encrypted, public=public, pool=pool, additional_creators=extra)
+                                     encrypted=encrypted, public=public, pool=pool, additional_creators=extra,
+                                     upgrade_to=upgrades.get(i))
             scripts.append(s)
         order = []
         for i, s in enumerate(scripts):
@@ -208,16 +210,32 @@ class Dump:
             while not done[i]:
                 done[i] = next(g, StopIteration) is StopIteration
         for s in scripts:
-            s.room.finish(self.local)
-            self.room_extras(s)
+            for room in s.rooms:
+                room.finish(self.local)
+                self.room_extras(s, room)
         self.server.finish()
         self.scripts = scripts
         self.user_rows()
 
-    def room_extras(self, s):
-        """Receipts and notifications of local members over the room's last messages, and the
-        published flag of public rooms."""
-        t, room, r = self.t, s.room, self.rng
+    def upgrades(self):
+        """Which rooms their local creator upgrades (plan index -> new version): the first small
+        v1 room always (so every dump has an upgrade), 30 % of the other group rooms of versions
+        1, 5, 6 and 9 and 3 % of those of version 10 with at least 15 events; from a random
+        stream of their own."""
+        r, out, first = random.Random(f"{self.seed}/{self.n}/upgrades"), {}, True
+        for i, (kind, v, creator, budget, *_rest) in enumerate(self.rooms):
+            if kind not in ("small", "medium") or v not in rooms_mod.UPGRADE_TO or creator not in self.devices:
+                continue
+            if (kind == "small" and v == "1" and first) or (budget >= 15 and r.random() < (0.03 if v == "10" else 0.3)):
+                out[i] = rooms_mod.UPGRADE_TO[v]
+            first = first and not (kind == "small" and v == "1")
+        return out
+
+    def room_extras(self, s, room):
+        """Receipts and notifications of local members over the room's last messages (and the
+        tombstone of an upgraded room), the published flag of public rooms (a replaced room's
+        turned off, as Dendrite's upgrade does) and the addresses of the newest room."""
+        t, r = self.t, self.rng
         tail = list(room.tail)
         two = len(room.joined) == 2
         for user in sorted(room.joined):
@@ -236,11 +254,16 @@ class Dump:
                     continue
                 self.notification(user, room, ev, two, read=i <= seen)
                 unread += i > seen
+            tomb = room.tombstone
+            if tomb is not None and tomb.built.sender != user:  # Dendrite's `.m.rule.tombstone`
+                self.notification(user, room, tomb, two, read=False, actions=["notify", {"set_tweak": "highlight"}])
+                unread += 1
             self.notification_data_id = getattr(self, "notification_data_id", 0) + 1
             t.row("syncapi_notification_data", self.notification_data_id, user, room.room_id, unread, 0)
         if s.public and s.kind != "dm":
-            t.row("roomserver_published", room.room_id, "", "", True)
-        self.aliases(s)
+            t.row("roomserver_published", room.room_id, "", "", room is s.room)
+        if room is s.room:
+            self.aliases(s)
 
     def aliases(self, s):
         """Local addresses (`roomserver_room_aliases`): every published room has one, some a
@@ -260,7 +283,7 @@ class Dump:
             alias = f"#{slug or 'room'}-{room.nid}{'-' + str(i + 1) if i else ''}:{self.local}"
             self.t.row("roomserver_room_aliases", alias, room.room_id, maker)
 
-    def notification(self, user, room, ev, one_to_one, read):
+    def notification(self, user, room, ev, one_to_one, read, actions=None):
         """A push notification as Dendrite stores it (default rules: messages notify, with a
         sound in one-to-one rooms; the stored JSON's room_id is empty and ts 0, as Dendrite's).
         A body that contains the user's display name or localpart highlights: Dendrite 0.13.8's
@@ -270,14 +293,17 @@ class Dump:
         b = ev.built
         body = b.event["content"].get("body")
         lp = user[1:].split(":")[0]
-        if isinstance(body, str) and (self.display_name(user) in body or lp in body):
-            actions = ["notify", {"set_tweak": "sound", "value": "default"}, {"set_tweak": "highlight"}]
-        elif one_to_one:
-            actions = ["notify", {"set_tweak": "sound", "value": "default"}]
-        else:
-            actions = ["notify"]
+        if actions is None:
+            if isinstance(body, str) and (self.display_name(user) in body or lp in body):
+                actions = ["notify", {"set_tweak": "sound", "value": "default"}, {"set_tweak": "highlight"}]
+            elif one_to_one:
+                actions = ["notify", {"set_tweak": "sound", "value": "default"}]
+            else:
+                actions = ["notify"]
         event = {"content": b.event["content"], "event_id": b.event_id, "origin_server_ts": b.event["origin_server_ts"],
                  "sender": b.sender, "type": b.type}
+        if b.state_key is not None:
+            event["state_key"] = b.state_key
         body = {"actions": actions, "event": event, "profile_tag": "", "read": False, "room_id": "", "ts": 0}
         self.notification_id = getattr(self, "notification_id", 0) + 1
         self.t.row("userapi_notifications", self.notification_id, user[1:].split(":")[0], self.local, room.room_id,

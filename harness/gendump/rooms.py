@@ -20,8 +20,13 @@ Traps: v1 rooms put event IDs and reference hashes in prev/auth lists (the build
 v11+ redactions carry `redacts` in content; v12 power levels never list the creators.
 """
 
-from .events import b64
+from .events import VERSIONS, b64, redact
 from .roomserver import Room
+
+# Room upgrades a local creator makes (Dendrite 0.13.8 upgrades to 10 by default and knows 11).
+UPGRADE_TO = {"1": "10", "5": "10", "6": "10", "9": "10", "10": "11"}
+# State Dendrite's upgrade writes itself in the new room instead of copying it.
+UPGRADE_OVERRIDES = {("m.room.create", ""), ("m.room.power_levels", ""), ("m.room.join_rules", "")}
 
 WORDS = ("alpha bravo charlie delta echo foxtrot golf hotel india juliet kilo lima mike november oscar papa "
          "quebec romeo sierra tango uniform victor whiskey xray yankee zulu ok yes no maybe later lunch "
@@ -30,12 +35,15 @@ WORDS = ("alpha bravo charlie delta echo foxtrot golf hotel india juliet kilo li
 
 class RoomScript:
     def __init__(self, dump, version, creator, kind, budget, rng, *, encrypted=False, public=False,
-                 pool=(), additional_creators=()):
+                 pool=(), additional_creators=(), upgrade_to=None):
         self.d, self.v, self.rng = dump, version, rng
         self.creator, self.kind, self.budget = creator, kind, budget
         self.encrypted, self.public, self.pool = encrypted, public, list(pool)
         self.additional_creators = list(additional_creators)
         self.dm_other = pool[0] if kind == "dm" and pool else None
+        self.upgrade_to = upgrade_to  # a version: the creator upgrades the room at 70 % of its budget
+        self.old_rooms = []  # rooms this script's room replaced (tombstoned), oldest first
+        self.spent = 0  # events stored in old_rooms
         self.room = Room(dump.server, version)
         self.power = {}
         self.recent = []  # recent message Evs (reply/reaction/redaction targets)
@@ -43,6 +51,13 @@ class RoomScript:
         self.local = dump.local
         self.prejoin = int(budget * 0.2) if kind in ("big", "medium") and not self.is_local(creator) else 0
         self.room.unseen = self.prejoin > 0
+
+    @property
+    def rooms(self):
+        return self.old_rooms + [self.room]
+
+    def used(self):
+        return self.spent + self.room.count
 
     def is_local(self, user):
         return user.endswith(":" + self.local)
@@ -52,7 +67,17 @@ class RoomScript:
         return self.d.clock()
 
     def emit(self, etype, sender, content, state_key=None, *, prev=None, depth=None, membership=None,
-             rejected=False, soft_failed=False, defer=False, redacts=None, record_prev=True, join_state=False):
+             rejected=False, soft_failed=False, defer=False, redacts=None, record_prev=True, join_state=False,
+             ts=None):
+        built = self.build(etype, sender, content, state_key, prev=prev, depth=depth, membership=membership,
+                           redacts=redacts, ts=ts)
+        return self.store(built, rejected=rejected, soft_failed=soft_failed, defer=defer, record_prev=record_prev,
+                          join_state=join_state)
+
+    def build(self, etype, sender, content, state_key=None, *, prev=None, depth=None, membership=None,
+              redacts=None, ts=None):
+        """An event built against the room's current state and extremities (not stored yet):
+        (built, prev Evs, auth Evs)."""
         room = self.room
         prev = room.latest if prev is None else prev
         if depth is None:
@@ -63,13 +88,15 @@ class RoomScript:
             origin, resident = sender.split(":", 1)[1], self.creator.split(":", 1)[1]
             if origin != resident:
                 signers = (resident,)  # send_join: the resident server countersigns
-        built = self.d.builder.build(self.v, room.room_id, etype, sender, content, state_key=state_key, prev=[
-            p.built for p in prev], auth=[a.built for a in auth], depth=depth, ts=self.ts(), redacts=redacts,
-            extra_signers=signers)
-        txn = self.d.txn_for(sender) if etype not in ("m.room.member",) and state_key is None else None
-        ev = room.add(built, prev, auth, rejected=rejected, soft_failed=soft_failed, txn=txn, defer=defer,
-                      record_prev=record_prev, join_state=join_state)
-        return ev
+        built = self.d.builder.build(room.version, room.room_id, etype, sender, content, state_key=state_key,
+                                     prev=[p.built for p in prev], auth=[a.built for a in auth], depth=depth,
+                                     ts=ts or self.ts(), redacts=redacts, extra_signers=signers)
+        return built, prev, auth
+
+    def store(self, event, **kw):
+        built, prev, auth = event
+        txn = self.d.txn_for(built.sender) if built.type != "m.room.member" and built.state_key is None else None
+        return self.room.add(built, prev, auth, txn=txn, **kw)
 
     def member(self, user, membership, sender=None, **kw):
         content = {"membership": membership}
@@ -143,13 +170,75 @@ class RoomScript:
             yield
         for user in self.additional_creators:
             yield from self.join(user)
-        while self.room.count < self.budget:
+        while self.used() < self.budget:
+            if self.upgrade_to and not self.room.unseen and self.used() >= self.budget * 0.7:
+                yield from self.upgrade()
+                continue
             if self.room.unseen:
                 self.room.keep_before = self.room.count >= self.prejoin - 60
                 if self.room.count >= self.prejoin:
                     yield from self.local_join()
                     continue
             yield from self.act()
+
+    def upgrade(self):
+        """The creator upgrades the room as Dendrite's upgrade does it: the tombstone is built
+        first (the new room's create event names it as `predecessor`), the new room gets its
+        create (old content, `creator` set to the upgrader before v11, removed from v11),
+        the upgrader's join, the power levels, the join rules, `m.room.guest_access` forbidden,
+        then copies of the other state and the bans (redacted events copied as stored); then the
+        tombstone is stored in the old room and its power levels restricted (`events_default`
+        and `invite` 50). Every event has the same timestamp. Then the members follow, one join
+        a step (invited first in invite-only rooms)."""
+        old, me, version = self.room, self.creator, VERSIONS[self.upgrade_to]
+        r = self.rng
+        ts = self.ts()
+        new_id = "!" + "".join(r.choice("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ") for _ in range(16))
+        tomb = self.build("m.room.tombstone", me, {"body": "This room has been replaced",
+                                                  "replacement_room": f"{new_id}:{self.local}"}, "", ts=ts)
+        state = dict(old.state)
+
+        def content(key):
+            ev = state[key]
+            if ev.event_id in old.redacted_ids:
+                return redact(old.version, ev.built.event)["content"]
+            return ev.built.event["content"]
+
+        create = dict(content(("m.room.create", "")), room_version=version.ident,
+                      predecessor={"event_id": tomb[0].event_id, "room_id": old.room_id})
+        if version.creator_in_content:
+            create["creator"] = me
+        else:
+            create.pop("creator", None)
+        self.old_rooms.append(old)
+        self.spent += old.count
+        self.room = Room(self.d.server, version, f"{new_id}:{self.local}")
+        self.emit("m.room.create", me, create, "", ts=ts)
+        yield
+        self.emit("m.room.member", me, dict(content(("m.room.member", me)), membership="join"), me, membership="join",
+                  ts=ts)
+        yield
+        for key in (("m.room.power_levels", ""), ("m.room.join_rules", "")):
+            self.emit(key[0], me, content(key), "", ts=ts)
+            yield
+        self.emit("m.room.guest_access", me, {"guest_access": "forbidden"}, "", ts=ts)
+        yield
+        for key in sorted(k for k in state if k[0] != "m.room.member" and k not in UPGRADE_OVERRIDES):
+            self.emit(key[0], me, content(key), key[1], ts=ts)
+            yield
+        for key in sorted(k for k in state if k[0] == "m.room.member" and old.members.get(k[1]) == "ban"):
+            self.emit("m.room.member", me, content(key), key[1], membership="ban", ts=ts)
+            yield
+        new, self.room = self.room, old
+        old.tombstone = self.store(tomb)
+        yield
+        pl = content(("m.room.power_levels", ""))
+        level = max(50, pl.get("users_default", 0) + 1)
+        self.emit("m.room.power_levels", me, dict(pl, events_default=level, invite=level), "", ts=ts)
+        yield
+        self.room, self.v, self.recent, self.upgrade_to = new, version, [], None
+        for user in [u for u in old.joined if u != me]:
+            yield from self.join(user)
 
     def local_join(self):
         """The first local user joins over federation: outliers, the join with full state, and
@@ -177,7 +266,7 @@ class RoomScript:
     def act(self):
         r, room = self.rng, self.room
         x = r.random()
-        left = self.budget - room.count
+        left = self.budget - self.used()
         joined = room.joined
         unseen = room.unseen
         if self.pool and (x < 0.10 or len(joined) < 2) and left >= 2:

@@ -165,6 +165,8 @@ class Room:
         self.unseen_events, self.backfill_events = [], []
         self.invites = []  # (invite Ev, sync invite stream position or None)
         self.tail = collections.deque(maxlen=30)  # the last messages (receipts, notifications)
+        self.redacted_ids = set()  # events stored redacted
+        self.tombstone = None  # the Ev of m.room.tombstone once the room is upgraded
 
     # --- state --------------------------------------------------------------------------
     def after_snapshot(self, ev):
@@ -351,6 +353,7 @@ class Room:
         ev.headered = base + sync
         self._sync_row(ev, replaced, txn)
         self.s.t.row("roomserver_redactions", rb.event_id, ev.event_id, True)
+        self.redacted_ids.add(ev.event_id)
 
     def invited(self, ev, local):
         """An invite: a roomserver_invites row (retired once the target's membership moves on)

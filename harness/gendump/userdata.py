@@ -45,10 +45,11 @@ def write(d):
     users = [(lp, kind) for lp, kind, deactivated, _as in d.accounts if not deactivated and kind in (1, 3)]
     rooms_of, dms = {}, {}
     for sc in d.scripts:
+        for room in sc.rooms:
+            for u, m in sorted(room.members.items()):
+                if m == "join" and u.endswith(":" + d.local):
+                    rooms_of.setdefault(u, []).append(room.room_id)
         room = sc.room
-        for u, m in sorted(room.members.items()):
-            if m == "join" and u.endswith(":" + d.local):
-                rooms_of.setdefault(u, []).append(room.room_id)
         if sc.kind == "dm" and sc.dm_other:
             a, b = sc.creator, sc.dm_other
             if a in room.members:
