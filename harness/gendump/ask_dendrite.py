@@ -4,8 +4,8 @@ with the generator's truth read from the dump's own rows (not from Dendrite):
   - `/rooms/{id}/state`: the event IDs of the room's current state (syncapi_current_room_state);
   - `/rooms/{id}/messages?dir=b`: the newest events in topological order (depth, then stream
     position, both descending), as the sync stream and topology tables hold them;
-  - rooms replaced by an upgrade (tombstone in the current state) and their replacements are
-    always in the sample;
+  - rooms replaced by an upgrade (tombstone in the current state), their replacements and the
+    rooms whose join rule is `knock` (knocks in their state) are always in the sample;
   - `/rooms/{id}/context/{event}`: the event itself, the events before it in that order, the
     events after it by stream position (Dendrite's reading), for the middle of the history and
     for the newest backfilled event.
@@ -76,11 +76,13 @@ def main():
     rng = random.Random(1)
     rooms = sorted((r for r in joined if r not in v12), key=lambda r: -len(timeline.get(r, [])))
     sample = rooms[:5] + rng.sample(rooms[5:], min(len(rooms) - 5, a.rooms - 5)) if len(rooms) > 5 else rooms
-    upgraded = set()  # rooms replaced by an upgrade and their replacements: always asked
+    upgraded, knock = set(), set()  # rooms of an upgrade, rooms with join rule knock: always asked
     for room, _ev, typ, _snd, _url, _sk, js, *_ in t["syncapi_current_room_state"]:
         if typ == "m.room.tombstone":
             upgraded |= {room, json.loads(js)["content"]["replacement_room"]}
-    sample += sorted(r for r in upgraded if r in joined and r not in v12 and r not in sample)
+        if typ == "m.room.join_rules" and json.loads(js)["content"].get("join_rule") == "knock":
+            knock.add(room)
+    sample += sorted(r for r in upgraded | knock if r in joined and r not in v12 and r not in sample)
     if a.negative:
         state[sample[0]].discard(sorted(state[sample[0]])[0])
         timeline[sample[0]].remove(max(timeline[sample[0]], key=lambda e: topo[e]))
@@ -137,7 +139,7 @@ def main():
                 bad += 1
                 print(f"DIFF context {room} {mid}: before {got_before[:3]} want {want_before[:3]}; "
                       f"after {got_after[:3]} want {want_after[:3]}")
-    print(f"ask-dendrite: {len(sample)} rooms ({len(upgraded)} of an upgrade), {checked} answers compared ({n_ctx} /context, "
+    print(f"ask-dendrite: {len(sample)} rooms ({len(upgraded)} of an upgrade, {len(knock)} with knocks), {checked} answers compared ({n_ctx} /context, "
           f"{sum(1 for r in sample if r in backfilled)} rooms with backfilled history), {bad} differ; "
           f"{quirks} redacted events of v1 rooms left out by Dendrite")
     sys.exit(1 if bad else 0)

@@ -41,6 +41,8 @@ serves as they are):
   - upgrades: every room replaced by a room upgrade: the old room's tombstone, the new room's
     create event with `predecessor`, the old room's restricted power levels, as the current state
     holds them, and both rooms' `/state` and `/messages` as for `rooms`;
+  - knocks: in rooms whose join rule is `knock`, `/members?membership=knock` = the users whose
+    current membership is a knock (remote users: Dendrite 0.13.8 receives knocks over federation);
   - presence: the status message of the user's syncapi_presence row (not the state: Synapse's
     timeouts move stale states on).
 
@@ -149,9 +151,11 @@ class Truth:
         for tok, dev, lp in t["userapi_devices"]:
             if lp not in deact:
                 self.devices.setdefault(lp, []).append((tok, dev))
-        self.state, self.joined, self.rooms_of = {}, {}, {}
+        self.state, self.joined, self.rooms_of, self.knocked = {}, {}, {}, {}
         for room, ev, typ, sk, m in t["syncapi_current_room_state"]:
             self.state.setdefault(room, set()).add(ev)
+            if typ == "m.room.member" and m == "knock":
+                self.knocked.setdefault(room, set()).add(sk)
             if typ == "m.room.member" and m == "join":
                 self.joined.setdefault(room, set()).add(sk)
                 self.rooms_of.setdefault(sk, set()).add(room)
@@ -203,8 +207,10 @@ class Truth:
                 self.upgrades[content["predecessor"]["room_id"]] = room
         # The public room list: published rooms whose join rule is public and that have members
         # (Synapse lists no other; docs/gen-dump.md).
-        public_rule = {room for room, js in t["syncapi_current_room_state:m.room.join_rules"]
-                       if json.loads(js).get("content", {}).get("join_rule") == "public"}
+        rule = {room: json.loads(js).get("content", {}).get("join_rule")
+                for room, js in t["syncapi_current_room_state:m.room.join_rules"]}
+        public_rule = {room for room, jr in rule.items() if jr == "public"}
+        self.knock_rooms = sorted(room for room, jr in rule.items() if jr == "knock")
         self.public = {room for room, p in t["roomserver_published"] if p == "t" and room in public_rule
                        and self.joined.get(room)}
         self.notifs = {}
@@ -596,6 +602,21 @@ def check_upgrades(c, tr, tally):
             check_room(c, tr, room, tally, "upgrades")
 
 
+def check_knocks(c, tr, limit, tally):
+    """Rooms whose join rule is `knock` (up to `limit`), asked as a local member:
+    `/members?membership=knock` = the users whose current membership there is a knock."""
+    for room in tr.knock_rooms[:limit]:
+        local = sorted(u for u in tr.joined.get(room, ()) if u.endswith(":" + tr.server)
+                       and u[1:].split(":")[0] in tr.devices)
+        if not local:
+            continue
+        st, b = c.call("GET", f"/_matrix/client/v3/rooms/{q(room)}/members", tr.devices[local[0][1:].split(":")[0]][0][0],
+                       params={"membership": "knock"})
+        got = {e["state_key"] for e in b.get("chunk", [])} if st == 200 else None
+        want = tr.knocked.get(room, set())
+        tally.check("knocks", got == want, f"{room} knocks: {st} {sorted(got or [])[:3]} want {sorted(want)[:3]}")
+
+
 def check_login(c, tr, users, seed, tally):
     """Last (it writes: a new device): the generated password logs the first sampled users in."""
     for lp in [u for u in users if u not in tr.no_password][:3]:
@@ -663,6 +684,7 @@ def main():
     check_presence(c, tr, sample_users, tally)
     check_directory(c, tr, tr.devices[sample_users[0]][0][0], tally)
     check_upgrades(c, tr, tally)
+    check_knocks(c, tr, a.rooms, tally)
     check_login(c, tr, sample_users, dump_seed(a.dir), tally)
     print(f"ask-synapse: {len(sample_users)} users, {len(sample_rooms)} rooms, {c.requests} requests, "
           f"{time.monotonic() - t0:.0f} s; notifications not served (pruned by Synapse): {pruned[0]} of {pruned[1]}")

@@ -189,11 +189,11 @@ class Dump:
         r = self.rng
         self.accounts_rows()
         scripts = []
-        upgrades = self.upgrades()
+        upgrades, knocks = self.upgrades(), self.knock_rooms()
         for i, (kind, v, creator, budget, public, encrypted, pool, extra) in enumerate(self.rooms):
             s = rooms_mod.RoomScript(self, VERSIONS[v], creator, kind, budget, random.Random(r.random()),
                                      encrypted=encrypted, public=public, pool=pool, additional_creators=extra,
-                                     upgrade_to=upgrades.get(i))
+                                     upgrade_to=upgrades.get(i), knock=i in knocks)
             scripts.append(s)
         order = []
         for i, s in enumerate(scripts):
@@ -229,6 +229,17 @@ class Dump:
             if (kind == "small" and v == "1" and first) or (budget >= 15 and r.random() < (0.03 if v == "10" else 0.3)):
                 out[i] = rooms_mod.UPGRADE_TO[v]
             first = first and not (kind == "small" and v == "1")
+        return out
+
+    def knock_rooms(self):
+        """Invite-only group rooms of version 7 or later whose join rule is `knock` instead: the
+        first such small room (every dump has knocks) and a third of the others; from a random
+        stream of their own."""
+        r, out = random.Random(f"{self.seed}/{self.n}/knocks"), set()
+        for i, (kind, v, _creator, _budget, public, *_rest) in enumerate(self.rooms):
+            if kind in ("small", "medium") and not public and v in ("9", "10", "11"):
+                if not out or r.random() < 0.33:
+                    out.add(i)
         return out
 
     def room_extras(self, s, room):

@@ -196,10 +196,10 @@ class Room:
 
     def auth_for(self, etype, sender, state_key=None, membership=None):
         """Auth events by the spec's selection: create, power levels, sender's member, and for
-        member events the target's member and (join/invite) the join rules."""
+        member events the target's member and (join/invite/knock) the join rules."""
         want = [("m.room.create", ""), ("m.room.power_levels", "")]
         if etype == "m.room.member":
-            if membership in ("join", "invite"):
+            if membership in ("join", "invite", "knock"):
                 want.append(("m.room.join_rules", ""))
             want.append(("m.room.member", sender))
             if state_key != sender:
