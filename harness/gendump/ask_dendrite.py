@@ -4,6 +4,9 @@ with the generator's truth read from the dump's own rows (not from Dendrite):
   - `/rooms/{id}/state`: the event IDs of the room's current state (syncapi_current_room_state);
   - `/rooms/{id}/messages?dir=b`: the newest events in topological order (depth, then stream
     position, both descending), as the sync stream and topology tables hold them;
+  - for a sample of users (`--users`): every account-data item but the push rules (`m.tag`
+    through `/tags`), `/pushers`, a set status message (`/presence/{id}/status`); every local
+    address through `/directory/room/{alias}`;
   - rooms replaced by an upgrade (tombstone in the current state), their replacements and the
     rooms whose join rule is `knock` (knocks in their state) are always in the sample;
   - `/rooms/{id}/context/{event}`: the event itself, the events before it in that order, the
@@ -18,6 +21,7 @@ import argparse
 import json
 import random
 import sys
+import urllib.error
 import urllib.parse
 import urllib.request
 
@@ -30,17 +34,29 @@ def get(base, path, token):
         return json.load(r)
 
 
+def get_or_status(base, path, token):
+    """The answer, or {"status": code} for an HTTP error (a difference, not a crash)."""
+    try:
+        return get(base, path, token)
+    except urllib.error.HTTPError as e:
+        return {"status": e.code}
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("dir")
     ap.add_argument("base")
     ap.add_argument("--rooms", type=int, default=30)
+    ap.add_argument("--users", type=int, default=20, help="users whose account data, pushers, presence are asked")
     ap.add_argument("--negative", action="store_true", help="negative control: drop one state event and one "
-                    "timeline event of the biggest room from the truth; the run must then report 2 differences")
+                    "timeline event of the biggest room and change one account-data item in the truth; the run "
+                    "must then report 3 differences")
     a = ap.parse_args()
     t = read_tables(f"{a.dir}/dendrite.sql", ["syncapi_current_room_state", "syncapi_output_room_events",
                                                "syncapi_output_room_events_topology", "userapi_devices",
-                                               "userapi_accounts", "roomserver_redactions", "roomserver_rooms"])
+                                               "userapi_accounts", "roomserver_redactions", "roomserver_rooms",
+                                               "userapi_account_datas", "userapi_pushers", "syncapi_presence",
+                                               "roomserver_room_aliases"])
     v1 = {r[1] for r in t["roomserver_rooms"] if r[5] == "1"}
     v12 = {r[1] for r in t["roomserver_rooms"] if r[5] == "12"}  # Dendrite 0.13.8 cannot serve v12 rooms
     redacted = {r[1] for r in t["roomserver_redactions"]}
@@ -139,10 +155,65 @@ def main():
                 bad += 1
                 print(f"DIFF context {room} {mid}: before {got_before[:3]} want {want_before[:3]}; "
                       f"after {got_after[:3]} want {want_after[:3]}")
+    n_user, bad_user = user_data(a, t, token, server, rng)
+    checked += n_user
+    bad += bad_user
+    print(f"ask-dendrite: {n_user} account-data, pusher, presence and address answers compared, {bad_user} differ")
     print(f"ask-dendrite: {len(sample)} rooms ({len(upgraded)} of an upgrade, {len(knock)} with knocks), {checked} answers compared ({n_ctx} /context, "
           f"{sum(1 for r in sample if r in backfilled)} rooms with backfilled history), {bad} differ; "
           f"{quirks} redacted events of v1 rooms left out by Dendrite")
     sys.exit(1 if bad else 0)
+
+
+def user_data(a, t, token, server, rng):
+    """What the sampled users keep besides rooms, as Dendrite serves it: every account-data item
+    but the push rules (`m.tag` through `/tags`), `/pushers`, a set status message, and every
+    local address through `/directory/room`. Returns (answers compared, differences)."""
+    items, pushers, status = {}, {}, {}
+    for lp, _s, room, typ, content in t["userapi_account_datas"]:
+        if typ != "m.push_rules":
+            items.setdefault(f"@{lp}:{server}", {})[(room, typ)] = json.loads(content)
+    for _id, lp, _s, _sess, tag, kind, app, app_name, dev_name, key, _ts, lang, data in t["userapi_pushers"]:
+        pushers.setdefault(f"@{lp}:{server}", []).append((kind, app, app_name, dev_name, key, tag or "", lang,
+                                                           json.loads(data)))
+    for _id, user, _p, msg, _ts in t["syncapi_presence"]:
+        if msg:
+            status[user] = msg
+    users = sorted(u for u in token if u in items)
+    users = rng.sample(users, min(len(users), a.users))
+    if a.negative and users:
+        key = sorted(items[users[0]])[0]
+        items[users[0]][key] = {"changed": True}
+    n = bad = 0
+    fields = ("kind", "app_id", "app_display_name", "device_display_name", "pushkey", "profile_tag", "lang", "data")
+
+    def check(ok, text):
+        nonlocal n, bad
+        n += 1
+        if not ok:
+            bad += 1
+            print(f"DIFF {text}")
+
+    for user in users:
+        tok, uq = token[user], urllib.parse.quote(user)
+        for (room, typ), want in sorted(items[user].items()):
+            rq, tq = urllib.parse.quote(room), urllib.parse.quote(typ)
+            path = (f"/_matrix/client/v3/user/{uq}/rooms/{rq}/tags" if typ == "m.tag" else
+                    f"/_matrix/client/v3/user/{uq}/rooms/{rq}/account_data/{tq}" if room else
+                    f"/_matrix/client/v3/user/{uq}/account_data/{tq}")
+            got = get_or_status(a.base, path, tok)
+            check(got == want, f"account data {user} {room or 'global'} {typ}: {got} want {want}")
+        got = sorted((tuple(p.get(f) for f in fields) for p in get_or_status(a.base, "/_matrix/client/v3/pushers", tok)
+                      .get("pushers", [])), key=repr)
+        check(got == sorted(pushers.get(user, []), key=repr), f"pushers {user}: {got} want {pushers.get(user)}")
+        if user in status:  # Dendrite answers "" without one
+            got = get_or_status(a.base, f"/_matrix/client/v3/presence/{uq}/status", tok).get("status_msg")
+            check(got == status[user], f"presence {user}: {got!r} want {status[user]!r}")
+    asker = token[users[0]] if users else None
+    for alias, room, _creator in sorted(t["roomserver_room_aliases"]) if asker else ():
+        got = get_or_status(a.base, f"/_matrix/client/v3/directory/room/{urllib.parse.quote(alias)}", asker)
+        check(got.get("room_id") == room and server in got.get("servers", []), f"address {alias}: {got} want {room}")
+    return n, bad
 
 
 if __name__ == "__main__":

@@ -411,6 +411,8 @@ class Room:
             b = ev.built
             content = b.event["content"]
             membership = content.get("membership") if b.type == "m.room.member" else None
+            if membership == "join":  # the federation API's record of who to send the room's events to
+                t.row("federationsender_joined_hosts", self.room_id, b.event_id, b.state_key.split(":", 1)[1])
             t.row("syncapi_current_room_state", self.room_id, b.event_id, b.type, b.sender, "url" in content,
                   b.state_key, self.headered(ev), membership, ev.stream, HISTORY_VIS[self.hist_vis])
         for ev, stream in self.invites:

@@ -20,6 +20,7 @@ SCHEMA_DIR = os.path.join(os.path.dirname(__file__), "schema")
 # Column lists as the real Dendrite v0.13.8 creates them (fresh database order).
 COLUMNS = {
     "db_migrations": 'version, "time", dendrite_version',
+    "federationsender_joined_hosts": "room_id, event_id, server_name",
     "roomserver_event_json": "event_nid, event_json",
     "roomserver_event_state_keys": "event_state_key_nid, event_state_key",
     "roomserver_event_types": "event_type_nid, event_type",
