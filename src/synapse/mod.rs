@@ -16,6 +16,7 @@
 mod copy_text;
 mod guards;
 mod header;
+mod membership_snapshots;
 mod output;
 mod postload;
 pub mod row;

@@ -11,7 +11,8 @@
 //!    imported history (docs/synapse-writer.md, docs/synapse-schema.md §D).
 //! 4. Derived tables: those we compute ourselves are filled here (`event_search`,
 //!    [`search`](super::search); `sliding_sync_joined_rooms`,
-//!    [`sliding_sync`](super::sliding_sync)); the others are queued as background updates
+//!    [`sliding_sync`](super::sliding_sync); `sliding_sync_membership_snapshots`,
+//!    [`membership_snapshots`](super::membership_snapshots)); the others are queued as background updates
 //!    (§E.1), which `update_synapse_database --run-background-updates` then rebuilds.
 //! 5. Completion mark, deferred checks run now.
 //! 6. Last, every stream sequence moved to the MAX of its tables (`setval`
@@ -22,7 +23,7 @@
 
 use std::fmt::Write as _;
 
-use super::{search, sliding_sync};
+use super::{membership_snapshots, search, sliding_sync};
 
 /// A check: `violations_sql` counts the rows that break it (must be 0).
 #[derive(Clone, Copy, Debug)]
@@ -109,7 +110,11 @@ pub const REBUILD_DERIVED: &[BackgroundUpdate] = &[
         depends_on: Some("sliding_sync_prefill_joined_rooms_to_recalculate_table_bg_update"),
         rebuild: Rebuild::Computed(sliding_sync::JOINED_ROOMS_FILL),
     },
-    bg("sliding_sync_membership_snapshots_bg_update", None),
+    BackgroundUpdate {
+        name: "sliding_sync_membership_snapshots_bg_update",
+        depends_on: None,
+        rebuild: Rebuild::Computed(membership_snapshots::MEMBERSHIP_SNAPSHOTS_FILL),
+    },
 ];
 
 /// The chain cover index is made by the converter (src/convert/chain_cover.rs)
