@@ -299,7 +299,16 @@ CASES = [f for n, f in sorted(globals().items()) if n.startswith("case_")]
 if len(rooms) <= len(CASES):
     sys.exit("sliding-sync-edges: %d joined rooms (not v12), %d cases" % (len(rooms), len(CASES)))
 left_room_cases()
-for (room, version), case in zip(rooms, CASES):
+# A create event with a non-string room type leaves a room without a name or encryption event
+# nothing for Synapse's membership-snapshots update to record, and that update asserts on it
+# (an empty map: a room Synapse itself could not have); that case takes a named room.
+cur.execute("SELECT room_id FROM current_state_events WHERE type = 'm.room.name' AND state_key = ''")
+named = {r for (r,) in cur.fetchall()}
+NEEDS_NAME = {case_room_type_number}
+left = list(rooms)
+for case in CASES:
+    room, version = next((x for x in left if x[0] in named), left[0]) if case in NEEDS_NAME else left[0]
+    left.remove((room, version))
     case(room, version)
     print("%s: %s (v%s)" % (case.__name__[5:], room, version))
 conn.commit()
