@@ -25,13 +25,14 @@ use crate::dendrite::Model;
 use crate::synapse::tables::{self as syn, Tables};
 use crate::synapse::Rows;
 
+use super::fields::Prev;
 use super::plan::{Kind, Plan, Planned};
 use super::report::{Skip, Skipped};
 use super::table::streamed;
 
 /// `event_edges`, `event_auth`, `room_depth` and the extremities.
 pub fn tables<'a>(model: &'a Model, plan: &'a Plan<'a>, out: &mut Tables<'a>, skipped: &mut Skipped) -> Result<()> {
-    out.event_edges = edges(plan, skipped)?;
+    out.event_edges = edges(model, plan, skipped)?;
     out.event_auth = auth(model, plan, skipped)?;
     out.room_depth = room_depth(plan);
     out.event_forward_extremities = forward_extremities(model, plan, skipped);
@@ -40,13 +41,13 @@ pub fn tables<'a>(model: &'a Model, plan: &'a Plan<'a>, out: &mut Tables<'a>, sk
 }
 
 /// `event_edges`, made while written (a row per event).
-fn edges<'a>(plan: &'a Plan<'a>, skipped: &mut Skipped) -> Result<Rows<'a, syn::EventEdge<'a>>> {
+fn edges<'a>(model: &'a Model, plan: &'a Plan<'a>, skipped: &mut Skipped) -> Result<Rows<'a, syn::EventEdge<'a>>> {
     streamed(skipped, move |sink, _| {
         for p in plan.events.iter().filter(|p| !p.is_rejected()) {
             for prev in distinct(&p.fields.prev_events) {
                 sink(&syn::EventEdge {
                     event_id: Cow::Borrowed(&p.event.event_id),
-                    prev_event_id: Cow::Borrowed(prev),
+                    prev_event_id: Cow::Borrowed(prev.id(&model.events)),
                 })?;
             }
         }
@@ -120,13 +121,17 @@ fn forward_extremities<'a>(
     t
 }
 
-fn backward_extremities<'a>(model: &Model, plan: &'a Plan<'a>) -> Rows<'a, syn::BackwardExtremity<'a>> {
+fn backward_extremities<'a>(model: &'a Model, plan: &'a Plan<'a>) -> Rows<'a, syn::BackwardExtremity<'a>> {
     let in_dag = |p: &Planned<'_>| !p.is_outlier() && !p.is_rejected();
     let mut rows: BTreeSet<(&'a str, &'a str)> = BTreeSet::new();
     for p in plan.events.iter().filter(|p| in_dag(p)) {
         for prev in &p.fields.prev_events {
-            if !plan.by_event_id(model, prev).is_some_and(in_dag) {
-                rows.insert((&**prev, p.room.room_id.as_str()));
+            let stored = match prev {
+                Prev::Nid(nid) => plan.get(*nid),
+                Prev::Unknown(_) => None,
+            };
+            if !stored.is_some_and(in_dag) {
+                rows.insert((prev.id(&model.events), p.room.room_id.as_str()));
             }
         }
     }
@@ -140,7 +145,7 @@ fn backward_extremities<'a>(model: &Model, plan: &'a Plan<'a>) -> Rows<'a, syn::
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::dendrite::event_json::EventFields;
+    use crate::convert::fields::Fields;
     use crate::dendrite::events::{Event, Events};
     use crate::dendrite::rooms::Room;
     use crate::synapse::row::Block;
@@ -150,14 +155,12 @@ mod tests {
         Event { state_key_nid: if state { 1 } else { 0 }, auth_event_nids: auth.into(), ..Event::test(nid) }
     }
 
-    fn planned<'m>(e: &'m Event, room: &'m Room, kind: Kind, prevs: &[&'m str]) -> Planned<'m> {
+    fn planned<'m>(events: &Events, e: &'m Event, room: &'m Room, kind: Kind, prevs: &[&str]) -> Planned<'m> {
+        let prev = |id: &&str| events.by_event_id(id).map_or_else(|| Prev::Unknown((*id).into()), |e| Prev::Nid(e.nid));
         Planned {
             event: e,
             room,
-            fields: EventFields {
-                prev_events: prevs.iter().map(|p| Cow::Borrowed(*p)).collect(),
-                ..EventFields::default()
-            },
+            fields: Fields { prev_events: prevs.iter().map(prev).collect(), ..Fields::default() },
             event_type: "t",
             state_key: e.is_state().then_some(""),
             kind,
@@ -198,15 +201,15 @@ mod tests {
         let evs = &model.events.all;
         let plan = Plan {
             events: vec![
-                planned(&evs[0], &room, Kind::Live, &[]),
-                planned(&evs[1], &room, Kind::Live, &["$e1", "$e1"]),
-                planned(&evs[2], &room, Kind::Live, &["$e2", "$gone"]),
-                planned(&evs[3], &room, Kind::Rejected, &["$e3"]),
-                planned(&evs[4], &room, Kind::Outlier, &["$e0"]),
+                planned(&model.events, &evs[0], &room, Kind::Live, &[]),
+                planned(&model.events, &evs[1], &room, Kind::Live, &["$e1", "$e1"]),
+                planned(&model.events, &evs[2], &room, Kind::Live, &["$e2", "$gone"]),
+                planned(&model.events, &evs[3], &room, Kind::Rejected, &["$e3"]),
+                planned(&model.events, &evs[4], &room, Kind::Outlier, &["$e0"]),
             ],
         };
         let mut skipped = Skipped::default();
-        let edges = edges(&plan, &mut skipped).unwrap();
+        let edges = edges(&model, &plan, &mut skipped).unwrap();
         let auth = auth(&model, &plan, &mut skipped).unwrap();
         let p = |a: &str, b: &str| (a.to_string(), b.to_string());
         assert_eq!(pairs(&edges), vec![p("$e2", "$e1"), p("$e3", "$e2"), p("$e3", "$gone"), p("$e5", "$e0")]);

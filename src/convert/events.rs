@@ -141,7 +141,8 @@ impl<'m> MetaSources<'m> {
         }
     }
 
-    pub fn meta(&self, model: &'m Model, p: &Planned<'_>) -> Meta<'m> {
+    /// The metadata of `p`, whose JSON is `json`.
+    pub fn meta(&self, model: &'m Model, p: &Planned<'_>, json: &str) -> Meta<'m> {
         let id = p.event_id();
         let txn = model.sync.by_nid(p.event.nid).and_then(|s| {
             let device = self.sessions.get(&s.session_id?)?;
@@ -149,7 +150,7 @@ impl<'m> MetaSources<'m> {
         });
         Meta {
             soft_failed: p.kind == Kind::SoftFailed,
-            redacted: self.redacted_targets.contains(id) || was_redacted(p.json()),
+            redacted: self.redacted_targets.contains(id) || was_redacted(json),
             recheck_redaction_false: self.validated_redactions.contains(id),
             out_of_band_membership: false,
             txn,
@@ -179,7 +180,8 @@ fn event_row<'a>(p: &'a Planned<'a>) -> syn::Event<'a> {
 
 /// `events`, `event_json`, `state_events` and `rejections` for every planned
 /// event. The first three (a row per event or state event, the JSON in
-/// every `event_json` row) are made while they are written, not held.
+/// every `event_json` row) are made while they are written, not held; the
+/// JSON is read back from the spill file in NID order as they are.
 pub fn tables<'a>(model: &'a Model, plan: &'a Plan<'a>, out: &mut Tables<'a>) {
     for p in plan.events.iter().filter(|p| p.is_rejected()) {
         out.rejections.push(syn::Rejection {
@@ -210,23 +212,34 @@ pub fn tables<'a>(model: &'a Model, plan: &'a Plan<'a>, out: &mut Tables<'a>) {
     let extras = Extras::new(model, plan);
     out.event_json = Rows::produced(
         n,
-        Box::new(move |sink| plan.events.iter().try_for_each(|p| sink(&event_json_row(model, &sources, &extras, p)?))),
+        Box::new(move |sink| {
+            let mut window = model.events.spill().map(|s| s.window());
+            plan.events.iter().try_for_each(|p| {
+                let json = match (p.event.json, window.as_mut()) {
+                    (Some(span), Some(w)) => w.read(span)?,
+                    _ => "",
+                };
+                sink(&event_json_row(model, &sources, &extras, p, json)?)
+            })
+        }),
     );
 }
 
+/// One `event_json` row; its JSON is a copy, as the window's buffer moves on.
 fn event_json_row<'a>(
     model: &'a Model,
     sources: &MetaSources<'a>,
     extras: &Extras<'a>,
     p: &'a Planned<'a>,
+    json: &str,
 ) -> anyhow::Result<syn::EventJson<'a>> {
     let body =
-        persisted_json(p.json(), &extras.for_event(p)).map_err(|e| anyhow::anyhow!("event {}: {e}", p.event_id()))?;
+        persisted_json(json, &extras.for_event(p)).map_err(|e| anyhow::anyhow!("event {}: {e}", p.event_id()))?;
     Ok(syn::EventJson {
         event_id: Cow::Borrowed(&p.event.event_id),
         room_id: p.room.room_id.as_str().into(),
-        internal_metadata: sources.meta(model, p).to_json().into(),
-        json: body,
+        internal_metadata: sources.meta(model, p, json).to_json().into(),
+        json: Cow::Owned(body.into_owned()),
         format_version: p.format_version(),
     })
 }

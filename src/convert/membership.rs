@@ -39,10 +39,11 @@ pub fn tables<'a>(
     current: &CurrentState<'a, 'a>,
     out: &mut Tables<'a>,
     skipped: &mut Skipped,
-) {
+) -> anyhow::Result<()> {
     out.room_memberships = room_memberships(model, plan, skipped);
     (out.current_state_events, out.local_current_membership) = current_tables(ctx, current);
-    out.room_guest_access = guest_access_stats(current);
+    out.room_guest_access = guest_access_stats(model, current)?;
+    Ok(())
 }
 
 fn room_memberships<'a>(
@@ -179,7 +180,10 @@ fn current_tables<'a>(
 /// `guest_can_join: false` for rooms that allow guests. Its upsert leaves
 /// columns it did not compute as they are, so a row holding only
 /// `guest_access`, written here, survives the rebuild, which fills in the rest.
-fn guest_access_stats<'a>(state: &CurrentState<'a, 'a>) -> Rows<'a, syn::RoomGuestAccess<'a>> {
+fn guest_access_stats<'a>(
+    model: &Model,
+    state: &CurrentState<'a, 'a>,
+) -> anyhow::Result<Rows<'a, syn::RoomGuestAccess<'a>>> {
     #[derive(serde::Deserialize)]
     struct Event {
         #[serde(default)]
@@ -192,14 +196,18 @@ fn guest_access_stats<'a>(state: &CurrentState<'a, 'a>) -> Rows<'a, syn::RoomGue
     }
     let mut t = Rows::default();
     for (room, events) in state {
-        let value = events
-            .iter()
-            .filter(|p| p.event_type == "m.room.guest_access" && p.state_key == Some(""))
-            .filter_map(|p| serde_json::from_str::<Event>(p.json()).ok())
-            .find_map(|e| e.content.guest_access.as_str().filter(|v| !v.contains('\0')).map(str::to_owned));
+        let mut value = None;
+        for p in events.iter().filter(|p| p.event_type == "m.room.guest_access" && p.state_key == Some("")) {
+            let json = model.events.json(p.event)?.unwrap_or_default();
+            let Ok(e) = serde_json::from_str::<Event>(&json) else { continue };
+            value = e.content.guest_access.as_str().filter(|v| !v.contains('\0')).map(str::to_owned);
+            if value.is_some() {
+                break;
+            }
+        }
         if let Some(v) = value {
             t.push(syn::RoomGuestAccess { room_id: room.room_id.as_str().into(), guest_access: v.into() });
         }
     }
-    t
+    Ok(t)
 }

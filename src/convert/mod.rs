@@ -24,6 +24,7 @@ mod chain_cover;
 mod dag;
 mod e2ee;
 mod events;
+mod fields;
 mod groups;
 mod invariants;
 mod invites;
@@ -102,7 +103,7 @@ pub fn run(
     // a second read of the files, on another core. Its error, if any, comes first.
     let (inputs, loaded) = std::thread::scope(|s| {
         let hashing = s.spawn(|| hash_inputs(dumps));
-        let loaded = load(dumps);
+        let loaded = load(dumps, &spill_dir(output));
         (hashing.join().expect("the hashing thread does not panic"), loaded)
     });
     let inputs = inputs?;
@@ -114,7 +115,7 @@ pub fn run(
     let spinner = spinner();
     spinner.set_message("converting");
     let mut skipped = Skipped::default();
-    let facts = Facts::decide(&model, &ctx, &mut skipped);
+    let facts = Facts::decide(&model, &ctx, &mut skipped)?;
     let tables = convert(&model, &ctx, &facts, &mut skipped)?;
     let caveats = caveats::find(&tables);
     spinner.set_message("writing SQL");
@@ -139,6 +140,16 @@ pub fn run(
             .with_context(|| format!("writing the report {}", path.display()))?;
     }
     Ok(())
+}
+
+/// Where the event JSON waits until it is written ([`crate::dendrite::json_spill`]):
+/// next to the output, which needs more room than it; $TMPDIR for stdout.
+fn spill_dir(output: &Path) -> PathBuf {
+    match output.parent() {
+        _ if output == Path::new("-") => std::env::temp_dir(),
+        Some(d) if !d.as_os_str().is_empty() => d.to_owned(),
+        _ => PathBuf::from("."),
+    }
 }
 
 fn hash_inputs(dumps: &[PathBuf]) -> Result<Vec<InputFile>> {
@@ -191,10 +202,11 @@ impl Visitor for Reader {
     }
 }
 
-fn load(dumps: &[PathBuf]) -> Result<(Model, Positions)> {
+fn load(dumps: &[PathBuf], spill_dir: &Path) -> Result<(Model, Positions)> {
     let mut set = dump::open(dumps)?;
     let bar = crate::progress::reading_dump(&mut set, 0);
-    let mut reader = Reader { loader: Loader::default(), positions: Positions::default(), current: None };
+    let loader = Loader::spilling_to(spill_dir);
+    let mut reader = Reader { loader, positions: Positions::default(), current: None };
     let outcome = set.read(&mut reader);
     if let Some(bar) = bar {
         bar.finish_and_clear();
@@ -269,18 +281,18 @@ struct Facts<'m> {
 }
 
 impl<'m> Facts<'m> {
-    fn decide(model: &'m Model, ctx: &Context, skipped: &mut Skipped) -> Facts<'m> {
+    fn decide(model: &'m Model, ctx: &Context, skipped: &mut Skipped) -> Result<Facts<'m>> {
         let accounts = accounts::Accounts::decide(model, ctx, skipped);
         for &nid in &model.events.surrogates_replaced {
             let id = model.events.get(nid).map_or("", |e| &*e.event_id);
             skipped.add_id(Skip::SurrogatesReplaced, id);
         }
-        let rooms = rooms::RoomSet::choose(model, ctx, skipped);
+        let rooms = rooms::RoomSet::choose(model, ctx, skipped)?;
         let state_groups = state::build(model);
         skipped.add_n(Skip::StateBlockEventMissing, state_groups.missing_block_events);
-        let plan = plan::Plan::build(model, &rooms, &ctx.streams, &state_groups, skipped);
+        let plan = plan::Plan::build(model, &rooms, &ctx.streams, &state_groups, skipped)?;
         let invites = invites::collect(model, ctx, &rooms, &plan, skipped);
-        Facts { accounts, rooms, state_groups, plan, invites }
+        Ok(Facts { accounts, rooms, state_groups, plan, invites })
     }
 }
 
@@ -296,13 +308,13 @@ fn convert<'a>(model: &'a Model, ctx: &'a Context, f: &'a Facts<'a>, skipped: &m
     relations::tables(model, &f.plan, &mut out, skipped);
     groups::tables(model, &f.rooms, &f.state_groups, &f.plan, &mut out, skipped)?;
     let current = membership::current_state(model, &f.plan, skipped);
-    membership::tables(model, ctx, &f.plan, &current, &mut out, skipped);
+    membership::tables(model, ctx, &f.plan, &current, &mut out, skipped)?;
     receipts::tables(model, ctx, &f.rooms, &f.plan, &mut out, skipped);
     let left_out = model.rooms.by_nid.values().filter(|r| !f.rooms.converted(r.nid)).map(|r| r.room_id.to_string());
     let users = users::UserContext::new(ctx, &f.accounts, membership::joined_rooms(ctx, &current), left_out.collect());
     userdata::convert(model, &users, &mut out, skipped)?;
     let invites = invites::positions(&f.invites);
-    out.event_push_actions = notifications::event_push_actions(model, &users, &f.plan, invites, skipped);
+    out.event_push_actions = notifications::event_push_actions(model, &users, &f.plan, invites, skipped)?;
     media::tables(&model.media, &ctx.server_name, &mut out, skipped);
     Ok(out)
 }

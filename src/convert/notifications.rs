@@ -47,7 +47,7 @@ pub fn event_push_actions<'m, 'i>(
     plan: &Plan<'m>,
     invites: impl Iterator<Item = InvitePosition<'i>>,
     skipped: &mut Skipped,
-) -> Rows<'m, syn::EventPushAction<'m>> {
+) -> anyhow::Result<Rows<'m, syn::EventPushAction<'m>>> {
     // Carried out-of-band invites (few): an invite has no body and is not a
     // counted state type, so it does not count as unread.
     let invites: BTreeMap<&str, InvitePosition> = invites.map(|i| (i.event_id, i)).collect();
@@ -69,7 +69,7 @@ pub fn event_push_actions<'m, 'i>(
                 depth: p.event.depth,
                 stream_ordering: p.stream_ordering,
                 thread_id: thread_id(model, plan, p),
-                unread: counts_as_unread(p),
+                unread: counts_as_unread(model, p)?,
             },
             Some(_) => {
                 skipped.add(Skip::NotificationNotLive);
@@ -100,7 +100,7 @@ pub fn event_push_actions<'m, 'i>(
         }
         t.push(row(n, user, &target));
     }
-    t
+    Ok(t)
 }
 
 fn row<'m>(n: &'m Notification, user: String, target: &Target<'_>) -> syn::EventPushAction<'m> {
@@ -133,23 +133,24 @@ pub fn has_highlight(actions: &Json) -> bool {
 /// Synapse's `_should_count_as_unread` (bulk_push_rule_evaluator.py), for
 /// the `unread` column: not a notice, not an edit; then a non-empty string
 /// body, a topic/name/avatar/tombstone state event, or an encrypted message.
-fn counts_as_unread(p: &Planned<'_>) -> bool {
-    let event: Json = serde_json::from_str(p.json()).unwrap_or(Json::Null);
+fn counts_as_unread(model: &Model, p: &Planned<'_>) -> anyhow::Result<bool> {
+    let json = model.events.json(p.event)?.unwrap_or_default();
+    let event: Json = serde_json::from_str(&json).unwrap_or(Json::Null);
     let content = &event["content"];
     let is_state = p.state_key.is_some();
     if !is_state && p.event_type == "m.room.message" && content["msgtype"] == "m.notice" {
-        return false;
+        return Ok(false);
     }
     if p.fields.relation().is_some_and(|r| r.rel_type == "m.replace") {
-        return false;
+        return Ok(false);
     }
     if content["body"].as_str().is_some_and(|b| !b.is_empty()) {
-        return true;
+        return Ok(true);
     }
     if is_state {
-        return matches!(p.event_type, "m.room.topic" | "m.room.name" | "m.room.avatar" | "m.room.tombstone");
+        return Ok(matches!(p.event_type, "m.room.topic" | "m.room.name" | "m.room.avatar" | "m.room.tombstone"));
     }
-    p.event_type == "m.room.encrypted"
+    Ok(p.event_type == "m.room.encrypted")
 }
 
 fn user_id(n: &Notification, ctx: &UserContext) -> Option<String> {

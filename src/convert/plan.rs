@@ -31,11 +31,14 @@ use std::collections::BTreeSet;
 
 use rayon::prelude::*;
 
+use anyhow::Result;
+
 use crate::dendrite::event_json::EventFields;
 use crate::dendrite::events::Event;
 use crate::dendrite::rooms::Room;
 use crate::dendrite::Model;
 
+use super::fields::{Fields, Senders};
 use super::report::{Skip, Skipped};
 use super::rooms::{format_version, RoomSet};
 use super::state::StateGroups;
@@ -53,8 +56,8 @@ pub enum Kind {
 pub struct Planned<'m> {
     pub event: &'m Event,
     pub room: &'m Room,
-    /// Parsed from the event's JSON, borrowing from it.
-    pub fields: EventFields<'m>,
+    /// Parsed from the event's JSON, kept owned ([`super::fields`]).
+    pub fields: Fields,
     pub event_type: &'m str,
     /// `None` for non-state events.
     pub state_key: Option<&'m str>,
@@ -76,11 +79,6 @@ impl<'m> Planned<'m> {
         &self.event.event_id
     }
 
-    /// The event JSON as Dendrite stored it (every planned event has one).
-    pub fn json(&self) -> &'m str {
-        self.event.json.as_deref().unwrap_or_default()
-    }
-
     /// `event_json.format_version`, from the room version.
     pub fn format_version(&self) -> i64 {
         format_version(&self.room.version).expect("converted rooms have known versions")
@@ -99,23 +97,27 @@ impl<'m> Plan<'m> {
         streams: &Streams,
         groups: &StateGroups,
         skipped: &mut Skipped,
-    ) -> Plan<'m> {
+    ) -> Result<Plan<'m>> {
         let extremities: BTreeSet<i64> =
             model.rooms.by_nid.values().flat_map(|r| r.latest_event_nids.iter().copied()).collect();
         let mut events = Vec::with_capacity(model.events.all.len());
-        // The JSON is parsed on every core, a chunk at a time (so the parsed
-        // fields wait in a small buffer, not for every event); the plan is
-        // then made in NID order, as one pass would.
+        let mut chunks = Chunks::new(model);
+        let mut senders = Senders::default();
+        // The JSON is read back and parsed on every core, a chunk at a time
+        // (so only a chunk's text is in memory); the plan is then made in NID
+        // order, as one pass would, keeping the fields owned.
         for chunk in model.events.all.chunks(PARSE_CHUNK) {
-            let parsed: Vec<Parsed<'m>> = chunk.par_iter().map(|e| e.json.as_deref().map(EventFields::parse)).collect();
+            let texts = chunks.read(chunk)?;
+            let parsed: Vec<_> = texts.par_iter().map(|t| t.as_deref().map(EventFields::parse)).collect();
             for (e, fields) in chunk.iter().zip(parsed) {
+                let fields = fields.map(|r| r.map(|f| Fields::keep(f, &model.events, &mut senders)).map_err(drop));
                 if let Some(p) = plan_one(model, rooms, &extremities, groups, e, fields, skipped) {
                     events.push(p);
                 }
             }
         }
         assign_orderings(&mut events, streams);
-        Plan { events }
+        Ok(Plan { events })
     }
 
     /// The planned event with this event ID (a lookup, not an index: the plan
@@ -138,8 +140,30 @@ impl<'m> Plan<'m> {
 /// Events whose JSON is parsed in parallel at a time.
 const PARSE_CHUNK: usize = 8192;
 
-/// An event's JSON, parsed (`None`: it has none).
-type Parsed<'m> = Option<Result<EventFields<'m>, serde_json::Error>>;
+/// An event's JSON, parsed and kept (`None`: it has none; `Err`: it does not parse).
+type Parsed = Option<Result<Fields, ()>>;
+
+/// Reads the JSON of a chunk of events from the spill file, in NID order.
+struct Chunks<'m> {
+    window: Option<crate::dendrite::json_spill::Window<'m>>,
+}
+
+impl<'m> Chunks<'m> {
+    fn new(model: &'m Model) -> Chunks<'m> {
+        Chunks { window: model.events.spill().map(|s| s.window()) }
+    }
+
+    fn read(&mut self, chunk: &[Event]) -> Result<Vec<Option<String>>> {
+        let mut texts = Vec::with_capacity(chunk.len());
+        for e in chunk {
+            texts.push(match (e.json, self.window.as_mut()) {
+                (Some(span), Some(w)) => Some(w.read(span)?.to_owned()),
+                _ => None,
+            });
+        }
+        Ok(texts)
+    }
+}
 
 fn plan_one<'m>(
     model: &'m Model,
@@ -147,7 +171,7 @@ fn plan_one<'m>(
     extremities: &BTreeSet<i64>,
     groups: &StateGroups,
     e: &'m Event,
-    parsed: Parsed<'m>,
+    parsed: Parsed,
     skipped: &mut Skipped,
 ) -> Option<Planned<'m>> {
     let Some(room) = model.rooms.by_nid.get(&e.room_nid) else {
@@ -274,7 +298,7 @@ mod tests {
         Planned {
             event: e,
             room,
-            fields: EventFields { origin_server_ts: Some(ts), ..EventFields::default() },
+            fields: Fields { origin_server_ts: Some(ts), ..Fields::default() },
             event_type: "m.room.message",
             state_key: None,
             kind,

@@ -95,8 +95,9 @@ fn threads<'a>(plan: &'a Plan<'a>) -> Rows<'a, syn::Thread<'a>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::convert::fields::Fields;
     use crate::convert::plan::Planned;
-    use crate::dendrite::event_json::{EventFields, Rare, Relation};
+    use crate::dendrite::event_json::{Rare, Relation};
     use crate::dendrite::events::Event;
     use crate::dendrite::rooms::Room;
 
@@ -109,9 +110,9 @@ mod tests {
         Planned {
             event: e,
             room,
-            fields: EventFields {
+            fields: Fields {
                 rare: Some(Box::new(Rare { relation: Some(relation), ..Rare::default() })),
-                ..EventFields::default()
+                ..Fields::default()
             },
             event_type: "m.room.message",
             state_key: None,

@@ -12,6 +12,8 @@
 
 use std::collections::BTreeMap;
 
+use anyhow::Result;
+
 use crate::dendrite::event_json::EventFields;
 use crate::dendrite::nids::TYPE_CREATE;
 use crate::dendrite::rooms::Room;
@@ -44,7 +46,7 @@ pub struct RoomSet {
 }
 
 impl RoomSet {
-    pub fn choose(model: &Model, ctx: &Context, skipped: &mut Skipped) -> RoomSet {
+    pub fn choose(model: &Model, ctx: &Context, skipped: &mut Skipped) -> Result<RoomSet> {
         let mut set = RoomSet::default();
         let invited = rooms_with_local_invites(model, ctx);
         let held = events_held(model);
@@ -53,7 +55,7 @@ impl RoomSet {
                 skipped.add_id(Skip::RoomSkippedOnRequest, &room.room_id);
                 continue;
             }
-            if let Some(skip) = unsound(model, room, held.get(&room.nid)) {
+            if let Some(skip) = unsound(model, room, held.get(&room.nid))? {
                 skipped.add_id(skip, &room.room_id);
                 continue;
             }
@@ -67,7 +69,7 @@ impl RoomSet {
             }
             set.converted.insert(room.nid, ());
         }
-        set
+        Ok(set)
     }
 
     pub fn converted(&self, room_nid: i64) -> bool {
@@ -89,29 +91,39 @@ fn events_held(model: &Model) -> BTreeMap<i64, bool> {
 /// room's current state: without the one, nothing of the room can be authorised; with the
 /// other incomplete, Synapse would decide joins, bans and power on a state the room never had.
 /// Either way nothing of the room is sound, and it is left out whole.
-fn unsound(model: &Model, room: &Room, held: Option<&bool>) -> Option<Skip> {
+fn unsound(model: &Model, room: &Room, held: Option<&bool>) -> Result<Option<Skip>> {
     if room.is_stub() {
-        return None;
+        return Ok(None);
     }
     match held {
-        None => return Some(Skip::RoomEventsGone),
-        Some(false) => return Some(Skip::RoomCreateGone),
-        Some(true) if room.state_snapshot_nid == 0 => return None,
+        None => return Ok(Some(Skip::RoomEventsGone)),
+        Some(false) => return Ok(Some(Skip::RoomCreateGone)),
+        Some(true) if room.state_snapshot_nid == 0 => return Ok(None),
         Some(true) => {}
     }
-    match model.state.expand(&model.events, room.state_snapshot_nid) {
+    Ok(match model.state.expand(&model.events, room.state_snapshot_nid) {
         Err(_) => Some(Skip::RoomStateUnexpandable),
         Ok(x) if !x.missing_events.is_empty() => Some(Skip::RoomStateEventsMissing),
-        Ok(x) if x.entries.iter().any(|s| !readable(model, s)) => Some(Skip::RoomStateUnreadable),
-        Ok(_) => None,
-    }
+        Ok(x) => {
+            let mut unreadable = false;
+            for s in &x.entries {
+                if !readable(model, s)? {
+                    unreadable = true;
+                    break;
+                }
+            }
+            unreadable.then_some(Skip::RoomStateUnreadable)
+        }
+    })
 }
 
 /// Whether a state entry's event can be carried: its JSON is there and parses, its NIDs are known.
-fn readable(model: &Model, s: &StateEntry) -> bool {
-    model.nids.event_type(s.type_nid).is_some()
-        && model.nids.state_key(s.key_nid).is_some()
-        && model.events.get(s.event_nid).and_then(|e| e.json.as_deref()).is_some_and(|j| EventFields::parse(j).is_ok())
+fn readable(model: &Model, s: &StateEntry) -> Result<bool> {
+    if model.nids.event_type(s.type_nid).is_none() || model.nids.state_key(s.key_nid).is_none() {
+        return Ok(false);
+    }
+    let Some(e) = model.events.get(s.event_nid) else { return Ok(false) };
+    Ok(model.events.json(e)?.is_some_and(|j| EventFields::parse(&j).is_ok()))
 }
 
 /// Room NIDs with a pending invite for a local user.

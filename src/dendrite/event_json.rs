@@ -188,7 +188,12 @@ impl<'a> EventFields<'a> {
             contains_url: content.contains_url,
         })
     }
+}
 
+/// Convert keeps the fields owned (src/convert/fields.rs, with the same
+/// accessors); these are for the tests and the fuzz target.
+#[cfg(any(test, fuzzing))]
+impl EventFields<'_> {
     pub fn redacts(&self) -> Option<&str> {
         self.rare.as_ref()?.redacts.as_deref()
     }
@@ -199,10 +204,6 @@ impl<'a> EventFields<'a> {
 
     pub fn displayname(&self) -> Option<&str> {
         self.rare.as_ref()?.displayname.as_deref()
-    }
-
-    pub fn avatar_url(&self) -> Option<&str> {
-        self.rare.as_ref()?.avatar_url.as_deref()
     }
 
     pub fn relation(&self) -> Option<&Relation> {

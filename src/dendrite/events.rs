@@ -1,9 +1,10 @@
 //! Events: `roomserver_events` (metadata, as NIDs) joined 1:1 with
 //! `roomserver_event_json` (the PDU), plus `roomserver_redactions`.
 //!
-//! The JSON is kept exactly as stored, as one string: Synapse recomputes
-//! event IDs and checks hashes from these bytes, so nothing here ever
-//! re-serialises it. Fields convert needs are parsed on demand by
+//! The JSON is kept exactly as stored (lone surrogate escapes aside,
+//! [`super::surrogates`]), in a temporary file ([`super::json_spill`]):
+//! Synapse recomputes event IDs and checks hashes from these bytes, so
+//! nothing here ever re-serialises it. Fields convert needs are parsed by
 //! [`super::event_json`], leniently.
 //!
 //! The two tables arrive in either order (dump order is by name, and with one
@@ -13,10 +14,11 @@
 use std::collections::BTreeMap;
 use std::hash::Hasher;
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 use hashbrown::HashTable;
 
 use super::columns::{columns, Fields};
+use super::json_spill::{JsonSpill, Span};
 use super::nids::TYPE_CREATE;
 use crate::dump::Row;
 
@@ -33,8 +35,9 @@ pub struct Event {
     pub is_rejected: bool,
     pub event_id: Box<str>,
     pub auth_event_nids: Box<[i64]>,
-    /// The PDU as stored; `None` if `roomserver_event_json` has no row for it.
-    pub json: Option<Box<str>>,
+    /// Where the PDU lies in [`Events::spill`]; `None` if
+    /// `roomserver_event_json` has no row for it.
+    pub json: Option<Span>,
 }
 
 impl Event {
@@ -85,7 +88,10 @@ pub struct Events {
     by_nid: NidIndex,
     /// Indices into `all`, hashed by event ID.
     by_id: HashTable<u32>,
-    json: Vec<(i64, Box<str>)>,
+    /// Every `roomserver_event_json` row's text (created with the table).
+    spill: Option<JsonSpill>,
+    /// (event NID, its JSON, whether surrogates were replaced) per JSON row, until joined.
+    json: Vec<(i64, Span, bool)>,
     /// JSON rows whose event NID has no `roomserver_events` row.
     pub orphan_json: u64,
     /// NIDs of events whose JSON had lone surrogate escapes, replaced by
@@ -109,6 +115,27 @@ impl Events {
         self.by_id.find(id_hash(event_id), |&i| *all[i as usize].event_id == *event_id).map(|&i| &all[i as usize])
     }
 
+    /// The JSON of an event that has one ([`Event::json`]), read on its own.
+    pub fn json(&self, e: &Event) -> Result<Option<String>> {
+        match (e.json, &self.spill) {
+            (Some(span), Some(spill)) => Ok(Some(spill.get(span)?)),
+            _ => Ok(None),
+        }
+    }
+
+    /// The event JSON file, for reading many events in order (`None`: no JSON rows).
+    pub fn spill(&self) -> Option<&JsonSpill> {
+        self.spill.as_ref()
+    }
+
+    /// Starts the event JSON file, in `dir`, as its table begins.
+    pub(super) fn start_json(&mut self, dir: &std::path::Path) -> Result<()> {
+        if self.spill.is_none() {
+            self.spill = Some(JsonSpill::create(dir)?);
+        }
+        Ok(())
+    }
+
     pub(super) fn finish(&mut self) -> Result<()> {
         self.all.sort_unstable_by_key(|e| e.nid);
         // Held until the SQL is written: give back what doubling while
@@ -117,14 +144,16 @@ impl Events {
         if let Some(w) = self.all.windows(2).find(|w| w[0].nid == w[1].nid) {
             anyhow::bail!("roomserver_events holds event NID {} twice", w[0].nid);
         }
+        if let Some(spill) = &mut self.spill {
+            spill.finish()?;
+        }
         let mut json = std::mem::take(&mut self.json);
-        json.sort_unstable_by_key(|(nid, _)| *nid);
-        for (nid, text) in json {
+        json.sort_by_key(|(nid, _, _)| *nid);
+        for (nid, span, replaced) in json {
             match self.all.binary_search_by_key(&nid, |e| e.nid) {
                 Ok(i) => {
-                    let fixed = super::surrogates::replace_lone_surrogates(&text);
-                    self.surrogates_replaced.extend(fixed.is_some().then_some(nid));
-                    self.all[i].json = Some(fixed.map_or(text, String::into_boxed_str));
+                    self.surrogates_replaced.extend(replaced.then_some(nid));
+                    self.all[i].json = Some(span);
                 }
                 Err(_) => self.orphan_json += 1,
             }
@@ -246,7 +275,11 @@ columns! {
 impl JsonCols {
     pub fn load(&self, events: &mut Events, row: &Row) -> Result<()> {
         let f = Fields(row);
-        events.json.push((f.i64(self.nid)?, f.str(self.json)?.into()));
+        let (nid, text) = (f.i64(self.nid)?, f.str(self.json)?);
+        let fixed = super::surrogates::replace_lone_surrogates(text);
+        let spill = events.spill.as_mut().context("roomserver_event_json read before its table began")?;
+        let span = spill.push(fixed.as_deref().unwrap_or(text))?;
+        events.json.push((nid, span, fixed.is_some()));
         Ok(())
     }
 }

@@ -16,6 +16,7 @@ pub mod columns;
 pub mod event_json;
 pub mod events;
 pub mod filters;
+pub mod json_spill;
 pub mod keys;
 pub mod media;
 pub mod nids;
@@ -149,6 +150,8 @@ pub struct Loader {
     current: Option<Bound>,
     /// Tables left out of the model (see [`Loader::without`]).
     left_out: &'static [&'static str],
+    /// Where the event JSON file goes ([`json_spill`]); `None`: $TMPDIR.
+    spill_dir: Option<std::path::PathBuf>,
 }
 
 impl Visitor for Loader {
@@ -166,8 +169,13 @@ impl Visitor for Loader {
         if !self.model.tables_read.insert(t.name.clone()) {
             anyhow::bail!("table {} appears twice in the inputs (again in {})", t.name, t.source.display());
         }
-        if let Some(Bound::User(b)) = &self.current {
-            b.start(&mut self.model.user);
+        match &self.current {
+            Some(Bound::User(b)) => b.start(&mut self.model.user),
+            Some(Bound::EventJson(_)) => {
+                let dir = self.spill_dir.clone().unwrap_or_else(std::env::temp_dir);
+                self.model.events.start_json(&dir)?;
+            }
+            _ => {}
         }
         Ok(Want::Rows)
     }
@@ -220,6 +228,11 @@ impl Loader {
     /// needs in full (event JSON, state blocks and snapshots).
     pub fn without(tables: &'static [&'static str]) -> Loader {
         Loader { left_out: tables, ..Loader::default() }
+    }
+
+    /// A loader that puts the event JSON file in `dir` ([`json_spill`]).
+    pub fn spilling_to(dir: &std::path::Path) -> Loader {
+        Loader { spill_dir: Some(dir.to_owned()), ..Loader::default() }
     }
 
     /// Joins what needs all tables; fails if the inputs hold no roomserver or

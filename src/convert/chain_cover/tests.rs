@@ -1,7 +1,7 @@
 //! The index on small graphs worked out by hand from docs/synapse-schema.md §M.
 
 use super::*;
-use crate::dendrite::event_json::EventFields;
+use crate::convert::fields::Fields;
 use crate::dendrite::events::Event;
 use crate::dendrite::rooms::Room;
 use crate::synapse::row::Block;
@@ -40,7 +40,7 @@ fn plan<'m>(evs: &'m [Event], specs: &[Spec], room: &'m Room) -> Plan<'m> {
         .map(|(e, &(_, event_type, state_key, _))| Planned {
             event: e,
             room,
-            fields: EventFields::default(),
+            fields: Fields::default(),
             event_type,
             state_key,
             kind: Kind::Live,
