@@ -146,7 +146,7 @@ impl<'m> MetaSources<'m> {
         let id = p.event_id();
         let txn = model.sync.by_nid(p.event.nid).and_then(|s| {
             let device = self.sessions.get(&s.session_id?)?;
-            Some((*device, s.transaction_id.as_deref()?))
+            Some((*device, s.transaction_id?))
         });
         Meta {
             soft_failed: p.kind == Kind::SoftFailed,

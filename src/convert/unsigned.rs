@@ -46,7 +46,9 @@ type BlockIndex = Vec<((i64, i64), i64)>;
 /// Block indexes kept at most (entries in all): a room's big blocks are
 /// used by its next few dozen snapshots, then rarely again, so the cache is
 /// emptied when it grows past this rather than holding every block's index.
-const INDEX_CACHE_ENTRIES: usize = 1 << 22;
+/// At 24 bytes an entry, 1M entries are 24 MB; 4M (96 MB) made the peak of
+/// a whole 300k-event run (docs/performance.md).
+const INDEX_CACHE_ENTRIES: usize = 1 << 20;
 
 fn replaced_state<'m>(model: &'m Model, plan: &Plan<'m>) -> HashMap<i64, &'m str> {
     let mut index: HashMap<i64, BlockIndex> = HashMap::new();

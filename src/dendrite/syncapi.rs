@@ -14,11 +14,33 @@ use super::columns::{columns, Fields};
 use super::events::Events;
 use crate::dump::Row;
 
-pub struct StreamEvent {
+/// An event's place in the sync stream, and the local send that made it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct StreamEvent<'a> {
     /// Stream position (`syncapi_output_room_events.id`).
     pub position: i64,
     pub session_id: Option<i64>,
-    pub transaction_id: Option<String>,
+    pub transaction_id: Option<&'a str>,
+}
+
+/// One `syncapi_output_room_events` row, while loading.
+struct StreamRow {
+    position: i64,
+    send: Send,
+}
+
+/// The client's session and transaction of a local send (both `None` for
+/// every other event).
+#[derive(Default)]
+struct Send {
+    session_id: Option<i64>,
+    transaction_id: Option<Box<str>>,
+}
+
+impl Send {
+    fn is_none(&self) -> bool {
+        self.session_id.is_none() && self.transaction_id.is_none()
+    }
 }
 
 pub struct Receipt {
@@ -40,15 +62,18 @@ pub struct ToDevice {
 
 #[derive(Default)]
 pub struct SyncApi {
-    /// (event ID, its place in the stream) in dump order, while loading (the
-    /// events table may come later); [`SyncApi::finish`] moves it into
-    /// `stream`. A list, not a map: one block the allocator gives back.
-    loading: Vec<(Box<str>, StreamEvent)>,
-    /// (event NID, its place in the stream), sorted by NID, for the events
-    /// `roomserver_events` has. One entry per timeline event, so kept small:
-    /// keyed by NID rather than by a second copy of the event ID; the room
-    /// is the roomserver's, the JSON the roomserver's.
-    pub stream: Vec<(i64, StreamEvent)>,
+    /// (event ID, its row) in dump order, while loading (the events table
+    /// may come later); [`SyncApi::finish`] moves it into `stream` and
+    /// `sends`. A list, not a map: one block the allocator gives back.
+    loading: Vec<(Box<str>, StreamRow)>,
+    /// (event NID, stream position), sorted by NID, for the events
+    /// `roomserver_events` has. One entry per timeline event, so kept small
+    /// (16 bytes): keyed by NID rather than by a second copy of the event
+    /// ID; the room is the roomserver's, the JSON the roomserver's.
+    stream: Vec<(i64, i64)>,
+    /// (event NID, session and transaction), sorted by NID, for the events
+    /// whose row names either: local sends only.
+    sends: Vec<(i64, Send)>,
     /// The highest stream position, events the roomserver lacks included.
     pub max_position: i64,
     pub receipts: Vec<Receipt>,
@@ -67,17 +92,38 @@ impl SyncApi {
             }
         });
         self.max_position = loading.iter().map(|(_, s)| s.position).max().unwrap_or(0);
-        let mut stream: Vec<(i64, StreamEvent)> =
+        let mut rows: Vec<(i64, StreamRow)> =
             loading.into_iter().filter_map(|(id, s)| Some((events.by_event_id(&id)?.nid, s))).collect();
-        stream.sort_unstable_by_key(|(nid, _)| *nid);
-        self.stream = stream;
+        rows.sort_unstable_by_key(|(nid, _)| *nid);
+        // Fresh lists, not collected in place: those would keep the larger rows' allocation.
+        self.stream = Vec::with_capacity(rows.len());
+        for (nid, row) in rows {
+            self.stream.push((nid, row.position));
+            if !row.send.is_none() {
+                self.sends.push((nid, row.send));
+            }
+        }
+        self.sends.shrink_to_fit();
         self.receipts.sort_by_key(|r| r.id);
         self.to_device.sort_by_key(|t| t.id);
     }
 
     /// The place in the stream of the event with this NID, if it has one.
-    pub fn by_nid(&self, nid: i64) -> Option<&StreamEvent> {
-        self.stream.binary_search_by_key(&nid, |(n, _)| *n).ok().map(|i| &self.stream[i].1)
+    pub fn by_nid(&self, nid: i64) -> Option<StreamEvent<'_>> {
+        let position = self.stream[self.stream.binary_search_by_key(&nid, |(n, _)| *n).ok()?].1;
+        let send = self.sends.binary_search_by_key(&nid, |(n, _)| *n).ok().map(|i| &self.sends[i].1);
+        Some(StreamEvent {
+            position,
+            session_id: send.and_then(|s| s.session_id),
+            transaction_id: send.and_then(|s| s.transaction_id.as_deref()),
+        })
+    }
+
+    /// Puts an event in the stream (for tests; loading sorts, this inserts).
+    #[cfg(test)]
+    pub fn insert(&mut self, nid: i64, position: i64) {
+        let at = self.stream.partition_point(|(n, _)| *n < nid);
+        self.stream.insert(at, (nid, position));
     }
 }
 
@@ -93,12 +139,10 @@ columns! {
 impl StreamCols {
     pub fn load(&self, sync: &mut SyncApi, row: &Row) -> Result<()> {
         let f = Fields(row);
-        let ev = StreamEvent {
-            position: f.i64(self.id)?,
-            session_id: f.opt_i64(self.session)?,
-            transaction_id: f.opt_string(self.txn)?,
-        };
-        sync.loading.push((f.str(self.event_id)?.into(), ev));
+        let send =
+            Send { session_id: f.opt_i64(self.session)?, transaction_id: f.opt_string(self.txn)?.map(Into::into) };
+        let row = StreamRow { position: f.i64(self.id)?, send };
+        sync.loading.push((f.str(self.event_id)?.into(), row));
         Ok(())
     }
 }
@@ -164,13 +208,16 @@ mod tests {
     fn stream_is_keyed_by_nid_and_the_maximum_counts_every_row() {
         let events = Events::of(vec![event(2, "$a"), event(1, "$b")]);
         let mut sync = SyncApi::default();
-        for (id, position) in [("$a", 9), ("$gone", 300), ("$b", 7), ("$a", 5)] {
-            sync.loading.push((id.into(), StreamEvent { position, session_id: None, transaction_id: None }));
+        for (id, position, txn) in [("$a", 9, Some("t1")), ("$gone", 300, None), ("$b", 7, None), ("$a", 5, Some("t2"))]
+        {
+            let send = Send { session_id: txn.map(|_| 4), transaction_id: txn.map(Into::into) };
+            sync.loading.push((id.into(), StreamRow { position, send }));
         }
         sync.finish(&events);
-        let got: Vec<(i64, i64)> = sync.stream.iter().map(|(nid, s)| (*nid, s.position)).collect();
-        assert_eq!(got, vec![(1, 7), (2, 5)], "one entry per event, its last row");
-        assert_eq!(sync.by_nid(2).map(|s| s.position), Some(5));
+        assert_eq!(sync.stream, vec![(1, 7), (2, 5)], "one entry per event, its last row");
+        let a = StreamEvent { position: 5, session_id: Some(4), transaction_id: Some("t2") };
+        assert_eq!(sync.by_nid(2), Some(a));
+        assert_eq!(sync.by_nid(1), Some(StreamEvent { position: 7, session_id: None, transaction_id: None }));
         assert!(sync.by_nid(3).is_none());
         // An event the roomserver lacks still holds a stream position clients may have seen.
         assert_eq!(sync.max_position, 300);

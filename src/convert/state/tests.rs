@@ -400,7 +400,6 @@ fn bench_state_groups() {
 #[test]
 fn snapshot_zero_is_an_outlier_except_for_a_create_event_in_the_timeline() {
     use crate::dendrite::events::Event;
-    use crate::dendrite::syncapi::StreamEvent;
     let mut m = Model::default();
     m.nids.state_keys.insert(1, "".into());
     let ev = |nid, type_nid, key, snapshot, sent| Event {
@@ -411,8 +410,7 @@ fn snapshot_zero_is_an_outlier_except_for_a_create_event_in_the_timeline() {
         depth: 1,
         ..Event::test(nid)
     };
-    let stream = StreamEvent { position: 3, session_id: None, transaction_id: None };
-    m.sync.stream.push((2, stream));
+    m.sync.insert(2, 3);
     // A create event after Dendrite's v0.4 migration: snapshot 0, but in the timeline.
     assert_eq!(before(&m, &ev(1, CREATE, 1, 0, true)), Before::Empty);
     assert_eq!(before(&m, &ev(2, CREATE, 1, 0, false)), Before::Empty, "found in the sync stream");
