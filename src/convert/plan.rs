@@ -137,8 +137,10 @@ impl<'m> Plan<'m> {
     }
 }
 
-/// Events whose JSON is parsed in parallel at a time.
-const PARSE_CHUNK: usize = 8192;
+/// Events whose JSON is read back and parsed in parallel at a time: their
+/// text is in memory meanwhile, so the chunk is small enough for long events
+/// not to show in the peak (8192 events of 3.6 kB did: docs/performance.md).
+const PARSE_CHUNK: usize = 2048;
 
 /// An event's JSON, parsed and kept (`None`: it has none; `Err`: it does not parse).
 type Parsed = Option<Result<Fields, ()>>;
