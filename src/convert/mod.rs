@@ -39,6 +39,7 @@ mod relations;
 mod report;
 mod rooms;
 pub mod state;
+mod state_keys;
 mod streams;
 mod table;
 mod unsigned;

@@ -33,12 +33,18 @@
 //! Dendrite's own query drops them; within a block, equal keys resolve to the
 //! highest event NID (Dendrite's SQL leaves that order undefined).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
+
+// foldhash, not SipHash: the walk hashes every entry of every block it
+// enters, and nothing here depends on a map's iteration order.
+use hashbrown::HashMap;
 
 use crate::dendrite::events::Event;
 use crate::dendrite::nids::TYPE_CREATE;
 use crate::dendrite::state::StateEntry;
 use crate::dendrite::Model;
+
+use super::state_keys::StateKeys;
 
 /// Longest delta chain written (hops from a group to its full snapshot).
 pub const MAX_HOPS: u32 = 50;
@@ -157,7 +163,8 @@ pub fn build(model: &Model) -> StateGroups {
             targets.push(Target { room_nid: room.nid, who: Who::Room(room.nid), blocks: b, add_event: None });
         }
     }
-    let key_of = |nid: i64| model.events.get(nid).map(|e| (e.type_nid, e.state_key_nid));
+    let keys = StateKeys::new(&model.events);
+    let key_of = |nid: i64| keys.get(nid);
     build_from(&model.state.blocks, key_of, targets, &mut out);
     out
 }
@@ -171,8 +178,11 @@ pub fn build_from(
     out: &mut StateGroups,
 ) {
     let mut by_room: BTreeMap<i64, Vec<Target>> = BTreeMap::new();
+    // Many targets share a snapshot (the same slice): check each one once.
+    let mut complete: HashMap<(usize, usize), bool> = HashMap::new();
     for t in targets {
-        if t.blocks.iter().any(|b| !blocks.contains_key(b)) {
+        let snapshot = (t.blocks.as_ptr() as usize, t.blocks.len());
+        if !*complete.entry(snapshot).or_insert_with(|| t.blocks.iter().all(|b| blocks.contains_key(b))) {
             if let Who::Event(e) = t.who {
                 out.skipped.insert(e, Skip::MissingBlock);
             }
@@ -428,7 +438,7 @@ impl Walk {
             return None;
         }
         let mut delta: Vec<StateEntry> =
-            self.state.iter().filter(|(k, v)| then.get(k) != Some(v)).map(|(&k, &v)| entry(k, v)).collect();
+            self.state.iter().filter(|(k, v)| then.get(*k) != Some(v)).map(|(&k, &v)| entry(k, v)).collect();
         if delta.len() * 2 > self.state.len() {
             return None;
         }

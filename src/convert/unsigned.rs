@@ -21,6 +21,7 @@ use crate::dendrite::Model;
 
 use super::events::AddUnsigned;
 use super::plan::{Kind, Plan, Planned};
+use super::state_keys::StateKeys;
 
 pub struct Extras<'m> {
     replaces: HashMap<i64, &'m str>,
@@ -54,6 +55,7 @@ fn replaced_state<'m>(model: &'m Model, plan: &Plan<'m>) -> HashMap<i64, &'m str
     let mut index: HashMap<i64, BlockIndex> = HashMap::new();
     let mut cached = 0;
     let mut out = HashMap::new();
+    let keys = StateKeys::new(&model.events);
     for p in plan.events.iter().filter(|p| p.state_key.is_some() && !matches!(p.kind, Kind::Outlier | Kind::Rejected)) {
         let Some(blocks) = model.state.snapshots.get(&p.event.snapshot_nid) else { continue };
         let key = (p.event.type_nid, p.event.state_key_nid);
@@ -63,7 +65,7 @@ fn replaced_state<'m>(model: &'m Model, plan: &Plan<'m>) -> HashMap<i64, &'m str
         }
         let found = blocks.iter().rev().find_map(|b| {
             let idx = index.entry(*b).or_insert_with(|| {
-                let idx = index_block(model, *b);
+                let idx = index_block(model, &keys, *b);
                 cached += idx.len();
                 idx
             });
@@ -76,12 +78,11 @@ fn replaced_state<'m>(model: &'m Model, plan: &Plan<'m>) -> HashMap<i64, &'m str
     out
 }
 
-fn index_block(model: &Model, block: i64) -> BlockIndex {
+fn index_block(model: &Model, keys: &StateKeys, block: i64) -> BlockIndex {
     let Some(nids) = model.state.blocks.get(&block) else { return BlockIndex::new() };
     let mut sorted: Vec<i64> = nids.to_vec();
     sorted.sort_unstable(); // the highest NID per key ends up last, and wins
-    let mut idx: BlockIndex =
-        sorted.iter().filter_map(|&nid| model.events.get(nid).map(|e| ((e.type_nid, e.state_key_nid), nid))).collect();
+    let mut idx: BlockIndex = sorted.iter().filter_map(|&nid| keys.get(nid).map(|k| (k, nid))).collect();
     idx.sort_by_key(|&(k, _)| k); // stable: equal keys stay in NID order
     idx.dedup_by(|later, earlier| {
         if later.0 == earlier.0 {
