@@ -199,15 +199,13 @@ mod tests {
             ..Model::default()
         };
         let evs = &model.events.all;
-        let plan = Plan {
-            events: vec![
-                planned(&model.events, &evs[0], &room, Kind::Live, &[]),
-                planned(&model.events, &evs[1], &room, Kind::Live, &["$e1", "$e1"]),
-                planned(&model.events, &evs[2], &room, Kind::Live, &["$e2", "$gone"]),
-                planned(&model.events, &evs[3], &room, Kind::Rejected, &["$e3"]),
-                planned(&model.events, &evs[4], &room, Kind::Outlier, &["$e0"]),
-            ],
-        };
+        let plan = Plan::new(vec![
+            planned(&model.events, &evs[0], &room, Kind::Live, &[]),
+            planned(&model.events, &evs[1], &room, Kind::Live, &["$e1", "$e1"]),
+            planned(&model.events, &evs[2], &room, Kind::Live, &["$e2", "$gone"]),
+            planned(&model.events, &evs[3], &room, Kind::Rejected, &["$e3"]),
+            planned(&model.events, &evs[4], &room, Kind::Outlier, &["$e0"]),
+        ]);
         let mut skipped = Skipped::default();
         let edges = edges(&model, &plan, &mut skipped).unwrap();
         let auth = auth(&model, &plan, &mut skipped).unwrap();

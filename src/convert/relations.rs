@@ -133,16 +133,14 @@ mod tests {
         };
         let evs: Vec<Event> =
             [(1, 5), (2, 7), (3, 6), (4, 9), (5, 8), (6, 10)].iter().map(|&(n, d)| event(n, d)).collect();
-        let plan = Plan {
-            events: vec![
-                related(&evs[0], &room, Kind::Live, "m.annotation", "$root", Some("👍")),
-                related(&evs[1], &room, Kind::Live, "m.thread", "$root", Some("ignored")),
-                related(&evs[2], &room, Kind::Live, "m.thread", "$root", None),
-                related(&evs[3], &room, Kind::Rejected, "m.thread", "$root", None),
-                related(&evs[4], &room, Kind::Outlier, "org.example.custom", "$other", None),
-                related(&evs[5], &room, Kind::SoftFailed, "m.thread", "$root", None),
-            ],
-        };
+        let plan = Plan::new(vec![
+            related(&evs[0], &room, Kind::Live, "m.annotation", "$root", Some("👍")),
+            related(&evs[1], &room, Kind::Live, "m.thread", "$root", Some("ignored")),
+            related(&evs[2], &room, Kind::Live, "m.thread", "$root", None),
+            related(&evs[3], &room, Kind::Rejected, "m.thread", "$root", None),
+            related(&evs[4], &room, Kind::Outlier, "org.example.custom", "$other", None),
+            related(&evs[5], &room, Kind::SoftFailed, "m.thread", "$root", None),
+        ]);
         let rel = event_relations(&plan);
         let rows = &rel.rows;
         assert_eq!(rows.len(), 5, "every relation type, outliers and soft-failed too, not the rejected event");

@@ -48,7 +48,7 @@ fn plan<'m>(evs: &'m [Event], specs: &[Spec], room: &'m Room) -> Plan<'m> {
             received_ts: 0,
         })
         .collect();
-    Plan { events }
+    Plan::new(events)
 }
 
 /// What the tables hold: (event ID, chain, sequence number) rows, links, set-aside event IDs.
