@@ -26,6 +26,12 @@
 //!
 //! Other control characters (backspace, form feed, vertical tab, DEL) are taken
 //! literally by the server and need no escape.
+//!
+//! Speed: every byte of every event's JSON passes through here (a gigabyte at
+//! a million events). Values without carriage return or NUL (nearly all: JSON
+//! text spells them `\r`, `\u0000`) jump between the bytes that need an escape
+//! with `memchr3`; the rest go through the byte-by-byte loop, which also finds
+//! the NUL's offset. Both give the same bytes (a test compares them).
 
 use std::io::Write;
 
@@ -41,22 +47,44 @@ pub struct NulByte {
 /// Appends `s` to `out` escaped for one COPY text field. On error `out` may hold
 /// part of the value; the caller discards the row.
 pub fn escape(out: &mut Vec<u8>, s: &[u8]) -> Result<(), NulByte> {
+    if memchr::memchr2(b'\r', 0, s).is_some() {
+        return escape_bytewise(out, s);
+    }
+    let mut start = 0;
+    for i in memchr::memchr3_iter(b'\\', b'\t', b'\n', s) {
+        out.extend_from_slice(&s[start..i]);
+        out.extend_from_slice(replacement(s[i]).expect("memchr3 finds only bytes that are escaped"));
+        start = i + 1;
+    }
+    out.extend_from_slice(&s[start..]);
+    Ok(())
+}
+
+/// [`escape`], one byte at a time.
+fn escape_bytewise(out: &mut Vec<u8>, s: &[u8]) -> Result<(), NulByte> {
     let mut start = 0;
     for (i, &b) in s.iter().enumerate() {
-        let replacement: &[u8] = match b {
-            b'\\' => b"\\\\",
-            b'\t' => b"\\t",
-            b'\n' => b"\\n",
-            b'\r' => b"\\r",
-            0 => return Err(NulByte { offset: i }),
-            _ => continue,
-        };
+        if b == 0 {
+            return Err(NulByte { offset: i });
+        }
+        let Some(replacement) = replacement(b) else { continue };
         out.extend_from_slice(&s[start..i]);
         out.extend_from_slice(replacement);
         start = i + 1;
     }
     out.extend_from_slice(&s[start..]);
     Ok(())
+}
+
+/// What a byte is written as, if not as itself (NUL aside).
+fn replacement(b: u8) -> Option<&'static [u8]> {
+    match b {
+        b'\\' => Some(b"\\\\"),
+        b'\t' => Some(b"\\t"),
+        b'\n' => Some(b"\\n"),
+        b'\r' => Some(b"\\r"),
+        _ => None,
+    }
 }
 
 /// Appends one field: NULL marker, number, boolean, or escaped text/bytea.
@@ -163,9 +191,33 @@ mod tests {
     }
 
     #[test]
+    fn the_fast_path_writes_what_the_byte_loop_writes() {
+        // Every string of up to 5 bytes over an alphabet of the special bytes
+        // and two plain ones, so both paths and every neighbourhood are met.
+        let alphabet = [b'a', 0xc3, b'\\', b'\t', b'\n', b'\r', 0, b'N', b'.'];
+        let mut checked = 0;
+        for len in 0..=5u32 {
+            for mut k in 0..alphabet.len().pow(len) {
+                let mut s = Vec::new();
+                for _ in 0..len {
+                    s.push(alphabet[k % alphabet.len()]);
+                    k /= alphabet.len();
+                }
+                let (mut fast, mut slow) = (Vec::new(), Vec::new());
+                let got = escape(&mut fast, &s).map(|()| fast);
+                let want = escape_bytewise(&mut slow, &s).map(|()| slow);
+                assert_eq!(got, want, "{s:?}");
+                checked += 1;
+            }
+        }
+        assert_eq!(checked, 1 + 9 + 81 + 729 + 6561 + 59049);
+    }
+
+    #[test]
     fn nul_is_refused_with_its_offset() {
         let mut out = Vec::new();
         assert_eq!(escape(&mut out, b"ab\0c"), Err(NulByte { offset: 2 }));
+        assert_eq!(escape(&mut out, b"a\\\tb\0c\0"), Err(NulByte { offset: 4 }));
         assert_eq!(encode(&mut out, &Value::from("\0")), Err(NulByte { offset: 0 }));
     }
 
