@@ -29,7 +29,11 @@ pub fn replace_lone_surrogates(text: &str) -> Option<String> {
     let mut i = 0;
     while i < b.len() {
         if b[i] != b'\\' {
-            i += 1;
+            // Straight to the next backslash (memchr): most text has none.
+            match memchr::memchr(b'\\', &b[i..]) {
+                Some(k) => i += k,
+                None => break,
+            }
             continue;
         }
         let Some(unit) = escape_unit(b, i) else {
