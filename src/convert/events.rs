@@ -16,7 +16,9 @@
 //! device sees `unsigned.transaction_id` as before.
 
 use std::borrow::Cow;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
+
+use hashbrown::HashSet;
 
 use serde_json::value::RawValue;
 
@@ -123,10 +125,11 @@ impl Meta<'_> {
 
 /// Facts about redactions and sessions the metadata needs, gathered once.
 pub struct MetaSources<'m> {
-    /// Targets of redactions Dendrite validated (and so applied).
-    pub redacted_targets: BTreeSet<&'m str>,
+    /// Targets of redactions Dendrite validated (and so applied). Hashed: both
+    /// sets are asked about every event, and never iterated.
+    pub redacted_targets: HashSet<&'m str>,
     /// Redaction events Dendrite validated.
-    pub validated_redactions: BTreeSet<&'m str>,
+    pub validated_redactions: HashSet<&'m str>,
     /// `session_id` → device ID.
     pub sessions: BTreeMap<i64, &'m str>,
 }
