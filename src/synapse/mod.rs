@@ -13,6 +13,34 @@
 //! `finish(&PostLoad::default())`. `row(&[Value])` is for the hidden
 //! `write-test-sql` command, whose tables come from a JSON spec.
 
+/// The SQL of `pg_temp.NAME(t text) → jsonb`: event JSON as `jsonb`, or NULL
+/// where PostgreSQL cannot parse it (a lone surrogate escape, not JSON). The
+/// `\u0000` escape, which `jsonb` refuses, becomes `\uXXXX` (`NUL_AS`, four hex
+/// digits) unless the backslash is itself escaped. One definition for every
+/// set-based fill; each fill names its own function and replacement (search
+/// indexes a space, sliding sync marks the value with a noncharacter).
+macro_rules! tolerant_json_fn {
+    ($name:literal, $nul_as:literal) => {
+        concat!(
+            "CREATE FUNCTION pg_temp.",
+            $name,
+            r#"(t text) RETURNS jsonb LANGUAGE plpgsql IMMUTABLE AS $fn$
+BEGIN
+  IF strpos(t, '\u0000') > 0 THEN
+    t := regexp_replace(t, '(?<!\\)((?:\\\\)*)\\u0000', '\1\\"#,
+            $nul_as,
+            r#"', 'g');
+  END IF;
+  RETURN t::jsonb;
+EXCEPTION WHEN invalid_text_representation OR untranslatable_character OR character_not_in_repertoire THEN
+  RETURN NULL;
+END
+$fn$;
+"#
+        )
+    };
+}
+
 mod copy_text;
 mod guards;
 mod header;

@@ -36,19 +36,12 @@
 //!   script's header), so a test can run it alone on a loaded database.
 
 /// The fill, followed by the removal of the update from `background_updates`.
-pub const EVENT_SEARCH_FILL: &str = r#"-- event_search: what Synapse's own `event_search` background update computes, set-based.
+pub const EVENT_SEARCH_FILL: &str = concat!(
+    r#"-- event_search: what Synapse's own `event_search` background update computes, set-based.
 \echo 'dendrite2synapse: event_search'
-CREATE FUNCTION pg_temp.d2s_event_json(t text) RETURNS jsonb LANGUAGE plpgsql IMMUTABLE AS $fn$
-BEGIN
-  IF strpos(t, '\u0000') > 0 THEN
-    t := regexp_replace(t, '(?<!\\)((?:\\\\)*)\\u0000', '\1\\u0020', 'g');
-  END IF;
-  RETURN t::jsonb;
-EXCEPTION WHEN invalid_text_representation OR untranslatable_character OR character_not_in_repertoire THEN
-  RETURN NULL;
-END
-$fn$;
-CREATE FUNCTION pg_temp.d2s_topic(c jsonb) RETURNS text LANGUAGE sql IMMUTABLE AS $fn$
+"#,
+    tolerant_json_fn!("d2s_event_json", "u0020"),
+    r#"CREATE FUNCTION pg_temp.d2s_topic(c jsonb) RETURNS text LANGUAGE sql IMMUTABLE AS $fn$
   SELECT CASE WHEN jsonb_typeof(c) = 'object' AND jsonb_typeof(c -> 'topic') = 'string' THEN
     COALESCE((SELECT r ->> 'body'
                 FROM jsonb_array_elements(CASE WHEN jsonb_typeof(c -> 'm.topic') = 'object'
@@ -95,4 +88,5 @@ END
 $search$;
 DELETE FROM background_updates WHERE update_name = 'event_search';
 
-"#;
+"#
+);

@@ -41,19 +41,12 @@
 //!   the statement runs after every event is loaded.
 
 /// The fill, followed by the removal of both updates from `background_updates`.
-pub const JOINED_ROOMS_FILL: &str = r#"-- sliding_sync_joined_rooms: what Synapse's own two sliding-sync joined-rooms updates compute, set-based.
+pub const JOINED_ROOMS_FILL: &str = concat!(
+    r#"-- sliding_sync_joined_rooms: what Synapse's own two sliding-sync joined-rooms updates compute, set-based.
 \echo 'dendrite2synapse: sliding_sync_joined_rooms'
-CREATE FUNCTION pg_temp.d2s_ss_json(t text) RETURNS jsonb LANGUAGE plpgsql IMMUTABLE AS $fn$
-BEGIN
-  IF strpos(t, '\u0000') > 0 THEN
-    t := regexp_replace(t, '(?<!\\)((?:\\\\)*)\\u0000', '\1\\ufdd0', 'g');
-  END IF;
-  RETURN t::jsonb;
-EXCEPTION WHEN invalid_text_representation OR untranslatable_character OR character_not_in_repertoire THEN
-  RETURN NULL;
-END
-$fn$;
-CREATE FUNCTION pg_temp.d2s_ss_text(v jsonb) RETURNS text LANGUAGE sql IMMUTABLE AS $fn$
+"#,
+    tolerant_json_fn!("d2s_ss_json", "ufdd0"),
+    r#"CREATE FUNCTION pg_temp.d2s_ss_text(v jsonb) RETURNS text LANGUAGE sql IMMUTABLE AS $fn$
   SELECT CASE WHEN jsonb_typeof(v) = 'string' AND strpos(v #>> '{}', U&'\FDD0') = 0 THEN v #>> '{}' END
 $fn$;
 DO $ss$
@@ -111,4 +104,5 @@ SELECT v.room_id, p.last, CASE WHEN p.bump > 0 THEN p.bump END, v.room_type, v.r
 DELETE FROM background_updates WHERE update_name IN ('sliding_sync_prefill_joined_rooms_to_recalculate_table_bg_update',
                                                      'sliding_sync_joined_rooms_bg_update');
 
-"#;
+"#
+);
