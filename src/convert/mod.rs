@@ -352,7 +352,8 @@ fn write(tables: &Tables<'_>, ctx: &Context, inputs: &[InputFile], output: &Path
 }
 
 fn post_load(ctx: &Context) -> PostLoad {
-    let mut post = PostLoad { stream_floor: ctx.streams.base, ..PostLoad::default() };
+    let mut post =
+        PostLoad { stream_floor: ctx.streams.base, server_name: ctx.server_name.clone(), ..PostLoad::default() };
     post.invariants.extend_from_slice(invariants::CONVERT_INVARIANTS);
     post
 }

@@ -139,6 +139,11 @@ pub struct PostLoad {
     /// "from the future" to Synapse (it logs an ERROR and clamps it). The
     /// converter passes the largest Dendrite stream position.
     pub stream_floor: i64,
+    /// The server's name (empty: not known). When set, the fix-ups define
+    /// `pg_temp.d2s_server_name()` and `pg_temp.d2s_is_mine(user_id)` (Synapse's
+    /// `is_mine_id`: the part after the first `:` is this server) first, for
+    /// the SQL of the derived tables that tells local users apart.
+    pub server_name: String,
 }
 
 impl Default for PostLoad {
@@ -148,6 +153,7 @@ impl Default for PostLoad {
             background_updates: REBUILD_DERIVED.to_vec(),
             stats_and_directory_written: false,
             stream_floor: 0,
+            server_name: String::new(),
         }
     }
 }
@@ -209,7 +215,8 @@ pub fn sql_literal(s: &str) -> String {
 }
 
 pub fn fixups(post: &PostLoad) -> String {
-    let mut s = String::from(POSITIONS);
+    let mut s = server_name_functions(&post.server_name);
+    s.push_str(POSITIONS);
     if post.stats_and_directory_written {
         s.push_str(
             "UPDATE stats_incremental_position SET stream_id = (SELECT COALESCE(MAX(stream_ordering), 0) FROM events);\n\
@@ -219,6 +226,23 @@ pub fn fixups(post: &PostLoad) -> String {
     s.push('\n');
     s.push_str(&background_updates(&post.background_updates));
     s
+}
+
+/// `pg_temp.d2s_server_name()` and `pg_temp.d2s_is_mine(text)`, or nothing
+/// when the name is not known.
+fn server_name_functions(server_name: &str) -> String {
+    if server_name.is_empty() {
+        return String::new();
+    }
+    format!(
+        "-- This server's name, for the SQL that tells local users apart.\n\
+         CREATE TEMPORARY TABLE d2s_server (name text NOT NULL);\n\
+         INSERT INTO pg_temp.d2s_server (name) VALUES ({name});\n\
+         CREATE FUNCTION pg_temp.d2s_server_name() RETURNS text LANGUAGE sql STABLE AS $fn$ SELECT name FROM pg_temp.d2s_server $fn$;\n\
+         CREATE FUNCTION pg_temp.d2s_is_mine(user_id text) RETURNS boolean LANGUAGE sql STABLE AS $fn$\n  \
+         SELECT strpos(user_id, ':') > 0 AND substr(user_id, strpos(user_id, ':') + 1) = pg_temp.d2s_server_name()\n$fn$;\n\n",
+        name = sql_literal(server_name)
+    )
 }
 
 fn background_updates(updates: &[BackgroundUpdate]) -> String {
@@ -380,3 +404,17 @@ UPDATE pushers SET last_stream_ordering = (SELECT COALESCE(MAX(stream_ordering),
 UPDATE room_forgetter_stream_pos SET stream_id = (SELECT COALESCE(MAX(stream_ordering), 0) FROM events);
 UPDATE delayed_events_stream_pos SET stream_id = (SELECT COALESCE(MAX(stream_ordering), 0) FROM events);
 "#;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn server_name_is_data_not_sql() {
+        let sql = server_name_functions("x'); DROP TABLE users; -- $fn$");
+        let insert = sql.lines().find(|l| l.starts_with("INSERT")).unwrap();
+        assert_eq!(insert, "INSERT INTO pg_temp.d2s_server (name) VALUES ('x''); DROP TABLE users; -- $fn$');");
+        assert_eq!(sql.matches("DROP").count(), 1, "the name appears once, in the literal");
+        assert!(server_name_functions("").is_empty());
+    }
+}
