@@ -24,50 +24,76 @@ use super::table::streamed;
 /// `state_groups`, `state_group_edges`, `state_groups_state`, `event_to_state_groups`.
 pub fn tables<'a>(
     model: &'a Model,
-    rooms: &RoomSet,
+    rooms: &'a RoomSet,
     groups: &'a StateGroups,
     plan: &'a Plan<'a>,
     out: &mut Tables<'a>,
     skipped: &mut Skipped,
 ) -> Result<()> {
-    groups_tables(model, rooms, groups, out, skipped);
+    groups_tables(model, rooms, groups, out, skipped)?;
     out.event_to_state_groups = event_to_state_groups(plan, groups, skipped)?;
     Ok(())
 }
 
 fn groups_tables<'a>(
     model: &'a Model,
-    rooms: &RoomSet,
-    groups: &StateGroups,
+    rooms: &'a RoomSet,
+    groups: &'a StateGroups,
     out: &mut Tables<'a>,
     skipped: &mut Skipped,
-) {
-    for g in groups.groups.iter().filter(|g| rooms.converted(g.room_nid)) {
-        let Some(room) = model.rooms.by_nid.get(&g.room_nid) else { continue };
-        let room_id = room.room_id.as_str();
+) -> Result<()> {
+    for (g, room_id) in carried(model, rooms, groups) {
         let event_id = model.events.get(g.event_nid).map_or("", |e| &*e.event_id);
         out.state_groups.push(syn::StateGroup { id: g.id, room_id: room_id.into(), event_id: event_id.into() });
         if let Some(prev) = g.prev {
             out.state_group_edges.push(syn::StateGroupEdge { state_group: g.id, prev_state_group: prev });
         }
-        for entry in &g.delta {
-            let (Some(t), Some(k), Some(e)) = (
-                model.nids.event_type(entry.type_nid),
-                model.nids.state_key(entry.key_nid),
-                model.events.get(entry.event_nid),
-            ) else {
-                skipped.add(Skip::StateGroupEntryUnknown);
-                continue;
-            };
-            out.state_groups_state.push(syn::StateGroupState {
-                state_group: g.id,
-                room_id: room_id.into(),
-                event_type: t.into(),
-                state_key: k.into(),
-                event_id: Cow::Borrowed(&e.event_id),
-            });
-        }
     }
+    out.state_groups_state = state_groups_state(model, rooms, groups, skipped)?;
+    Ok(())
+}
+
+/// The groups of carried-over rooms, with their room IDs, in group order.
+fn carried<'a>(
+    model: &'a Model,
+    rooms: &'a RoomSet,
+    groups: &'a StateGroups,
+) -> impl Iterator<Item = (&'a state::Group, &'a str)> + 'a {
+    let room_id = |g: &state::Group| model.rooms.by_nid.get(&g.room_nid).map(|r| r.room_id.as_str());
+    groups.groups.iter().filter(|g| rooms.converted(g.room_nid)).filter_map(move |g| Some((g, room_id(g)?)))
+}
+
+/// `state_groups_state`, made while written: a row per entry of every
+/// group's delta (more rows than events on a big server, 100 bytes each if
+/// held: docs/performance.md).
+fn state_groups_state<'a>(
+    model: &'a Model,
+    rooms: &'a RoomSet,
+    groups: &'a StateGroups,
+    skipped: &mut Skipped,
+) -> Result<Rows<'a, syn::StateGroupState<'a>>> {
+    streamed(skipped, move |sink, skip| {
+        for (g, room_id) in carried(model, rooms, groups) {
+            for entry in &g.delta {
+                let (Some(t), Some(k), Some(e)) = (
+                    model.nids.event_type(entry.type_nid),
+                    model.nids.state_key(entry.key_nid),
+                    model.events.get(entry.event_nid),
+                ) else {
+                    skip(Skip::StateGroupEntryUnknown);
+                    continue;
+                };
+                sink(&syn::StateGroupState {
+                    state_group: g.id,
+                    room_id: room_id.into(),
+                    event_type: t.into(),
+                    state_key: k.into(),
+                    event_id: Cow::Borrowed(&e.event_id),
+                })?;
+            }
+        }
+        Ok(())
+    })
 }
 
 /// `event_to_state_groups`, made while written (a row per event).
