@@ -10,6 +10,10 @@ kind<TAB>ID[<TAB>value] lines:
   event-left-out ID        not in Synapse's events; listed in --report under roomserver_events
   event-kept ID            in events, not an outlier
   event-json-changed ID    in events; its JSON has no lone surrogate escape any more; listed
+  event-unsigned-readable ID   in events; every value its JSON's `unsigned` holds has the JSON
+                           type Synapse's event class reads (age_ts a number, replaces_state a
+                           string, invite_room_state/knock_room_state a list, or null); listed
+                           under "event JSON changed"
   room-left-out ID         no Synapse row names the room (ROOM_TABLES); listed under roomserver_rooms
   room-absent ID           no Synapse row names the room (it was never in roomserver_rooms)
   room-kept ID             in rooms, with events that are not outliers
@@ -51,6 +55,15 @@ LEFT_OUT_ROOM_DATA = "room account data or tags of a room that is left out"
 LONE = re.compile(r"\\ud[89ab][0-9a-f]{2}(?!\\ud[c-f])|(?<!\\ud[89ab][0-9a-f]{2})\\ud[c-f][0-9a-f]{2}", re.I)
 
 failures = 0
+# The JSON type Synapse's event class reads each kept `unsigned` key as (None: null).
+UNSIGNED_TYPES = {"age_ts": (int, float), "replaces_state": str, "invite_room_state": list, "knock_room_state": list}
+
+
+def unsigned_readable(event: dict) -> bool:
+    unsigned = event.get("unsigned", {})
+    return isinstance(unsigned, dict) and all(
+        v is None or (isinstance(v, t) and not isinstance(v, bool))
+        for k, v in unsigned.items() for t in [UNSIGNED_TYPES.get(k, object)])
 
 
 def check(cond: bool, what: str) -> None:
@@ -101,6 +114,11 @@ def main(dump: str, expect: str, report_path: str) -> int:
             js = one("SELECT json FROM event_json WHERE event_id = :'a0'", ident)
             check(ident in events and js != "" and not LONE.search(js) and ident in listed_any,
                   what + ": in events, no lone surrogate left in its JSON, listed in the report")
+        elif kind == "event-unsigned-readable":
+            js = one("SELECT json FROM event_json WHERE event_id = :'a0'", ident)
+            changed = {i for ids in listed.get("event JSON changed", {}).values() for i in ids}
+            check(ident in events and js != "" and unsigned_readable(json.loads(js)) and ident in changed,
+                  what + ": in events, its unsigned readable by Synapse, listed under event JSON changed")
         elif kind in ("room-left-out", "room-absent"):
             left = room_rows(ident)
             check(not left, what + f": no Synapse row names it{' (found in ' + ', '.join(left) + ')' if left else ''}")

@@ -22,6 +22,7 @@ use hashbrown::HashSet;
 
 use serde_json::value::RawValue;
 
+use crate::dendrite::event_json::unsigned_value_readable;
 use crate::dendrite::Model;
 use crate::synapse::tables::{self as syn, Tables};
 use crate::synapse::{Instance, Rows};
@@ -59,11 +60,13 @@ pub fn persisted_json<'j>(json: &'j str, add: &AddUnsigned<'_>) -> Result<Cow<'j
     // A non-object `unsigned` cannot carry anything Synapse keeps.
     let mut u: BTreeMap<String, Box<RawValue>> =
         unsigned.and_then(|raw| serde_json::from_str(raw.get()).ok()).unwrap_or_default();
-    u.retain(|k, _| PERSISTED_UNSIGNED.contains(&k.as_str()));
+    // A value Synapse cannot read would make it refuse the whole event.
+    u.retain(|k, v| PERSISTED_UNSIGNED.contains(&k.as_str()) && unsigned_value_readable(k, v));
     if let Some(id) = add.replaces_state {
         u.insert("replaces_state".into(), serde_json::value::to_raw_value(id)?);
     }
-    if let (Some(state), false) = (add.invite_room_state, u.contains_key("invite_room_state")) {
+    let invite_state = add.invite_room_state.filter(|v| unsigned_value_readable("invite_room_state", v));
+    if let (Some(state), false) = (invite_state, u.contains_key("invite_room_state")) {
         u.insert("invite_room_state".into(), state.to_owned());
     }
     if !u.is_empty() {
@@ -281,6 +284,17 @@ mod tests {
             persisted_json(ev, &add).unwrap(),
             r#"{"content":{"membership":"invite"},"type":"m.room.member","unsigned":{"invite_room_state":[{"type":"m.room.name","content":{"name":"x"}}],"replaces_state":"$old\"q"}}"#
         );
+        // Values Synapse cannot read are dropped, and a list from roomserver_invites takes the place of one.
+        let bad = r#"{"type":"m.room.member","unsigned":{"age_ts":"x","invite_room_state":{},"replaces_state":1}}"#;
+        assert_eq!(persisted_json(bad, &AddUnsigned::default()).unwrap(), r#"{"type":"m.room.member"}"#);
+        let add = AddUnsigned { replaces_state: None, invite_room_state: Some(&state) };
+        assert_eq!(
+            persisted_json(bad, &add).unwrap(),
+            r#"{"type":"m.room.member","unsigned":{"invite_room_state":[{"type":"m.room.name","content":{"name":"x"}}]}}"#
+        );
+        let not_list = serde_json::value::to_raw_value(&serde_json::json!({"a": 1})).unwrap();
+        let add = AddUnsigned { replaces_state: None, invite_room_state: Some(&not_list) };
+        assert_eq!(persisted_json(bad, &add).unwrap(), r#"{"type":"m.room.member"}"#);
         // The event's own invite_room_state wins.
         let own = r#"{"type":"m.room.member","unsigned":{"invite_room_state":[]}}"#;
         let add = AddUnsigned { replaces_state: None, invite_room_state: Some(&state) };

@@ -108,6 +108,7 @@ fn owned(r: Rare<'_>) -> Rare<'static> {
         displayname: own(r.displayname),
         avatar_url: own(r.avatar_url),
         relation: r.relation,
+        unsigned_unreadable: r.unsigned_unreadable,
     }
 }
 

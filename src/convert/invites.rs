@@ -62,6 +62,9 @@ pub fn collect<'m>(
             skipped.add(Skip::InviteJson);
             continue;
         };
+        if fields.rare.as_ref().is_some_and(|r| r.unsigned_unreadable) {
+            skipped.add_id(Skip::UnsignedUnreadable, &inv.event_id);
+        }
         latest_ts = latest_ts.max(fields.origin_server_ts.unwrap_or(0));
         out.push(OutOfBand { invite: inv, room, target, json, fields, stream_ordering: next, received_ts: latest_ts });
         next += 1;

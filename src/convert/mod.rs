@@ -288,6 +288,9 @@ impl<'m> Facts<'m> {
             let id = model.events.get(nid).map_or("", |e| &*e.event_id);
             skipped.add_id(Skip::SurrogatesReplaced, id);
         }
+        for id in unsigned::unreadable_invite_states(model) {
+            skipped.add_id(Skip::UnsignedUnreadable, id);
+        }
         let rooms = rooms::RoomSet::choose(model, ctx, skipped)?;
         let state_groups = state::build(model);
         skipped.add_n(Skip::StateBlockEventMissing, state_groups.missing_block_events);

@@ -256,6 +256,9 @@ fn plan_one<'m>(
     } else {
         None
     };
+    if fields.rare.as_ref().is_some_and(|r| r.unsigned_unreadable) {
+        skipped.add_id(Skip::UnsignedUnreadable, &e.event_id);
+    }
     let in_stream = model.sync.by_nid(e.nid);
     let mut kind = classify(e, in_stream.is_some(), extremities.contains(&e.nid));
     if kind != Kind::Outlier && !groups.by_event.contains_key(&e.nid) {

@@ -255,6 +255,10 @@ skips! {
         "token shared with another device row: dropped from all of them (each logs in again)";
     /// An event whose JSON had lone UTF-16 surrogate escapes (kept, changed: counted, not dropped).
     SurrogatesReplaced => "event JSON changed", "lone UTF-16 surrogate escapes replaced by \\ufffd";
+    /// An event whose `unsigned` held a value of a type Synapse cannot read (kept, changed).
+    UnsignedUnreadable => "event JSON changed",
+        "an unsigned value of a type Synapse refuses to read (age_ts not a number, replaces_state not a string, \
+         invite_room_state or knock_room_state not a list) dropped: Synapse would refuse the whole event";
 }
 
 /// What → reason → a count, or the IDs concerned.

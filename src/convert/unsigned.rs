@@ -17,6 +17,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use serde_json::value::RawValue;
 
+use crate::dendrite::event_json::unsigned_value_readable;
 use crate::dendrite::Model;
 
 use super::events::AddUnsigned;
@@ -91,6 +92,16 @@ fn index_block(model: &Model, keys: &StateKeys, block: i64) -> BlockIndex {
         later.0 == earlier.0
     });
     idx
+}
+
+/// The invites whose `roomserver_invites` copy holds an `invite_room_state`
+/// Synapse cannot read: it is not added to their event (convert reports them).
+pub fn unreadable_invite_states(model: &Model) -> Vec<&str> {
+    invite_states(model)
+        .into_iter()
+        .filter(|(_, v)| !unsigned_value_readable("invite_room_state", v))
+        .map(|(id, _)| id)
+        .collect()
 }
 
 /// invite event ID → its `unsigned.invite_room_state`, from `roomserver_invites`.

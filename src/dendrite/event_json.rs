@@ -44,6 +44,9 @@ pub struct Rare<'a> {
     pub displayname: Option<Cow<'a, str>>,
     pub avatar_url: Option<Cow<'a, str>>,
     pub relation: Option<Relation>,
+    /// `unsigned` holds a value Synapse's event class cannot read
+    /// ([`unsigned_value_readable`]); convert drops it and reports the event.
+    pub unsigned_unreadable: bool,
 }
 
 #[derive(Debug, PartialEq)]
@@ -74,6 +77,8 @@ struct Top<'a> {
     redacts: Raw<'a>,
     #[serde(borrow, default)]
     content: Raw<'a>,
+    #[serde(borrow, default)]
+    unsigned: Raw<'a>,
 }
 
 #[derive(Deserialize)]
@@ -90,6 +95,35 @@ struct Content<'a> {
     url: Raw<'a>,
     #[serde(rename = "m.relates_to", default)]
     relates_to: Value,
+}
+
+/// Whether Synapse's event class reads this `unsigned` value. Of what
+/// `unsigned` holds, Synapse keeps four keys when it stores an event, and
+/// reads each as one JSON type: `age_ts` a number, `replaces_state` a string,
+/// `invite_room_state` and `knock_room_state` a list (each may be `null`).
+/// A value of another type makes it refuse the whole event whenever it loads
+/// it ("Invalid event JSON"; docs/synapse-schema.md §A.5, docs/safety.md). Other keys are
+/// not kept, so any value reads.
+pub fn unsigned_value_readable(key: &str, value: &RawValue) -> bool {
+    let text = value.get();
+    let first = text.as_bytes().first().copied().unwrap_or(b'n');
+    text == "null"
+        || match key {
+            "age_ts" => first == b'-' || first.is_ascii_digit(),
+            "replaces_state" => first == b'"',
+            "invite_room_state" | "knock_room_state" => first == b'[',
+            _ => true,
+        }
+}
+
+/// An object `unsigned` with a value Synapse cannot read. Keys are compared
+/// unescaped and a repeated key counts by its last value, as convert reads it.
+fn unsigned_unreadable(raw: Raw<'_>) -> bool {
+    let Some(raw) = raw.filter(|r| r.get().starts_with('{')) else { return false };
+    let Ok(map) = serde_json::from_str::<std::collections::BTreeMap<String, &RawValue>>(raw.get()) else {
+        return false;
+    };
+    map.iter().any(|(k, v)| !unsigned_value_readable(k, v))
 }
 
 /// What `content` contributes, after conversion.
@@ -160,6 +194,7 @@ impl<'a> ContentFields<'a> {
                 avatar_url: string(c.avatar_url)?,
                 redacts: string(c.redacts)?,
                 relation: relation(c.relates_to),
+                unsigned_unreadable: false,
             },
             contains_url: string(c.url)?.is_some(),
         })
@@ -180,6 +215,7 @@ impl<'a> EventFields<'a> {
         let content = top.content.and_then(|raw| ContentFields::read(raw).ok()).unwrap_or_default();
         let mut rare = content.rare;
         rare.redacts = redacts.or(rare.redacts);
+        rare.unsigned_unreadable = unsigned_unreadable(top.unsigned);
         Ok(EventFields {
             sender,
             origin_server_ts: top.origin_server_ts.as_i64(),
@@ -262,6 +298,35 @@ mod tests {
         assert!(matches!(f.sender, Some(Cow::Borrowed("@a:s"))));
         assert!(matches!(&f.prev_events[..], [Cow::Owned(id)] if id == "$p/q"));
         assert_eq!(f.displayname(), Some("A \"B\""));
+    }
+
+    #[test]
+    fn unsigned_values_synapse_cannot_read_are_flagged() {
+        let flagged = |u: &str| {
+            let json = format!(r#"{{"sender":"@a:s","unsigned":{u}}}"#);
+            EventFields::parse(&json).unwrap().rare.is_some_and(|r| r.unsigned_unreadable)
+        };
+        // The types Synapse 1.163.2's event class reads (tried with its make_event_from_dict).
+        for ok in [
+            r#"{"age_ts":-5,"replaces_state":"$e","invite_room_state":[1],"knock_room_state":null}"#,
+            r#"{"age_ts":1.5,"prev_content":"anything","redacted_because":7}"#,
+            r#"{"invite_room_state":[]}"#,
+            r#""not an object""#,
+        ] {
+            assert!(!flagged(ok), "{ok}");
+        }
+        for bad in [
+            r#"{"age_ts":"yesterday"}"#,
+            r#"{"age_ts":true}"#,
+            r#"{"replaces_state":5}"#,
+            r#"{"invite_room_state":{"n":1}}"#,
+            r#"{"knock_room_state":"x"}"#,
+            r#"{"invite_room_state":3}"#,
+            r#"{"age_ts":1,"age_ts":"x"}"#,
+        ] {
+            assert!(flagged(bad), "{bad}");
+        }
+        assert!(!flagged(r#"{"age_ts":"x","age_ts":1}"#), "the last of a repeated key counts");
     }
 
     #[test]
