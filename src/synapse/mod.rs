@@ -52,6 +52,7 @@ mod script;
 mod search;
 mod sliding_sync;
 pub mod spec;
+mod stats;
 pub mod tables;
 mod value;
 

@@ -23,7 +23,7 @@
 
 use std::fmt::Write as _;
 
-use super::{membership_snapshots, search, sliding_sync};
+use super::{membership_snapshots, search, sliding_sync, stats};
 
 /// A check: `violations_sql` counts the rows that break it (must be 0).
 #[derive(Clone, Copy, Debug)]
@@ -92,8 +92,6 @@ const fn bg(name: &'static str, depends_on: Option<&'static str>) -> BackgroundU
 /// Rebuilders of the tables the converter does not write (docs/synapse-schema.md §E.1):
 /// stats, user directory, full-text search, chain cover, sliding sync.
 pub const REBUILD_DERIVED: &[BackgroundUpdate] = &[
-    bg("populate_stats_process_rooms", None),
-    bg("populate_stats_process_users", None),
     bg("populate_user_directory_createtables", None),
     bg("populate_user_directory_process_rooms", Some("populate_user_directory_createtables")),
     bg("populate_user_directory_process_users", Some("populate_user_directory_process_rooms")),
@@ -114,6 +112,16 @@ pub const REBUILD_DERIVED: &[BackgroundUpdate] = &[
         name: "sliding_sync_membership_snapshots_bg_update",
         depends_on: None,
         rebuild: Rebuild::Computed(membership_snapshots::MEMBERSHIP_SNAPSHOTS_FILL),
+    },
+    BackgroundUpdate {
+        name: "populate_stats_process_rooms",
+        depends_on: None,
+        rebuild: Rebuild::Computed(stats::STATS_FILL),
+    },
+    BackgroundUpdate {
+        name: "populate_stats_process_users",
+        depends_on: None,
+        rebuild: Rebuild::ComputedBy("populate_stats_process_rooms"),
     },
 ];
 
@@ -216,6 +224,7 @@ pub fn sql_literal(s: &str) -> String {
 
 pub fn fixups(post: &PostLoad) -> String {
     let mut s = server_name_functions(&post.server_name);
+    s.push_str(&events_position_function(post.stream_floor));
     s.push_str(POSITIONS);
     if post.stats_and_directory_written {
         s.push_str(
@@ -242,6 +251,24 @@ fn server_name_functions(server_name: &str) -> String {
          CREATE FUNCTION pg_temp.d2s_is_mine(user_id text) RETURNS boolean LANGUAGE sql STABLE AS $fn$\n  \
          SELECT strpos(user_id, ':') > 0 AND substr(user_id, strpos(user_id, ':') + 1) = pg_temp.d2s_server_name()\n$fn$;\n\n",
         name = sql_literal(server_name)
+    )
+}
+
+/// `pg_temp.d2s_events_position()`: the value the events sequence will hold
+/// after [`finale`] raises it (to the MAX of its three tables, then to the
+/// sync-token floor; a raise only ever moves it forward), which is the events
+/// stream position Synapse reads when it starts. For the derived tables that
+/// store "computed up to" positions (docs/synapse-schema.md §E.4).
+fn events_position_function(stream_floor: i64) -> String {
+    format!(
+        "-- The events stream position Synapse will read at start-up (the sequence after the last step's raises).\n\
+         CREATE FUNCTION pg_temp.d2s_events_position() RETURNS bigint LANGUAGE sql STABLE AS $fn$\n  \
+         SELECT CASE WHEN v > CASE WHEN s.is_called THEN s.last_value ELSE s.last_value - 1 END THEN v ELSE s.last_value END\n    \
+         FROM events_stream_seq s,\n         \
+         LATERAL (SELECT GREATEST((SELECT COALESCE(MAX(stream_ordering), 1) FROM events),\n                                 \
+         (SELECT COALESCE(MAX(stream_id), 1) FROM current_state_delta_stream),\n                                 \
+         (SELECT COALESCE(MAX(event_stream_ordering), 1) FROM ex_outlier_stream), {stream_floor}::bigint) AS v) m\n\
+         $fn$;\n\n"
     )
 }
 

@@ -63,7 +63,7 @@ pub fn run(spec_path: &Path, output: &Path) -> Result<()> {
         }
         script.end_copy()?;
     }
-    let summary = script.finish(&PostLoad::default())?;
+    let summary = script.finish(&PostLoad { server_name: spec.server_name.clone(), ..PostLoad::default() })?;
     for (table, n) in &summary.rows {
         eprintln!("{table}: {n} rows");
     }
