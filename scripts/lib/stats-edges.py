@@ -238,7 +238,10 @@ def case_create_federate_string(r, v):
 
 def case_create_federate_true(r, v):
     create(r, v, **{"m.federate": True, "type": 7})
-    return {"is_federatable": "true", "room_type": None}
+    # A name too: a create with a non-string type and nothing else makes Synapse's sliding-sync
+    # updates assert (docs/synapse-schema.md §E.3).
+    add_event(r, v, "m.room.name", {"name": "typed 7"})
+    return {"is_federatable": "true", "room_type": None, "name": "typed_7"}
 
 
 def case_create_redacted(r, v):
