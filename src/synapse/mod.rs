@@ -54,6 +54,7 @@ mod sliding_sync;
 pub mod spec;
 mod stats;
 pub mod tables;
+mod user_directory;
 mod value;
 
 pub use header::{Header, InputFile};

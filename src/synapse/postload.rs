@@ -12,7 +12,8 @@
 //! 4. Derived tables: those we compute ourselves are filled here (`event_search`,
 //!    [`search`](super::search); `sliding_sync_joined_rooms`,
 //!    [`sliding_sync`](super::sliding_sync); `sliding_sync_membership_snapshots`,
-//!    [`membership_snapshots`](super::membership_snapshots)); the others are queued as background updates
+//!    [`membership_snapshots`](super::membership_snapshots); the user directory,
+//!    [`user_directory`](super::user_directory)); the others are queued as background updates
 //!    (§E.1), which `update_synapse_database --run-background-updates` then rebuilds.
 //! 5. Completion mark, deferred checks run now.
 //! 6. Last, every stream sequence moved to the MAX of its tables (`setval`
@@ -23,7 +24,7 @@
 
 use std::fmt::Write as _;
 
-use super::{membership_snapshots, search, sliding_sync, stats};
+use super::{membership_snapshots, search, sliding_sync, stats, user_directory};
 
 /// A check: `violations_sql` counts the rows that break it (must be 0).
 #[derive(Clone, Copy, Debug)]
@@ -85,17 +86,26 @@ pub struct BackgroundUpdate {
     pub rebuild: Rebuild,
 }
 
-const fn bg(name: &'static str, depends_on: Option<&'static str>) -> BackgroundUpdate {
-    BackgroundUpdate { name, depends_on, rebuild: Rebuild::Queued }
+/// The later steps of Synapse's user-directory chain, done by the first's SQL.
+const fn by_user_directory(name: &'static str, depends_on: &'static str) -> BackgroundUpdate {
+    BackgroundUpdate {
+        name,
+        depends_on: Some(depends_on),
+        rebuild: Rebuild::ComputedBy("populate_user_directory_createtables"),
+    }
 }
 
 /// Rebuilders of the tables the converter does not write (docs/synapse-schema.md §E.1):
 /// stats, user directory, full-text search, chain cover, sliding sync.
 pub const REBUILD_DERIVED: &[BackgroundUpdate] = &[
-    bg("populate_user_directory_createtables", None),
-    bg("populate_user_directory_process_rooms", Some("populate_user_directory_createtables")),
-    bg("populate_user_directory_process_users", Some("populate_user_directory_process_rooms")),
-    bg("populate_user_directory_cleanup", Some("populate_user_directory_process_users")),
+    BackgroundUpdate {
+        name: "populate_user_directory_createtables",
+        depends_on: None,
+        rebuild: Rebuild::Computed(user_directory::USER_DIRECTORY_FILL),
+    },
+    by_user_directory("populate_user_directory_process_rooms", "populate_user_directory_createtables"),
+    by_user_directory("populate_user_directory_process_users", "populate_user_directory_process_rooms"),
+    by_user_directory("populate_user_directory_cleanup", "populate_user_directory_process_users"),
     BackgroundUpdate { name: "event_search", depends_on: None, rebuild: Rebuild::Computed(search::EVENT_SEARCH_FILL) },
     BackgroundUpdate { name: "chain_cover", depends_on: None, rebuild: Rebuild::Computed(CHAIN_COVER_DONE) },
     BackgroundUpdate {
