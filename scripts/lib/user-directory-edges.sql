@@ -5,7 +5,8 @@ CREATE TEMPORARY TABLE edge_local_joined AS
 SELECT c.room_id, c.state_key AS user_id FROM current_state_events c
  WHERE c.type = 'm.room.member' AND c.membership = 'join' AND c.state_key LIKE '%:' || :'server';
 -- 1. Local display names that only a full Unicode lowercase and NFKC index as Synapse does.
-WITH l AS (SELECT full_user_id, row_number() OVER (ORDER BY full_user_id) AS i FROM profiles)
+WITH l AS (SELECT full_user_id, row_number() OVER (ORDER BY full_user_id) AS i FROM profiles
+            WHERE full_user_id IN (SELECT name FROM users WHERE appservice_id IS NULL))
 UPDATE profiles p SET displayname = CASE l.i WHEN 1 THEN 'İSTANBUL ΣΟΦΟΣ Ωmega' WHEN 2 THEN 'ǅemal ①② ﬁne Ⅻ'
                                              WHEN 3 THEN '' WHEN 4 THEN 'ÀÉÎ Straße ＦＵＬＬ MiXeD' END
   FROM l WHERE l.full_user_id = p.full_user_id AND l.i <= 4;

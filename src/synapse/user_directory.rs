@@ -10,18 +10,18 @@
 //! 1. Members: the joined members of every room in which some local user
 //!    (`pg_temp.d2s_is_mine`) is joined by `current_state_events`, with the
 //!    profile of their current member event's `room_memberships` row; local
-//!    members only while their `users` row exists, is not deactivated and is
-//!    not a support user.
+//!    members only while their `users` row exists, is not deactivated, is not
+//!    a support user and was not registered by an appservice.
 //! 2. Public rooms: the current join rules say `public`, or the current history
 //!    visibility says `world_readable` (events read as Synapse's fetcher reads
 //!    them: rejected or missing ones do not count; a redaction keeps both keys).
 //!    Every member of a public room gets a `users_in_public_rooms` row; in the
 //!    other rooms every local member gets a `users_who_share_private_rooms` row
 //!    with each other member.
-//! 3. `user_directory`: every `users` row that is not deactivated nor a support
-//!    user, with its `profiles` row's name and avatar; every other member of
-//!    step 1 with the profile of the room Synapse's update visits last (fewest
-//!    current state events). `user_directory_search` gets one weighted
+//! 3. `user_directory`: every `users` row that is not deactivated, a support
+//!    user or an appservice's, with its `profiles` row's name and avatar; every
+//!    other member of step 1 with the profile of the room Synapse's update
+//!    visits last (fewest current state events). `user_directory_search` gets one weighted
 //!    `tsvector` per entry: localpart (A), domain (D), display name (B) as
 //!    Synapse indexes it.
 //! 4. `user_directory_stream_pos` = the highest `current_state_delta_stream`
@@ -35,10 +35,12 @@
 //!   (`und-x-icu`) maps as Python does, and `normalize(…, NFKC)` does the rest.
 //!   A PostgreSQL built without ICU has no such collation: the block then queues
 //!   Synapse's four updates, as before, instead of computing a different index.
-//! - Appservice users: Synapse leaves out users in an appservice's namespaces,
-//!   which live in its configuration, not in the database. The block cannot
-//!   know them and keeps them, as Synapse's update does when no appservice is
-//!   configured (docs/synapse-schema.md §E.5 says what follows).
+//! - Appservice users: Synapse leaves out an appservice's sender and the users
+//!   in its namespaces, which live in the configuration, not in the database.
+//!   The block leaves out the accounts an appservice registered
+//!   (`users.appservice_id`): the same set when the target registers the
+//!   source's appservices and their users were made by them
+//!   (docs/synapse-schema.md §E.5 says where it is not).
 //! - A remote user in several rooms with different per-room profiles: Synapse
 //!   keeps the last room's; rooms are visited by decreasing number of current
 //!   state events, and among rooms with the same number the database's order
@@ -87,7 +89,7 @@ BEGIN
                         WHERE h.type = 'm.room.member' AND h.membership = 'join' AND pg_temp.d2s_is_mine(h.state_key))
      AND (NOT pg_temp.d2s_is_mine(c.state_key)
           OR EXISTS (SELECT 1 FROM users u WHERE u.name = c.state_key AND u.deactivated <> 1
-                                              AND u.user_type IS DISTINCT FROM 'support'));
+                                              AND u.user_type IS DISTINCT FROM 'support' AND u.appservice_id IS NULL));
   CREATE TEMPORARY TABLE d2s_ud_public AS
   SELECT DISTINCT c.room_id
     FROM current_state_events c
@@ -109,14 +111,14 @@ BEGIN
   INSERT INTO user_directory (user_id, display_name, avatar_url)
   SELECT u.name, p.displayname, p.avatar_url
     FROM users u LEFT JOIN profiles p ON p.full_user_id = u.name
-   WHERE u.deactivated = 0 AND u.user_type IS DISTINCT FROM 'support'
+   WHERE u.deactivated = 0 AND u.user_type IS DISTINCT FROM 'support' AND u.appservice_id IS NULL
   UNION ALL
   (SELECT DISTINCT ON (m.user_id) m.user_id, m.display_name, m.avatar_url
      FROM d2s_ud_members m
      JOIN (SELECT room_id, count(*) AS n FROM current_state_events GROUP BY room_id) s USING (room_id)
     WHERE NOT m.local
       AND NOT EXISTS (SELECT 1 FROM users u WHERE u.name = m.user_id AND u.deactivated = 0
-                                             AND u.user_type IS DISTINCT FROM 'support')
+                                             AND u.user_type IS DISTINCT FROM 'support' AND u.appservice_id IS NULL)
     ORDER BY m.user_id, s.n, m.room_id DESC);
   INSERT INTO user_directory_search (user_id, vector)
   SELECT d.user_id,
