@@ -39,6 +39,7 @@ use std::collections::BTreeMap;
 // enters, and nothing here depends on a map's iteration order.
 use hashbrown::HashMap;
 
+use crate::dendrite::block_nids::BlockNids;
 use crate::dendrite::events::Event;
 use crate::dendrite::nids::TYPE_CREATE;
 use crate::dendrite::state::StateEntry;
@@ -172,7 +173,7 @@ pub fn build(model: &Model) -> StateGroups {
 /// The algorithm, on plain inputs: block contents, the (type, state key) of
 /// an event NID, and the targets. Fills `out`.
 pub fn build_from(
-    blocks: &BTreeMap<i64, Box<[i64]>>,
+    blocks: &BTreeMap<i64, BlockNids>,
     key_of: impl Fn(i64) -> Option<(i64, i64)>,
     targets: Vec<Target<'_>>,
     out: &mut StateGroups,
@@ -190,7 +191,7 @@ pub fn build_from(
         }
         by_room.entry(t.room_nid).or_default().push(t);
     }
-    let singles: HashMap<i64, i64> = blocks.iter().filter(|(_, v)| v.len() == 1).map(|(&b, v)| (v[0], b)).collect();
+    let singles: HashMap<i64, i64> = blocks.iter().filter_map(|(&b, v)| Some((v.single()?, b))).collect();
     for (room, targets) in by_room {
         let mut trie = Trie::new();
         // Many events share a snapshot: walk each distinct block list once.
@@ -241,13 +242,13 @@ impl Trie {
         c
     }
 
-    fn insert(&mut self, blocks: &BTreeMap<i64, Box<[i64]>>, singles: &HashMap<i64, i64>, t: &Target) -> usize {
+    fn insert(&mut self, blocks: &BTreeMap<i64, BlockNids>, singles: &HashMap<i64, i64>, t: &Target) -> usize {
         let mut at = 0;
         for &b in t.blocks {
             at = self.child(at, Label::Block(b));
         }
         let Some(e) = t.add_event else { return at };
-        let present = t.blocks.iter().any(|b| blocks[b].binary_search(&e).is_ok());
+        let present = t.blocks.iter().any(|b| blocks[b].contains(e));
         if present {
             return at;
         }
@@ -275,7 +276,7 @@ impl Trie {
     fn assign(
         &mut self,
         room: i64,
-        blocks: &BTreeMap<i64, Box<[i64]>>,
+        blocks: &BTreeMap<i64, BlockNids>,
         key_of: &impl Fn(i64) -> Option<(i64, i64)>,
         out: &mut StateGroups,
     ) {
@@ -298,7 +299,7 @@ impl Trie {
                     let label = self.nodes[at].label;
                     match label {
                         Some(Label::Block(b)) => {
-                            for &e in blocks[&b].iter() {
+                            for e in blocks[&b].iter() {
                                 match key_of(e) {
                                     Some(k) => walk.set(k, e),
                                     None => out.missing_block_events += 1,
@@ -333,9 +334,9 @@ impl Trie {
 }
 
 /// The highest event NID an edge label adds (for `state_groups.event_id`).
-fn label_event(label: Option<Label>, blocks: &BTreeMap<i64, Box<[i64]>>) -> Option<i64> {
+fn label_event(label: Option<Label>, blocks: &BTreeMap<i64, BlockNids>) -> Option<i64> {
     match label? {
-        Label::Block(b) => blocks[&b].last().copied(),
+        Label::Block(b) => blocks[&b].last(),
         Label::Event(e) => Some(e),
     }
 }

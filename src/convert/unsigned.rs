@@ -81,7 +81,7 @@ fn replaced_state<'m>(model: &'m Model, plan: &Plan<'m>) -> HashMap<i64, &'m str
 
 fn index_block(model: &Model, keys: &StateKeys, block: i64) -> BlockIndex {
     let Some(nids) = model.state.blocks.get(&block) else { return BlockIndex::new() };
-    let mut sorted: Vec<i64> = nids.to_vec();
+    let mut sorted: Vec<i64> = nids.iter().collect();
     sorted.sort_unstable(); // the highest NID per key ends up last, and wins
     let mut idx: BlockIndex = sorted.iter().filter_map(|&nid| keys.get(nid).map(|k| (k, nid))).collect();
     idx.sort_by_key(|&(k, _)| k); // stable: equal keys stay in NID order

@@ -11,6 +11,7 @@
 
 pub mod account_data;
 pub mod accounts;
+pub mod block_nids;
 pub mod catalog;
 pub mod columns;
 pub mod event_json;

@@ -17,13 +17,15 @@ use std::collections::BTreeMap;
 
 use anyhow::Result;
 
+use super::block_nids::BlockNids;
 use super::columns::{columns, Fields};
 use super::events::Events;
 use crate::dump::Row;
 
 #[derive(Default)]
 pub struct State {
-    pub blocks: BTreeMap<i64, Box<[i64]>>,
+    /// Block NID → its event NIDs, compact ([`BlockNids`]).
+    pub blocks: BTreeMap<i64, BlockNids>,
     pub snapshots: BTreeMap<i64, Box<[i64]>>,
 }
 
@@ -60,8 +62,8 @@ impl State {
         let mut all = Vec::new();
         for &block in blocks.iter() {
             let nids = self.blocks.get(&block).ok_or(ExpandError::NoBlock { snapshot, block })?;
-            let mut entries = Vec::with_capacity(nids.len());
-            for &nid in nids.iter() {
+            let mut entries = Vec::new();
+            for nid in nids.iter() {
                 match events.get(nid) {
                     Some(e) => {
                         entries.push(StateEntry { type_nid: e.type_nid, key_nid: e.state_key_nid, event_nid: nid })
@@ -95,7 +97,7 @@ columns! {
 impl BlockCols {
     pub fn load(&self, state: &mut State, row: &Row) -> Result<()> {
         let f = Fields(row);
-        state.blocks.insert(f.i64(self.nid)?, f.i64_array(self.events)?);
+        state.blocks.insert(f.i64(self.nid)?, BlockNids::new(&f.i64_array(self.events)?));
         Ok(())
     }
 }

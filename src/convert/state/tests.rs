@@ -14,7 +14,7 @@ const TOPIC: i64 = 70000;
 const MESSAGE: i64 = 70001;
 
 struct Fx {
-    blocks: BTreeMap<i64, Box<[i64]>>,
+    blocks: BTreeMap<i64, BlockNids>,
     keys: BTreeMap<i64, (i64, i64)>,
     targets: Vec<(i64, Who, Vec<i64>, Option<i64>)>,
 }
@@ -61,13 +61,13 @@ impl Fx {
         let mut state = BTreeMap::new();
         for b in blocks {
             for e in self.blocks[b].iter() {
-                if let Some(&k) = self.keys.get(e) {
-                    state.insert(k, *e);
+                if let Some(&k) = self.keys.get(&e) {
+                    state.insert(k, e);
                 }
             }
         }
         if let Some(e) = add {
-            if !blocks.iter().any(|b| self.blocks[b].contains(&e)) {
+            if !blocks.iter().any(|b| self.blocks[b].iter().any(|n| n == e)) {
                 state.insert(self.keys[&e], e);
             }
         }
