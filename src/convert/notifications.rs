@@ -75,7 +75,7 @@ pub fn event_push_actions<'m, 'i>(
                 skipped.add(Skip::NotificationNotLive);
                 continue;
             }
-            None => match invites.get(n.event_id.as_str()) {
+            None => match invites.get(&*n.event_id) {
                 Some(i) => Target {
                     room_id: i.room_id,
                     depth: i.depth,
@@ -89,12 +89,12 @@ pub fn event_push_actions<'m, 'i>(
                 }
             },
         };
-        if target.room_id != n.room_id {
+        if target.room_id != &*n.room_id {
             skipped.add(Skip::NotificationRoomMismatch);
             continue;
         }
         // Synapse's unique key is (room, event, user, profile_tag).
-        if !seen.insert((n.event_id.as_str(), user.clone(), n.profile_tag.as_str())) {
+        if !seen.insert((&*n.event_id, user.clone(), &*n.profile_tag)) {
             skipped.add(Skip::NotificationDuplicate);
             continue;
         }
@@ -107,10 +107,10 @@ fn row<'m>(n: &'m Notification, user: String, target: &Target<'_>) -> syn::Event
     let highlight = has_highlight(&n.actions);
     let notif = n.actions.as_array().is_some_and(|a| a.iter().any(|x| x == "notify"));
     syn::EventPushAction {
-        room_id: n.room_id.as_str().into(),
-        event_id: n.event_id.as_str().into(),
+        room_id: (&*n.room_id).into(),
+        event_id: (&*n.event_id).into(),
         user_id: user.into(),
-        profile_tag: n.profile_tag.as_str().into(),
+        profile_tag: (&*n.profile_tag).into(),
         actions: stored_actions(&n.actions, highlight).into(),
         topological_ordering: target.depth,
         stream_ordering: target.stream_ordering,
@@ -154,7 +154,7 @@ fn counts_as_unread(model: &Model, p: &Planned<'_>) -> anyhow::Result<bool> {
 }
 
 fn user_id(n: &Notification, ctx: &UserContext) -> Option<String> {
-    if n.server_name.as_ref().is_some_and(|s| s != ctx.server_name()) {
+    if n.server_name.as_deref().is_some_and(|s| s != ctx.server_name()) {
         return None;
     }
     let user = format!("@{}:{}", n.localpart, ctx.server_name());
