@@ -19,6 +19,7 @@
 //! notifications; Synapse never notifies for other outliers, rejected or
 //! soft-failed events.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{json, Value as Json};
@@ -37,7 +38,18 @@ struct Target<'a> {
     room_id: &'a str,
     depth: i64,
     stream_ordering: i64,
-    thread_id: String,
+    /// `None`: `main`.
+    thread_id: Option<Box<str>>,
+    unread: bool,
+}
+
+/// A notification carried: its row is made while written (a big server has
+/// a row per notified event per user; held rows took 430 bytes each).
+struct Carried<'m> {
+    n: &'m Notification,
+    depth: i64,
+    stream_ordering: i64,
+    thread_id: Option<Box<str>>,
     unread: bool,
 }
 
@@ -51,7 +63,7 @@ pub fn event_push_actions<'m, 'i>(
     // Carried out-of-band invites (few): an invite has no body and is not a
     // counted state type, so it does not count as unread.
     let invites: BTreeMap<&str, InvitePosition> = invites.map(|i| (i.event_id, i)).collect();
-    let mut t = Rows::default();
+    let mut carried = Vec::new();
     let mut seen = BTreeSet::new();
     for n in &model.user.notifications.rows {
         if n.read {
@@ -80,7 +92,7 @@ pub fn event_push_actions<'m, 'i>(
                     room_id: i.room_id,
                     depth: i.depth,
                     stream_ordering: i.stream_ordering,
-                    thread_id: "main".to_owned(),
+                    thread_id: None,
                     unread: false,
                 },
                 None => {
@@ -94,30 +106,34 @@ pub fn event_push_actions<'m, 'i>(
             continue;
         }
         // Synapse's unique key is (room, event, user, profile_tag).
-        if !seen.insert((&*n.event_id, user.clone(), &*n.profile_tag)) {
+        if !seen.insert((&*n.event_id, user, &*n.profile_tag)) {
             skipped.add(Skip::NotificationDuplicate);
             continue;
         }
-        t.push(row(n, user, &target));
+        let Target { depth, stream_ordering, thread_id, unread, .. } = target;
+        carried.push(Carried { n, depth, stream_ordering, thread_id, unread });
     }
-    Ok(t)
+    let server_name = ctx.server_name().to_owned();
+    let len = carried.len();
+    Ok(Rows::produced(len, Box::new(move |sink| carried.iter().try_for_each(|c| sink(&row(c, &server_name))))))
 }
 
-fn row<'m>(n: &'m Notification, user: String, target: &Target<'_>) -> syn::EventPushAction<'m> {
+fn row<'m>(c: &Carried<'m>, server_name: &str) -> syn::EventPushAction<'m> {
+    let n = c.n;
     let highlight = has_highlight(&n.actions);
     let notif = n.actions.as_array().is_some_and(|a| a.iter().any(|x| x == "notify"));
     syn::EventPushAction {
         room_id: (&*n.room_id).into(),
         event_id: (&*n.event_id).into(),
-        user_id: user.into(),
+        user_id: local_user(n, server_name).into(),
         profile_tag: (&*n.profile_tag).into(),
         actions: stored_actions(&n.actions, highlight).into(),
-        topological_ordering: target.depth,
-        stream_ordering: target.stream_ordering,
+        topological_ordering: c.depth,
+        stream_ordering: c.stream_ordering,
         notif: Flag(notif),
         highlight: Flag(highlight),
-        unread: Flag(target.unread),
-        thread_id: target.thread_id.clone().into(),
+        unread: Flag(c.unread),
+        thread_id: c.thread_id.as_deref().map_or(Cow::Borrowed("main"), |t| Cow::Owned(t.to_owned())),
     }
 }
 
@@ -157,8 +173,13 @@ fn user_id(n: &Notification, ctx: &UserContext) -> Option<String> {
     if n.server_name.as_deref().is_some_and(|s| s != ctx.server_name()) {
         return None;
     }
-    let user = format!("@{}:{}", n.localpart, ctx.server_name());
+    let user = local_user(n, ctx.server_name());
     ctx.users.contains(&user).then_some(user)
+}
+
+/// The notified user's ID (Dendrite's rows name a localpart of this server).
+fn local_user(n: &Notification, server_name: &str) -> String {
+    format!("@{}:{}", n.localpart, server_name)
 }
 
 /// Synapse's stored form of a notification's actions: `""` when they equal
@@ -181,11 +202,11 @@ pub fn stored_actions(actions: &Json, highlight: bool) -> String {
 /// root of an `m.thread` relation; for any other relation the thread of the
 /// related event, looked up like `get_thread_id` over `event_relations`
 /// (non-rejected events): up to four hops from the parent, the farthest
-/// `m.thread` wins; else `main`.
-fn thread_id(model: &Model, plan: &Plan<'_>, p: &Planned<'_>) -> String {
-    let Some(rel) = p.fields.relation() else { return "main".to_owned() };
+/// `m.thread` wins; else `main` (`None`).
+fn thread_id(model: &Model, plan: &Plan<'_>, p: &Planned<'_>) -> Option<Box<str>> {
+    let rel = p.fields.relation()?;
     if rel.rel_type == "m.thread" {
-        return rel.event_id.to_string();
+        return Some(rel.event_id.as_str().into());
     }
     let mut found = None;
     let mut at = rel.event_id.to_string();
@@ -199,7 +220,7 @@ fn thread_id(model: &Model, plan: &Plan<'_>, p: &Planned<'_>) -> String {
         }
         at = up.event_id.to_string();
     }
-    found.unwrap_or_else(|| "main".to_owned())
+    found.map(String::into_boxed_str)
 }
 
 #[cfg(test)]
