@@ -186,8 +186,9 @@ fn event_row<'a>(p: &'a Planned<'a>) -> syn::Event<'a> {
 
 /// `events`, `event_json`, `state_events` and `rejections` for every planned
 /// event. The first three (a row per event or state event, the JSON in
-/// every `event_json` row) are made while they are written, not held; the
-/// JSON is read back from the spill file in NID order as they are.
+/// every `event_json` row) are made while they are written, not held, by
+/// ranges of planned events on every core; each range reads its JSON back
+/// from the spill file in NID order through its own window.
 pub fn tables<'a>(model: &'a Model, plan: &'a Plan<'a>, out: &mut Tables<'a>) {
     for p in plan.events.iter().filter(|p| p.is_rejected()) {
         out.rejections.push(syn::Rejection {
@@ -197,10 +198,11 @@ pub fn tables<'a>(model: &'a Model, plan: &'a Plan<'a>, out: &mut Tables<'a>) {
         });
     }
     let n = plan.events.len();
-    out.state_events = Rows::produced(
+    out.state_events = Rows::ranged(
         plan.events.iter().filter(|p| p.state_key.is_some()).count(),
-        Box::new(move |sink| {
-            for p in &plan.events {
+        n,
+        Box::new(move |range, sink| {
+            for p in &plan.events[range] {
                 if let Some(key) = p.state_key {
                     sink(&syn::StateEvent {
                         event_id: Cow::Borrowed(&p.event.event_id),
@@ -213,14 +215,19 @@ pub fn tables<'a>(model: &'a Model, plan: &'a Plan<'a>, out: &mut Tables<'a>) {
             Ok(())
         }),
     );
-    out.events = Rows::produced(n, Box::new(move |sink| plan.events.iter().try_for_each(|p| sink(&event_row(p)))));
+    out.events = Rows::ranged(
+        n,
+        n,
+        Box::new(move |range, sink| plan.events[range].iter().try_for_each(|p| sink(&event_row(p)))),
+    );
     let sources = MetaSources::new(model);
     let extras = Extras::new(model, plan);
-    out.event_json = Rows::produced(
+    out.event_json = Rows::ranged(
         n,
-        Box::new(move |sink| {
+        n,
+        Box::new(move |range, sink| {
             let mut window = model.events.spill().map(|s| s.window());
-            plan.events.iter().try_for_each(|p| {
+            plan.events[range].iter().try_for_each(|p| {
                 let json = match (p.event.json, window.as_mut()) {
                     (Some(span), Some(w)) => w.read(span)?,
                     _ => "",

@@ -41,6 +41,7 @@ $fn$;
     };
 }
 
+mod chunks;
 mod copy_text;
 mod guards;
 mod header;

@@ -1,6 +1,7 @@
 //! Typed rows: how a Synapse table's row is declared ([`tables!`]), how its
 //! fields become COPY text, and how the rows of one COPY block reach the
-//! writer ([`Rows`]: held, or made on demand by a producer).
+//! writer ([`Rows`]: held, or made on demand by a producer, whole or by
+//! ranges on every core).
 //!
 //! A row is a struct with one named field per column, so a row can only be
 //! made by naming every column: two swapped text columns are two swapped
@@ -25,6 +26,7 @@
 
 use std::borrow::Cow;
 
+use super::chunks::{self, RangeProducer};
 use super::copy_text::{self, NulByte};
 #[cfg(test)]
 use super::value::Value;
@@ -175,12 +177,20 @@ pub type Sink<'s, R> = dyn FnMut(&R) -> anyhow::Result<()> + 's;
 /// Hands each row to the sink, in order; for tables too big to hold.
 pub type Producer<'a, R> = Box<dyn Fn(&mut Sink<'_, R>) -> anyhow::Result<()> + 'a>;
 
+/// How the rows of a block that are not held are made.
+enum Produced<'a, R> {
+    /// All at once, on the writer's thread.
+    Whole(Producer<'a, R>),
+    /// By ranges of `items` items, on every core ([`chunks`](super::chunks)).
+    Ranges { items: usize, producer: RangeProducer<'a, R> },
+}
+
 /// The rows of one COPY block: held in memory, or made while the block is
 /// written by a producer that knows up front how many it makes (the events
 /// tables hold a row per event: they are never materialised).
 pub struct Rows<'a, R> {
     pub rows: Vec<R>,
-    produced: Option<(usize, Producer<'a, R>)>,
+    produced: Option<(usize, Produced<'a, R>)>,
 }
 
 impl<R> Default for Rows<'_, R> {
@@ -192,7 +202,13 @@ impl<R> Default for Rows<'_, R> {
 impl<'a, R> Rows<'a, R> {
     /// Rows `producer` makes on demand, `len` of them.
     pub fn produced(len: usize, producer: Producer<'a, R>) -> Self {
-        Rows { rows: Vec::new(), produced: Some((len, producer)) }
+        Rows { rows: Vec::new(), produced: Some((len, Produced::Whole(producer))) }
+    }
+
+    /// Rows `producer` makes on demand by ranges of its `items` items (on
+    /// several threads at once, written in order), `len` of them.
+    pub fn ranged(len: usize, items: usize, producer: RangeProducer<'a, R>) -> Self {
+        Rows { rows: Vec::new(), produced: Some((len, Produced::Ranges { items, producer })) }
     }
 
     pub fn push(&mut self, row: R) {
@@ -203,13 +219,11 @@ impl<'a, R> Rows<'a, R> {
         self.rows.len() + self.produced.as_ref().map_or(0, |(n, _)| *n)
     }
 
-    /// Every row, held then produced, to `sink`.
-    pub fn each(&self, sink: &mut Sink<'_, R>) -> anyhow::Result<()> {
-        for r in &self.rows {
-            sink(r)?;
-        }
+    /// The rows not held, all at once on this thread, to `sink`.
+    fn each_produced(&self, sink: &mut Sink<'_, R>) -> anyhow::Result<()> {
         match &self.produced {
-            Some((_, producer)) => producer(sink),
+            Some((_, Produced::Whole(producer))) => producer(sink),
+            Some((_, Produced::Ranges { items, producer })) => producer(0..*items, sink),
             None => Ok(()),
         }
     }
@@ -238,7 +252,13 @@ impl<R: Row> Block for Rows<'_, R> {
         Rows::len(self)
     }
     fn write_rows(&self, script: &mut Script) -> anyhow::Result<()> {
-        self.each(&mut |row| Ok(script.typed_row(row)?))
+        for r in &self.rows {
+            script.typed_row(r)?;
+        }
+        match &self.produced {
+            Some((_, Produced::Ranges { items, producer })) => chunks::write(script, *items, producer.as_ref()),
+            _ => self.each_produced(&mut |row| Ok(script.typed_row(row)?)),
+        }
     }
     #[cfg(test)]
     fn values(&self) -> Vec<Vec<Value<'_>>> {
@@ -246,15 +266,13 @@ impl<R: Row> Block for Rows<'_, R> {
         for r in &self.rows {
             out.push(r.values());
         }
-        if let Some((_, producer)) = &self.produced {
-            let mut owned = Vec::new();
-            producer(&mut |r| {
-                owned.push(r.values().into_iter().map(Value::into_owned).collect());
-                Ok(())
-            })
-            .expect("producing rows for a test");
-            out.extend(owned);
-        }
+        let mut owned = Vec::new();
+        self.each_produced(&mut |r| {
+            owned.push(r.values().into_iter().map(Value::into_owned).collect());
+            Ok(())
+        })
+        .expect("producing rows for a test");
+        out.extend(owned);
         out
     }
 }

@@ -12,6 +12,7 @@
 
 use std::io::Write;
 
+use super::chunks::{Encoded, Failed};
 use super::copy_text;
 use super::guards;
 use super::header::Header;
@@ -74,6 +75,21 @@ impl Script {
         script.write(header.render().as_bytes())?;
         script.write(guards::preamble().as_bytes())?;
         Ok(script)
+    }
+
+    /// A script written into memory (tests).
+    #[cfg(test)]
+    pub(crate) fn in_memory() -> Script {
+        Script::start(Sink::Memory(Vec::new()), &Header::default()).expect("writing into memory")
+    }
+
+    /// What a script made by [`Script::in_memory`] holds so far.
+    #[cfg(test)]
+    pub(crate) fn memory(&self) -> &[u8] {
+        match self.sink.as_ref() {
+            Some(Sink::Memory(v)) => v,
+            _ => &[],
+        }
     }
 
     /// Starts `COPY table (columns…) FROM stdin`. Several blocks may fill one table.
@@ -149,6 +165,30 @@ impl Script {
         sink.write_all(&self.row)?;
         self.tables[idx].1 += 1;
         Ok(())
+    }
+
+    /// Appends rows encoded elsewhere ([`chunks`](super::chunks)) to the open
+    /// block, then raises the error that stopped them, if one did: a NUL
+    /// names the row after the last one written, as [`Script::typed_row`] does.
+    pub(crate) fn encoded_rows(&mut self, columns: usize, rows: Encoded) -> anyhow::Result<()> {
+        let open = self.open.as_ref().ok_or(WriteError::NoCopyOpen)?;
+        let idx = open.table;
+        if columns != open.columns.len() {
+            let (table, written) = &self.tables[idx];
+            let (table, row, expected) = (table.clone(), written + 1, open.columns.len());
+            return Err(WriteError::ColumnCount { table, row, expected, got: columns }.into());
+        }
+        self.write(&rows.bytes)?;
+        self.tables[idx].1 += rows.rows;
+        match rows.failed {
+            None => Ok(()),
+            Some(Failed::Make(e)) => Err(e),
+            Some(Failed::Nul(e)) => {
+                let (table, written) = &self.tables[idx];
+                let column = self.open.as_ref().map_or_else(String::new, |o| o.columns[e.column].clone());
+                Err(WriteError::Nul { table: table.clone(), column, row: written + 1, source: e.nul }.into())
+            }
+        }
     }
 
     pub fn end_copy(&mut self) -> Result<(), WriteError> {
