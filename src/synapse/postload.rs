@@ -146,11 +146,6 @@ DELETE FROM background_updates WHERE update_name = 'chain_cover';\n\n";
 pub struct PostLoad {
     pub invariants: Vec<Invariant>,
     pub background_updates: Vec<BackgroundUpdate>,
-    /// True when the converter wrote `room_stats_*`, `user_stats_current` and
-    /// `user_directory*` itself: their incremental positions then move to the
-    /// end of the events stream. False when `populate_*` updates rebuild them
-    /// (those set the positions themselves).
-    pub stats_and_directory_written: bool,
     /// Every stream sequence a client's sync token can name is moved to at
     /// least this value (0: no floor). Migrated clients resume `/sync` with
     /// their old tokens; a token part above its stream's current position is
@@ -169,7 +164,6 @@ impl Default for PostLoad {
         PostLoad {
             invariants: STANDARD_INVARIANTS.to_vec(),
             background_updates: REBUILD_DERIVED.to_vec(),
-            stats_and_directory_written: false,
             stream_floor: 0,
             server_name: String::new(),
         }
@@ -236,12 +230,6 @@ pub fn fixups(post: &PostLoad) -> String {
     let mut s = server_name_functions(&post.server_name);
     s.push_str(&events_position_function(post.stream_floor));
     s.push_str(POSITIONS);
-    if post.stats_and_directory_written {
-        s.push_str(
-            "UPDATE stats_incremental_position SET stream_id = (SELECT COALESCE(MAX(stream_ordering), 0) FROM events);\n\
-             UPDATE user_directory_stream_pos SET stream_id = (SELECT COALESCE(MAX(stream_ordering), 0) FROM events);\n",
-        );
-    }
     s.push('\n');
     s.push_str(&background_updates(&post.background_updates));
     s
