@@ -28,6 +28,9 @@ pub enum BlockNids {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Packed {
     len: u32,
+    /// The last (largest) NID: a state event is usually tested against the
+    /// blocks before it, all of whose NIDs are smaller.
+    last: i64,
     /// The first NID, then each difference to the one before, as varints.
     bytes: Box<[u8]>,
     /// For entries SKIP, 2·SKIP, …: (its NID, the offset of the next entry).
@@ -115,7 +118,7 @@ impl Packed {
                 skips.push((nid, bytes.len() as u32));
             }
         }
-        Packed { len: nids.len() as u32, bytes: bytes.into(), skips: skips.into() }
+        Packed { len: nids.len() as u32, last: prev, bytes: bytes.into(), skips: skips.into() }
     }
 
     /// Every entry, from the start.
@@ -131,6 +134,9 @@ impl Packed {
 
     /// From the last kept point at or below `nid`, decodes until past it.
     fn contains(&self, nid: i64) -> bool {
+        if self.len == 0 || nid > self.last {
+            return false;
+        }
         let k = self.skips.partition_point(|&(v, _)| v <= nid);
         let rest = match k {
             0 => self.all(),
@@ -143,10 +149,7 @@ impl Packed {
     }
 
     fn last(&self) -> Option<i64> {
-        match self.skips.last() {
-            Some(&(value, at)) => Some(self.after(self.skips.len() * SKIP, value, at).last().unwrap_or(value)),
-            None => self.all().last(),
-        }
+        (self.len > 0).then_some(self.last)
     }
 }
 
