@@ -17,8 +17,7 @@ import json
 import sys
 
 import psycopg2
-from synapse.api.room_versions import KNOWN_ROOM_VERSIONS, EventFormatVersions
-from synapse.events import make_event_from_dict
+from edge_events import EdgeEvents
 
 conn = psycopg2.connect(dbname=sys.argv[1])
 cur = conn.cursor()
@@ -29,65 +28,10 @@ cur.execute(
 rooms = cur.fetchall()
 cur.execute("SELECT max(stream_ordering) FROM events")
 next_ordering = cur.fetchone()[0]
-serial = 0
 
 
-def add_event(room, version, etype, content, state_key="", sender=None, redacts=None, internal="{}",
-              outlier=False, unsigned=None, current=True):
-    """A new event of `room` built on its create event; returns its ID. `unsigned` is added after
-    the ID is derived (it is not hashed); `current` False leaves current state alone."""
-    global next_ordering, serial
-    next_ordering += 1
-    serial += 1
-    cur.execute(
-        "SELECT c.event_id, j.json FROM current_state_events c JOIN event_json j USING (event_id)"
-        " WHERE c.room_id = %s AND c.type = 'm.room.create' AND c.state_key = ''", (room,))
-    template, js = cur.fetchone()
-    d = json.loads(js)
-    d.pop("unsigned", None)
-    d.update(type=etype, content=content, origin_server_ts=d["origin_server_ts"] + serial, depth=d["depth"] + serial)
-    d.pop("state_key", None)
-    if state_key is not None:
-        d["state_key"] = state_key
-    if sender:
-        d["sender"] = sender
-    if redacts:
-        d["redacts"] = redacts
-    rv = KNOWN_ROOM_VERSIONS[version]
-    if rv.event_format == EventFormatVersions.ROOM_V1_V2:
-        d["event_id"] = "$d2s-edge-%d:%s" % (serial, d["sender"].split(":", 1)[1])
-    event_id = make_event_from_dict(d, rv).event_id
-    if unsigned is not None:
-        d["unsigned"] = unsigned
-    cur.execute(
-        "INSERT INTO events SELECT (jsonb_populate_record(e, jsonb_build_object('event_id', %s, 'type', %s,"
-        " 'state_key', %s, 'sender', %s, 'stream_ordering', %s, 'outlier', %s,"
-        " 'topological_ordering', e.topological_ordering + %s, 'depth', e.depth + %s))).* FROM events e WHERE event_id = %s",
-        (event_id, etype, state_key, d["sender"], next_ordering, outlier, serial, serial, template))
-    cur.execute(
-        "INSERT INTO event_json SELECT (jsonb_populate_record(j, jsonb_build_object('event_id', %s, 'json', %s,"
-        " 'internal_metadata', %s))).* FROM event_json j WHERE event_id = %s",
-        (event_id, json.dumps(d), internal, template))
-    if state_key is not None and current:
-        cur.execute(
-            "DELETE FROM current_state_events WHERE room_id = %s AND type = %s AND state_key = %s",
-            (room, etype, state_key))
-        cur.execute(
-            "INSERT INTO current_state_events (event_id, room_id, type, state_key, event_stream_ordering)"
-            " VALUES (%s, %s, %s, %s, %s)", (event_id, room, etype, state_key, next_ordering))
-    return event_id
-
-
-def reject(event_id):
-    cur.execute("INSERT INTO rejections (event_id, reason, last_check) VALUES (%s, 'auth_error', '0')", (event_id,))
-
-
-def redact(room, version, target, recheck, **kw):
-    """A redaction of `target`; `recheck` is the redactions row's flag. Returns its ID."""
-    rid = add_event(room, version, "m.room.redaction", {"redacts": target}, state_key=None, redacts=target, **kw)
-    cur.execute("INSERT INTO redactions (event_id, redacts, have_censored, received_ts, recheck)"
-                " VALUES (%s, %s, false, 0, %s)", (rid, target, recheck))
-    return rid
+edges = EdgeEvents(cur, 'd2s-edge', next_ordering)
+add_event, reject, redact = edges.add_event, edges.reject, edges.redact
 
 
 RECHECK = json.dumps({"recheck_redaction": True})
@@ -98,7 +42,7 @@ SERVER = cur.fetchone()[0].split(":", 1)[1]
 def member(r, v, membership, stripped=None, outlier=True, user=None):
     """A new local membership of a new user (unless `user`): event, room_memberships and
     local_current_membership rows; `stripped` goes to unsigned.<membership>_room_state."""
-    user = user or "@edge-%d:%s" % (serial + 1, SERVER)
+    user = user or "@edge-%d:%s" % (edges.serial + 1, SERVER)
     unsigned = None if stripped is None else {membership + "_room_state": stripped}
     eid = add_event(r, v, "m.room.member", {"membership": membership}, state_key=user, outlier=outlier,
                     unsigned=unsigned, current=False)

@@ -20,8 +20,7 @@ import json
 import sys
 
 import psycopg2
-from synapse.api.room_versions import KNOWN_ROOM_VERSIONS, EventFormatVersions
-from synapse.events import make_event_from_dict
+from edge_events import EdgeEvents
 
 conn = psycopg2.connect(dbname=sys.argv[1])
 cur = conn.cursor()
@@ -34,64 +33,11 @@ cur.execute("SELECT greatest(max(stream_ordering), (SELECT max(stream_id) FROM c
 next_ordering = cur.fetchone()[0]
 cur.execute("SELECT min(user_id) FROM local_current_membership")
 SERVER = cur.fetchone()[0].split(":", 1)[1]
-serial = 0
 RECHECK = json.dumps({"recheck_redaction": True})
 
 
-def add_event(room, version, etype, content, state_key="", sender=None, redacts=None, internal="{}"):
-    """A new event of `room` built on its create event, made current state when it has a state key;
-    returns its ID."""
-    global next_ordering, serial
-    next_ordering += 1
-    serial += 1
-    cur.execute(
-        "SELECT c.event_id, j.json FROM current_state_events c JOIN event_json j USING (event_id)"
-        " WHERE c.room_id = %s AND c.type = 'm.room.create' AND c.state_key = ''", (room,))
-    template, js = cur.fetchone()
-    d = json.loads(js)
-    d.pop("unsigned", None)
-    d.update(type=etype, content=content, origin_server_ts=d["origin_server_ts"] + serial, depth=d["depth"] + serial)
-    d.pop("state_key", None)
-    if state_key is not None:
-        d["state_key"] = state_key
-    if sender:
-        d["sender"] = sender
-    if redacts:
-        d["redacts"] = redacts
-    rv = KNOWN_ROOM_VERSIONS[version]
-    if rv.event_format == EventFormatVersions.ROOM_V1_V2:
-        d["event_id"] = "$d2s-stats-%d:%s" % (serial, d["sender"].split(":", 1)[1])
-    event_id = make_event_from_dict(d, rv).event_id
-    cur.execute(
-        "INSERT INTO events SELECT (jsonb_populate_record(e, jsonb_build_object('event_id', %s, 'type', %s,"
-        " 'state_key', %s, 'sender', %s, 'stream_ordering', %s, 'outlier', false,"
-        " 'topological_ordering', e.topological_ordering + %s, 'depth', e.depth + %s))).* FROM events e WHERE event_id = %s",
-        (event_id, etype, state_key, d["sender"], next_ordering, serial, serial, template))
-    cur.execute(
-        "INSERT INTO event_json SELECT (jsonb_populate_record(j, jsonb_build_object('event_id', %s, 'json', %s,"
-        " 'internal_metadata', %s))).* FROM event_json j WHERE event_id = %s",
-        (event_id, json.dumps(d), internal, template))
-    if state_key is not None:
-        membership = content.get("membership") if etype == "m.room.member" else None
-        cur.execute(
-            "DELETE FROM current_state_events WHERE room_id = %s AND type = %s AND state_key = %s",
-            (room, etype, state_key))
-        cur.execute(
-            "INSERT INTO current_state_events (event_id, room_id, type, state_key, event_stream_ordering, membership)"
-            " VALUES (%s, %s, %s, %s, %s, %s)", (event_id, room, etype, state_key, next_ordering, membership))
-    return event_id
-
-
-def reject(event_id):
-    cur.execute("INSERT INTO rejections (event_id, reason, last_check) VALUES (%s, 'auth_error', '0')", (event_id,))
-    return event_id
-
-
-def redact(room, version, target, recheck=False, **kw):
-    rid = add_event(room, version, "m.room.redaction", {"redacts": target}, state_key=None, redacts=target, **kw)
-    cur.execute("INSERT INTO redactions (event_id, redacts, have_censored, received_ts, recheck)"
-                " VALUES (%s, %s, false, 0, %s)", (rid, target, recheck))
-    return rid
+edges = EdgeEvents(cur, 'd2s-stats', next_ordering, membership_column=True)
+add_event, reject, redact = edges.add_event, edges.reject, edges.redact
 
 
 def unreadable(event_id, text):
@@ -313,5 +259,5 @@ for case, (room, version) in zip(CASES, rooms):
         "%s=%s" % (k, "-" if w is None else w.replace(" ", "_")) for k, w in sorted(want.items()))))
 for line in user_cases(*rooms[len(CASES)]):
     print(line)
-cur.execute("SELECT setval('events_stream_seq', greatest(last_value, %s)) FROM events_stream_seq", (next_ordering,))
+cur.execute("SELECT setval('events_stream_seq', greatest(last_value, %s)) FROM events_stream_seq", (edges.next_ordering,))
 conn.commit()
