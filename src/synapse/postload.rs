@@ -12,7 +12,8 @@
 //! 4. Derived tables: those we compute ourselves are filled here (`event_search`,
 //!    [`search`](super::search); `sliding_sync_joined_rooms`,
 //!    [`sliding_sync`](super::sliding_sync); `sliding_sync_membership_snapshots`,
-//!    [`membership_snapshots`](super::membership_snapshots); the user directory,
+//!    [`membership_snapshots`](super::membership_snapshots); room and user stats,
+//!    [`stats`](super::stats); the user directory,
 //!    [`user_directory`](super::user_directory)); the others are queued as background updates
 //!    (§E.1), which `update_synapse_database --run-background-updates` then rebuilds.
 //! 5. Completion mark, deferred checks run now.
